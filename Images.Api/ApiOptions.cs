@@ -1,0 +1,52 @@
+using Images.Infrastructure.Configuration;
+
+namespace Images.Api;
+
+/// <summary>HTTP-level settings: API key (FR-7.1), rate limits (FR-7.2), CORS (FR-7.3), docs (FR-6).</summary>
+public sealed class ApiOptions
+{
+    public string ServiceName { get; set; } = "image-processing-service";
+
+    public string? ApiKey { get; set; }
+
+    public RateLimit Upload { get; set; } = new(10, 60);
+
+    public RateLimit Process { get; set; } = new(20, 60);
+
+    public RateLimit Read { get; set; } = new(60, 60);
+
+    public IReadOnlyList<string> CorsOrigins { get; set; } = [];
+
+    public IReadOnlyList<string> CorsMethods { get; set; } = ["GET", "POST", "PUT", "DELETE", "OPTIONS"];
+
+    public IReadOnlyList<string> CorsHeaders { get; set; } = ["*"];
+
+    public bool DocsEnabled { get; set; } = true;
+
+    public static void Bind(ApiOptions options, ImgSettingsReader reader)
+    {
+        options.ServiceName = reader.String("IMG_OTEL_SERVICE_NAME", "image-processing-service");
+        options.ApiKey = reader.Raw("IMG_API_KEY");
+        options.Upload = new RateLimit(
+            reader.Int("IMG_RATE_LIMIT_UPLOAD_MAX", 10, 1, 1_000_000),
+            reader.Int("IMG_RATE_LIMIT_UPLOAD_WINDOW", 60, 1, 86_400));
+        options.Process = new RateLimit(
+            reader.Int("IMG_RATE_LIMIT_PROCESS_MAX", 20, 1, 1_000_000),
+            reader.Int("IMG_RATE_LIMIT_PROCESS_WINDOW", 60, 1, 86_400));
+        options.Read = new RateLimit(
+            reader.Int("IMG_RATE_LIMIT_READ_MAX", 60, 1, 1_000_000),
+            reader.Int("IMG_RATE_LIMIT_READ_WINDOW", 60, 1, 86_400));
+        options.CorsOrigins = reader.List("IMG_CORS_ORIGINS", []);
+        options.CorsMethods = reader.List("IMG_CORS_ALLOW_METHODS", ["GET", "POST", "PUT", "DELETE", "OPTIONS"]);
+        options.CorsHeaders = reader.List("IMG_CORS_ALLOW_HEADERS", ["*"]);
+        options.DocsEnabled = reader.Bool("IMG_DOCS_ENABLED", true);
+        foreach (var origin in options.CorsOrigins)
+        {
+            reader.Require(
+                origin == "*" || (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"),
+                $"IMG_CORS_ORIGINS holds '{origin}', which is not an http(s) origin.");
+        }
+    }
+}
+
+public sealed record RateLimit(int PermitLimit, int WindowSeconds);

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Images.Api.Http;
+using Images.Infrastructure.Configuration;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace Images.Api;
+
+public static class DependencyInjection
+{
+    public const string CorsPolicy = "images-cors";
+
+    /// <summary>The HTTP layer: JSON contract, problem details, rate limits, CORS, OpenAPI.</summary>
+    public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddImgOptions<ApiOptions>(ApiOptions.Bind);
+        services.Configure<JsonOptions>(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.DictionaryKeyPolicy = null;
+        });
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Extensions.TryAdd("trace_id", context.HttpContext.TraceIdentifier));
+        services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+        services.AddImagesRateLimiting();
+        services.AddCors();
+        services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>, ConfigureCors>();
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Images API";
+            document.Info.Description = "Upload images, get thumbnails and metadata, and expire them. Contract of the Python image-processing-service.";
+            return Task.CompletedTask;
+        }));
+        return builder;
+    }
+
+    /// <summary>Middleware order: errors, request log, CORS, API key, rate limits.</summary>
+    public static WebApplication UseApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<RequestLoggingMiddleware>();
+        if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.CorsOrigins.Count > 0)
+        {
+            app.UseCors(CorsPolicy);
+        }
+
+        app.UseMiddleware<ApiKeyMiddleware>();
+        app.UseRateLimiter();
+        return app;
+    }
+
+    private sealed class ConfigureCors(IOptions<ApiOptions> api) : IConfigureOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>
+    {
+        public void Configure(Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions options) =>
+            options.AddPolicy(CorsPolicy, policy =>
+            {
+                var settings = api.Value;
+                if (settings.CorsOrigins.Contains("*"))
+                {
+                    policy.AllowAnyOrigin();
+                }
+                else
+                {
+                    policy.WithOrigins([.. settings.CorsOrigins]);
+                }
+
+                if (settings.CorsMethods.Contains("*"))
+                {
+                    policy.AllowAnyMethod();
+                }
+                else
+                {
+                    policy.WithMethods([.. settings.CorsMethods]);
+                }
+
+                if (settings.CorsHeaders.Contains("*"))
+                {
+                    policy.AllowAnyHeader();
+                }
+                else
+                {
+                    policy.WithHeaders([.. settings.CorsHeaders]);
+                }
+            });
+    }
+}

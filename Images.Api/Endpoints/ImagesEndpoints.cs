@@ -1,0 +1,139 @@
+using System.Globalization;
+using Images.Api.Http;
+using Images.Application.Common;
+using Images.Application.Images.BatchProcess;
+using Images.Application.Images.Download;
+using Images.Application.Images.Get;
+using Images.Application.Images.List;
+using Images.Application.Images.Process;
+using Images.Application.Images.Upload;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Images.Api.Endpoints;
+
+/// <summary>The image resource of the seed's contract: /api/v1/images (FR-1, FR-2, FR-3).</summary>
+internal static class ImagesEndpoints
+{
+    public const string Tag = "images";
+
+    public static IEndpointRouteBuilder MapImagesEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/images").WithTags(Tag);
+
+        group.MapPost("/", UploadImage)
+            .WithName(nameof(UploadImage))
+            .WithSummary("Upload an image (JPEG, PNG, WebP, TIFF)")
+            .WithDescription("multipart/form-data with `file`, optional `tags` (repeated or comma-separated, at most 20) and optional `ttl_hours` (1-8760). The format is decided by the file's magic bytes.")
+            .Accepts<UploadForm.Schema>("multipart/form-data")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .RequireRateLimiting(RateLimiting.Upload);
+
+        group.MapGet("/", ListImages)
+            .WithName(nameof(ListImages))
+            .WithSummary("List images, newest first (paginated, filterable by status)")
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .RequireRateLimiting(RateLimiting.Read);
+
+        group.MapGet("/{id}", GetImage)
+            .WithName(nameof(GetImage))
+            .WithSummary("Get an image's metadata")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .RequireRateLimiting(RateLimiting.Read);
+
+        group.MapGet("/{id}/download", DownloadImage)
+            .WithName(nameof(DownloadImage))
+            .WithSummary("Download the original, or the thumbnail with ?thumbnail=true")
+            .Produces(StatusCodes.Status200OK, typeof(Stream), "image/jpeg", "image/png", "image/webp", "image/tiff")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .RequireRateLimiting(RateLimiting.Read);
+
+        group.MapPost("/{id}/process", ProcessImage)
+            .WithName(nameof(ProcessImage))
+            .WithSummary("Process one image now (thumbnail and metadata)")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .RequireRateLimiting(RateLimiting.Process);
+
+        group.MapPost("/batch/process", BatchProcessImages)
+            .WithName(nameof(BatchProcessImages))
+            .WithSummary("Process up to 100 images concurrently (concurrency 1-32, default 8)")
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .RequireRateLimiting(RateLimiting.Process);
+
+        return app;
+    }
+
+    public static async Task<Created<ImageDto>> UploadImage(HttpRequest request, UploadImageHandler handler, CancellationToken cancellationToken)
+    {
+        var command = await UploadForm.ReadAsync(request, handler, cancellationToken);
+        await using (command.File)
+        {
+            var image = await handler.HandleAsync(command, cancellationToken);
+            return TypedResults.Created($"/api/v1/images/{image.Id}", image);
+        }
+    }
+
+    public static async Task<Ok<ImagePage>> ListImages(
+        ListImagesHandler handler,
+        string? offset,
+        string? limit,
+        string? status,
+        CancellationToken cancellationToken)
+    {
+        var query = new ListImagesQuery(ParseInt(offset, nameof(offset)), ParseInt(limit, nameof(limit)), status);
+        return TypedResults.Ok(await handler.HandleAsync(query, cancellationToken));
+    }
+
+    public static async Task<Ok<ImageDto>> GetImage(string id, GetImageHandler handler, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await handler.HandleAsync(id, cancellationToken));
+
+    public static async Task<FileStreamHttpResult> DownloadImage(
+        string id,
+        string? thumbnail,
+        DownloadImageHandler handler,
+        CancellationToken cancellationToken)
+    {
+        var result = await handler.HandleAsync(id, ParseBool(thumbnail, nameof(thumbnail)), cancellationToken);
+        return TypedResults.Stream(result.Content, result.ContentType, result.FileName, enableRangeProcessing: true);
+    }
+
+    public static async Task<Ok<ImageDto>> ProcessImage(string id, ProcessImageHandler handler, CancellationToken cancellationToken)
+    {
+        var imageId = Ids.Parse(id, "image_id");
+        var image = await handler.HandleAsync(imageId, cancellationToken)
+            ?? throw new NotFoundException($"Image {imageId} not found.");
+        return TypedResults.Ok(ImageDto.From(image));
+    }
+
+    public static async Task<Ok<BatchProcessResult>> BatchProcessImages(
+        BatchProcessRequest request,
+        BatchProcessImagesHandler handler,
+        CancellationToken cancellationToken) =>
+        TypedResults.Ok(await handler.HandleAsync(new BatchProcessCommand(request.ImageIds, request.Concurrency), cancellationToken));
+
+    private static int? ParseInt(string? value, string field)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        return int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : throw new ValidationException(field, $"{field} must be an integer; got '{value}'.");
+    }
+
+    private static bool ParseBool(string? value, string field) => value?.ToLowerInvariant() switch
+    {
+        null or "" or "false" or "0" => false,
+        "true" or "1" => true,
+        _ => throw new ValidationException(field, $"{field} must be true or false; got '{value}'."),
+    };
+}
+
+/// <summary>Body of POST /api/v1/images/batch/process.</summary>
+public sealed record BatchProcessRequest(IReadOnlyList<string>? ImageIds, int? Concurrency);

@@ -1,0 +1,43 @@
+using Images.Domain.Images;
+
+namespace Images.Application.Abstractions;
+
+/// <summary>File storage port: content-addressed originals and per-image thumbnails.</summary>
+public interface IBlobStore
+{
+    /// <summary>
+    /// Streams <paramref name="content"/> to a temporary file while hashing it (NFR-3). The bytes in
+    /// <paramref name="prefix"/> were already read from the same upload and come first. Throws
+    /// <see cref="Common.PayloadTooLargeException"/> past <paramref name="maxBytes"/>.
+    /// </summary>
+    Task<StagedBlob> StageAsync(ReadOnlyMemory<byte> prefix, Stream content, long maxBytes, CancellationToken cancellationToken);
+
+    /// <summary>Opens an original for reading, or null when it does not exist.</summary>
+    Stream? OpenOriginal(ContentHash hash);
+
+    /// <summary>Writes a thumbnail atomically: <paramref name="write"/> fills a temporary file that then replaces the old one.</summary>
+    Task WriteThumbnailAsync(Guid imageId, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken);
+
+    Stream? OpenThumbnail(Guid imageId);
+
+    void DeleteThumbnail(Guid imageId);
+}
+
+/// <summary>
+/// An upload written to temporary storage and hashed, not yet part of the store. Disposing it
+/// removes what was not committed.
+/// </summary>
+public abstract class StagedBlob : IAsyncDisposable
+{
+    protected StagedBlob(ContentHash hash, long length)
+    {
+        Hash = hash;
+        Length = length;
+    }
+
+    public ContentHash Hash { get; }
+
+    public long Length { get; }
+
+    public abstract ValueTask DisposeAsync();
+}

@@ -1,0 +1,45 @@
+using Images.Domain.Images;
+
+namespace Images.Application.Abstractions;
+
+/// <summary>Persistence port for images (PostgreSQL in production).</summary>
+public interface IImageRepository
+{
+    Task<Image?> GetAsync(Guid id, CancellationToken cancellationToken);
+
+    /// <summary>Newest first; <paramref name="status"/> null lists every status (FR-3.4, FR-3.5).</summary>
+    Task<(IReadOnlyList<Image> Items, long Total)> ListAsync(ImageStatus? status, int offset, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores the row and makes the staged original durable in one unit (FR-1.4, FR-1.7): when this
+    /// returns, both exist; when it throws, neither the row nor an unreferenced blob is left behind.
+    /// </summary>
+    Task AddAsync(Image image, StagedBlob original, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Saves the image's changed state. Returns <see cref="SaveResult.Conflict"/> when another writer
+    /// changed it first and <see cref="SaveResult.Gone"/> when the row no longer exists.
+    /// </summary>
+    Task<SaveResult> UpdateAsync(Image image, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes up to <paramref name="batchSize"/> expired rows that no concurrent sweep holds
+    /// (FR-4.2, FR-4.3, FR-4.5) and schedules their originals for collection.
+    /// </summary>
+    Task<IReadOnlyList<Guid>> DeleteExpiredBatchAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken);
+
+    /// <summary>Deletes originals that no row references any more; returns how many failed.</summary>
+    Task<BlobCollection> CollectUnreferencedOriginalsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Ids of pending images and of images stuck in processing since before <paramref name="staleBefore"/>.</summary>
+    Task<IReadOnlyList<Guid>> ListRecoverableAsync(DateTimeOffset staleBefore, int limit, CancellationToken cancellationToken);
+}
+
+public enum SaveResult
+{
+    Saved,
+    Conflict,
+    Gone,
+}
+
+public readonly record struct BlobCollection(int Deleted, int Errors);

@@ -1,0 +1,45 @@
+namespace Images.Application.Common;
+
+/// <summary>Input that fails validation; becomes a 422 with the field errors.</summary>
+public sealed class ValidationException : Exception
+{
+    public ValidationException(string field, string message)
+        : this(new Dictionary<string, string[]> { [field] = [message] })
+    {
+    }
+
+    public ValidationException(IReadOnlyDictionary<string, string[]> errors)
+        : base("One or more validation errors occurred: " + string.Join("; ", errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}"))))
+    {
+        Errors = errors;
+    }
+
+    public IReadOnlyDictionary<string, string[]> Errors { get; }
+}
+
+/// <summary>The bytes are not one of the accepted formats, or contradict the declared type (415).</summary>
+public sealed class UnsupportedMediaTypeException(string message) : Exception(message);
+
+/// <summary>The body is larger than the configured limit (413).</summary>
+public sealed class PayloadTooLargeException(long limitBytes)
+    : Exception($"The file exceeds the upload limit of {limitBytes} bytes.")
+{
+    public long LimitBytes { get; } = limitBytes;
+}
+
+/// <summary>A resource that does not exist (404).</summary>
+public sealed class NotFoundException(string message) : Exception(message);
+
+/// <summary>An original that cannot be decoded or processed; the reason is stored on the image (FR-2.6).</summary>
+public sealed class ImageProcessingException : Exception
+{
+    public ImageProcessingException(string reason)
+        : base(reason)
+    {
+    }
+
+    public ImageProcessingException(string reason, Exception inner)
+        : base(reason, inner)
+    {
+    }
+}

@@ -1,0 +1,31 @@
+using Images.Application.Images.BatchProcess;
+using Images.Application.Images.Download;
+using Images.Application.Images.Get;
+using Images.Application.Images.List;
+using Images.Application.Images.Process;
+using Images.Application.Images.Recover;
+using Images.Application.Images.Upload;
+using Images.Application.Retention.Sweep;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Images.Application;
+
+public static class DependencyInjection
+{
+    /// <summary>The use cases. Their ports are registered by the infrastructure layer.</summary>
+    public static IServiceCollection AddApplication(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ProcessingGate>();
+        services.AddScoped<UploadImageHandler>();
+        services.AddScoped<ProcessImageHandler>();
+        services.AddScoped<BatchProcessImagesHandler>();
+        services.AddScoped<GetImageHandler>();
+        services.AddScoped<ListImagesHandler>();
+        services.AddScoped<DownloadImageHandler>();
+        services.AddScoped<SweepExpiredImagesHandler>();
+        services.AddScoped<RecoverImagesHandler>();
+        return services;
+    }
+}

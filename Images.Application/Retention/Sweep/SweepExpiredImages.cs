@@ -1,0 +1,67 @@
+using Images.Application.Abstractions;
+using Images.Application.Common;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Images.Application.Retention.Sweep;
+
+public sealed record SweepResult(int DeletedCount, int Errors);
+
+/// <summary>
+/// FR-4.2-4.5: deletes expired images batch by batch: the rows first (locked with SKIP LOCKED, so a
+/// concurrent sweep takes other rows), then their thumbnails, then the originals no row references.
+/// One failed deletion is counted and the sweep goes on.
+/// </summary>
+public sealed class SweepExpiredImagesHandler(
+    IImageRepository images,
+    IBlobStore blobs,
+    IOptions<RetentionOptions> options,
+    TimeProvider clock,
+    ILogger<SweepExpiredImagesHandler> logger)
+{
+    public async Task<SweepResult> HandleAsync(CancellationToken cancellationToken)
+    {
+        var batchSize = options.Value.BatchSize;
+        var now = clock.GetUtcNow();
+        var deleted = 0;
+        var errors = 0;
+
+        while (true)
+        {
+            var batch = await images.DeleteExpiredBatchAsync(now, batchSize, cancellationToken);
+            deleted += batch.Count;
+            foreach (var id in batch)
+            {
+                try
+                {
+                    blobs.DeleteThumbnail(id);
+                }
+                catch (IOException ex)
+                {
+                    errors++;
+                    logger.LogError(ex, "Could not delete the thumbnail of expired image {ImageId}", id);
+                }
+                catch (UnauthorizedAccessException ex)
+                {
+                    errors++;
+                    logger.LogError(ex, "Could not delete the thumbnail of expired image {ImageId}", id);
+                }
+            }
+
+            var collected = await images.CollectUnreferencedOriginalsAsync(cancellationToken);
+            errors += collected.Errors;
+
+            if (batch.Count < batchSize)
+            {
+                break;
+            }
+        }
+
+        if (deleted > 0 || errors > 0)
+        {
+            logger.LogInformation("Retention sweep deleted {Deleted} expired images with {Errors} errors", deleted, errors);
+        }
+
+        return new SweepResult(deleted, errors);
+    }
+}

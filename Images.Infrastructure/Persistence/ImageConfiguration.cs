@@ -1,0 +1,73 @@
+using Images.Domain.Images;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Images.Infrastructure.Persistence;
+
+internal sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
+{
+    public void Configure(EntityTypeBuilder<Image> builder)
+    {
+        builder.ToTable("images");
+        builder.HasKey(i => i.Id);
+        builder.Property(i => i.Id).HasColumnName("id").ValueGeneratedNever();
+        builder.Property(i => i.Filename).HasColumnName("filename").HasMaxLength(Image.MaxFilenameLength).IsRequired();
+        builder.Property(i => i.ContentType).HasColumnName("content_type").HasMaxLength(64).IsRequired();
+        builder.Property(i => i.SizeBytes).HasColumnName("size_bytes");
+        builder.Property(i => i.ContentHash)
+            .HasColumnName("content_hash")
+            .HasMaxLength(ContentHash.HexLength)
+            .IsFixedLength()
+            .HasConversion(h => h.Value, v => ContentHash.Parse(v));
+        builder.Property(i => i.Format).HasColumnName("format").HasMaxLength(8)
+            .HasConversion(f => f.ToString().ToLowerInvariant(), v => Enum.Parse<ImageFormat>(v, true));
+        builder.Property(i => i.Status).HasColumnName("status").HasMaxLength(16)
+            .HasConversion(s => s.ToString().ToLowerInvariant(), v => Enum.Parse<ImageStatus>(v, true));
+        builder.Ignore(i => i.Tags);
+        builder.Property<List<string>>("_tags").HasColumnName("tags").IsRequired();
+        builder.Property(i => i.CreatedAt).HasColumnName("created_at");
+        builder.Property(i => i.UpdatedAt).HasColumnName("updated_at");
+        builder.Property(i => i.ExpiresAt).HasColumnName("expires_at");
+        builder.Property(i => i.Width).HasColumnName("width");
+        builder.Property(i => i.Height).HasColumnName("height");
+        builder.Property(i => i.Channels).HasColumnName("channels");
+        builder.Property(i => i.HasAlpha).HasColumnName("has_alpha");
+        builder.Property(i => i.ThumbnailAvailable).HasColumnName("thumbnail_available");
+        builder.Property(i => i.Error).HasColumnName("error").HasMaxLength(Image.MaxErrorLength);
+        builder.Property(i => i.ProcessingStartedAt).HasColumnName("processing_started_at");
+        builder.Property(i => i.Attempts).HasColumnName("attempts");
+
+        // Optimistic concurrency on PostgreSQL's xmin: two processors never both claim an image.
+        builder.Property<uint>("Version").IsRowVersion();
+
+        // NFR-3: the list's orders and filters, the sweep's partial index, and references by hash.
+        builder.HasIndex(i => new { i.CreatedAt, i.Id }).HasDatabaseName("ix_images_created_at");
+        builder.HasIndex(i => new { i.Status, i.CreatedAt }).HasDatabaseName("ix_images_status_created_at");
+        builder.HasIndex(i => i.ExpiresAt).HasDatabaseName("ix_images_expires_at").HasFilter("expires_at IS NOT NULL");
+        builder.HasIndex(i => i.ContentHash).HasDatabaseName("ix_images_content_hash");
+    }
+}
+
+internal sealed class BlobCollectionEntryConfiguration : IEntityTypeConfiguration<BlobCollectionEntry>
+{
+    public void Configure(EntityTypeBuilder<BlobCollectionEntry> builder)
+    {
+        builder.ToTable("blob_collection_queue");
+        builder.HasKey(e => e.ContentHash);
+        builder.Property(e => e.ContentHash).HasColumnName("content_hash").HasMaxLength(ContentHash.HexLength).IsFixedLength();
+        builder.Property(e => e.EnqueuedAt).HasColumnName("enqueued_at");
+    }
+}
+
+internal sealed class ImageCountDeltaConfiguration : IEntityTypeConfiguration<ImageCountDelta>
+{
+    public void Configure(EntityTypeBuilder<ImageCountDelta> builder)
+    {
+        builder.ToTable("image_count_deltas");
+        builder.HasKey(c => c.Id);
+        builder.Property(c => c.Id).HasColumnName("id").UseIdentityAlwaysColumn();
+        builder.Property(c => c.Status).HasColumnName("status").HasMaxLength(16);
+        builder.Property(c => c.Delta).HasColumnName("delta");
+        builder.HasIndex(c => c.Status).HasDatabaseName("ix_image_count_deltas_status");
+    }
+}

@@ -1,0 +1,193 @@
+using Images.Application.Abstractions;
+using Images.Domain.Images;
+using Images.Infrastructure.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace Images.Infrastructure.Persistence;
+
+/// <summary>
+/// PostgreSQL persistence of images. Whether an original may exist or be deleted is decided in the
+/// database: every change of the set of rows that reference a hash that also touches its blob runs
+/// under a transaction-scoped advisory lock on that hash, so concurrent uploads, sweeps and failed
+/// uploads never delete a blob that a committed row points at (FR-1.4, FR-1.7).
+/// </summary>
+internal sealed partial class ImageRepository(ImagesDbContext db, FileSystemBlobStore store, ILogger<ImageRepository> logger) : IImageRepository
+{
+    private const int CollectBatch = 100;
+
+    public Task<Image?> GetAsync(Guid id, CancellationToken cancellationToken) =>
+        db.Images.FirstOrDefaultAsync(i => i.Id == id, cancellationToken);
+
+    public async Task<(IReadOnlyList<Image> Items, long Total)> ListAsync(ImageStatus? status, int offset, int limit, CancellationToken cancellationToken)
+    {
+        var query = db.Images.AsNoTracking();
+        var deltas = db.ImageCountDeltas.AsNoTracking();
+        if (status is { } s)
+        {
+            query = query.Where(i => i.Status == s);
+            var name = s.ToString().ToLowerInvariant();
+            deltas = deltas.Where(d => d.Status == name);
+        }
+
+        var items = await query
+            .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Id)
+            .Skip(offset).Take(limit)
+            .ToListAsync(cancellationToken);
+        var total = await deltas.SumAsync(d => (long?)d.Delta, cancellationToken) ?? 0;
+        return (items, total);
+    }
+
+    public async Task AddAsync(Image image, StagedBlob original, CancellationToken cancellationToken)
+    {
+        var created = false;
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await LockHashAsync(image.ContentHash, cancellationToken);
+            created = store.Place(original);
+            db.Images.Add(image);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch
+        {
+            db.ChangeTracker.Clear();
+            if (created)
+            {
+                // The row did not land: the blob this upload created must not outlive it.
+                await ScheduleAndCollectAsync(image.ContentHash);
+            }
+
+            throw;
+        }
+    }
+
+    public async Task<SaveResult> UpdateAsync(Image image, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return SaveResult.Saved;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            db.ChangeTracker.Clear();
+            var exists = await db.Images.AnyAsync(i => i.Id == image.Id, cancellationToken);
+            return exists ? SaveResult.Conflict : SaveResult.Gone;
+        }
+    }
+
+    public async Task<IReadOnlyList<Guid>> DeleteExpiredBatchAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken)
+    {
+        // One statement: lock up to a batch of expired rows that no other sweep holds, delete them,
+        // and queue their hashes for collection, atomically (FR-4.2, FR-4.3, FR-4.5).
+        return await db.Database.SqlQuery<Guid>($"""
+            WITH expired AS (
+                SELECT id FROM images
+                WHERE expires_at IS NOT NULL AND expires_at <= {now}
+                ORDER BY expires_at
+                LIMIT {batchSize}
+                FOR UPDATE SKIP LOCKED),
+            deleted AS (
+                DELETE FROM images i USING expired e WHERE i.id = e.id
+                RETURNING i.id, i.content_hash),
+            queued AS (
+                INSERT INTO blob_collection_queue (content_hash, enqueued_at)
+                SELECT DISTINCT content_hash, {now} FROM deleted
+                ON CONFLICT (content_hash) DO NOTHING)
+            SELECT id AS "Value" FROM deleted
+            """).ToListAsync(cancellationToken);
+    }
+
+    public async Task<BlobCollection> CollectUnreferencedOriginalsAsync(CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        var errors = 0;
+        var failed = new HashSet<string>();
+        while (true)
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var hashes = await db.Database.SqlQuery<string>($"""
+                SELECT content_hash AS "Value" FROM blob_collection_queue
+                ORDER BY enqueued_at
+                LIMIT {CollectBatch}
+                FOR UPDATE SKIP LOCKED
+                """).ToListAsync(cancellationToken);
+            var pending = hashes.Where(h => !failed.Contains(h)).ToList();
+            if (pending.Count == 0)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return new BlobCollection(deleted, errors);
+            }
+
+            foreach (var value in pending)
+            {
+                var hash = ContentHash.Parse(value);
+                await LockHashAsync(hash, cancellationToken);
+                var referenced = await db.Images.AnyAsync(i => i.ContentHash == hash, cancellationToken);
+                try
+                {
+                    if (!referenced && store.OriginalExists(hash))
+                    {
+                        store.DeleteOriginal(hash);
+                        deleted++;
+                    }
+
+                    await db.Database.ExecuteSqlAsync($"DELETE FROM blob_collection_queue WHERE content_hash = {value}", cancellationToken);
+                }
+                catch (IOException ex)
+                {
+                    // Kept in the queue: the next sweep tries again.
+                    errors++;
+                    failed.Add(value);
+                    LogCollectFailed(ex, value);
+                }
+                catch (UnauthorizedAccessException ex)
+                {
+                    errors++;
+                    failed.Add(value);
+                    LogCollectFailed(ex, value);
+                }
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+    }
+
+    public async Task<IReadOnlyList<Guid>> ListRecoverableAsync(DateTimeOffset staleBefore, int limit, CancellationToken cancellationToken) =>
+        await db.Images.AsNoTracking()
+            .Where(i => i.Status == ImageStatus.Pending ||
+                        (i.Status == ImageStatus.Processing && i.ProcessingStartedAt < staleBefore))
+            .OrderBy(i => i.CreatedAt)
+            .Select(i => i.Id)
+            .Take(limit)
+            .ToListAsync(cancellationToken);
+
+    private Task LockHashAsync(ContentHash hash, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({hash.LockKey})", cancellationToken);
+
+    private async Task ScheduleAndCollectAsync(ContentHash hash)
+    {
+        try
+        {
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO blob_collection_queue (content_hash, enqueued_at) VALUES ({hash.Value}, {DateTimeOffset.UtcNow})
+                ON CONFLICT (content_hash) DO NOTHING
+                """, CancellationToken.None);
+            await CollectUnreferencedOriginalsAsync(CancellationToken.None);
+        }
+#pragma warning disable CA1031 // Clean-up after a failed upload must not hide the original error.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogCleanupFailed(ex, hash.Value);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not delete unreferenced original {ContentHash}; it stays queued for the next sweep")]
+    private partial void LogCollectFailed(Exception exception, string contentHash);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not clean up original {ContentHash} after a failed upload")]
+    private partial void LogCleanupFailed(Exception exception, string contentHash);
+}

@@ -1,0 +1,50 @@
+using Images.Domain.Images;
+using Microsoft.EntityFrameworkCore;
+
+namespace Images.Infrastructure.Persistence;
+
+public sealed class ImagesDbContext(DbContextOptions<ImagesDbContext> options) : DbContext(options)
+{
+    public DbSet<Image> Images => Set<Image>();
+
+    internal DbSet<BlobCollectionEntry> BlobCollectionQueue => Set<BlobCollectionEntry>();
+
+    internal DbSet<ImageCountDelta> ImageCountDeltas => Set<ImageCountDelta>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ImagesDbContext).Assembly);
+}
+
+/// <summary>An original whose last reference may be gone; collected under the hash's lock.</summary>
+internal sealed class BlobCollectionEntry
+{
+    public string ContentHash { get; set; } = string.Empty;
+
+    public DateTimeOffset EnqueuedAt { get; set; }
+}
+
+/// <summary>
+/// Changes of the row count per status, appended by a trigger and compacted now and then, so the
+/// list's total never counts the whole table (NFR-3) and writers never contend on a counter row.
+/// </summary>
+internal sealed class ImageCountDelta
+{
+    public long Id { get; set; }
+
+    public string Status { get; set; } = string.Empty;
+
+    public long Delta { get; set; }
+}
+
+public static class ImagesDbContextOptions
+{
+    public const string MigrationsHistoryTable = "__ef_migrations_history";
+
+    /// <summary>The one Npgsql configuration used by the hosts, the design-time factory and the tests.</summary>
+    public static TBuilder UseImagesDatabase<TBuilder>(this TBuilder builder, string connectionString)
+        where TBuilder : DbContextOptionsBuilder
+    {
+        builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable));
+        return builder;
+    }
+}

@@ -1,0 +1,76 @@
+using Images.Application.Common;
+using Images.Application.Retention.Sweep;
+using Images.Infrastructure.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Images.Infrastructure.Queue;
+
+/// <summary>
+/// Periodic upkeep: the retention sweep when IMG_RETENTION_INTERVAL_SECONDS is above zero (FR-4.5;
+/// safe beside other replicas and a CronJob thanks to SKIP LOCKED), and compaction of the per-status
+/// count deltas every minute.
+/// </summary>
+public sealed partial class ScheduledMaintenanceService(
+    IServiceScopeFactory scopes,
+    IOptions<RetentionOptions> retention,
+    TimeProvider clock,
+    ILogger<ScheduledMaintenanceService> logger) : BackgroundService
+{
+    private static readonly TimeSpan CompactionInterval = TimeSpan.FromMinutes(1);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var tasks = new List<Task> { RepeatAsync(CompactionInterval, CompactAsync, stoppingToken) };
+        if (retention.Value.IntervalSeconds > 0)
+        {
+            tasks.Add(RepeatAsync(TimeSpan.FromSeconds(retention.Value.IntervalSeconds), SweepAsync, stoppingToken));
+        }
+
+        return Task.WhenAll(tasks);
+    }
+
+    private static async Task CompactAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var db = services.GetRequiredService<ImagesDbContext>();
+        await db.Database.ExecuteSqlAsync($"SELECT compact_image_count_deltas()", cancellationToken);
+    }
+
+    private static Task SweepAsync(IServiceProvider services, CancellationToken cancellationToken) =>
+        services.GetRequiredService<SweepExpiredImagesHandler>().HandleAsync(cancellationToken);
+
+    private async Task RepeatAsync(TimeSpan period, Func<IServiceProvider, CancellationToken, Task> work, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(period, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    await work(scope.ServiceProvider, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+#pragma warning disable CA1031 // Scheduled work runs again on the next tick.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    LogFailed(ex, work.Method.Name);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Scheduled {Work} failed; it runs again on the next tick")]
+    private partial void LogFailed(Exception exception, string work);
+}

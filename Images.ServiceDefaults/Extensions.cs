@@ -1,0 +1,152 @@
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// Shared host defaults (the Aspire ServiceDefaults pattern): OpenTelemetry with OTLP when an endpoint
+/// is configured, Prometheus metrics, health checks on /health (ready) and /alive (live), service
+/// discovery and resilient HTTP clients.
+/// </summary>
+public static class Extensions
+{
+    public const string HealthEndpointPath = "/health";
+    public const string AlivenessEndpointPath = "/alive";
+    public const string MetricsEndpointPath = "/metrics";
+
+    /// <summary>Every ActivitySource and Meter of this solution starts with this prefix.</summary>
+    public const string TelemetryPrefix = "Images.";
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        if (IsTrue(builder.Configuration["IMG_DEBUG"]))
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        }
+
+        builder.ConfigureOpenTelemetry();
+        builder.AddDefaultHealthChecks();
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            http.AddStandardResilienceHandler();
+            http.AddServiceDiscovery();
+        });
+        return builder;
+    }
+
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"]
+            ?? builder.Configuration["IMG_OTEL_SERVICE_NAME"]
+            ?? builder.Environment.ApplicationName;
+
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName, serviceVersion: ServiceVersion))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(TelemetryPrefix + "*")
+                .AddPrometheusExporter())
+            .WithTracing(tracing => tracing
+                .AddSource(builder.Environment.ApplicationName)
+                .AddSource(TelemetryPrefix + "*")
+                .AddAspNetCoreInstrumentation(options =>
+                    options.Filter = context =>
+                        !context.Request.Path.StartsWithSegments(HealthEndpointPath) &&
+                        !context.Request.Path.StartsWithSegments(AlivenessEndpointPath) &&
+                        !context.Request.Path.StartsWithSegments(MetricsEndpointPath))
+                .AddHttpClientInstrumentation()
+                .AddNpgsql());
+
+        builder.AddOpenTelemetryExporters();
+        return builder;
+    }
+
+    private static void AddOpenTelemetryExporters<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        // Aspire injects OTEL_EXPORTER_OTLP_ENDPOINT; the seed's IMG_OTEL_ENABLED +
+        // IMG_OTEL_EXPORTER_OTLP_ENDPOINT work too. Without either, nothing is exported over OTLP.
+        var endpoint = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        if (string.IsNullOrWhiteSpace(endpoint) && IsTrue(builder.Configuration["IMG_OTEL_ENABLED"]))
+        {
+            endpoint = builder.Configuration["IMG_OTEL_EXPORTER_OTLP_ENDPOINT"] ?? "http://localhost:4317";
+        }
+
+        if (!string.IsNullOrWhiteSpace(endpoint))
+        {
+            var uri = new Uri(endpoint);
+            builder.Services.AddOpenTelemetry().UseOtlpExporter(OpenTelemetry.Exporter.OtlpExportProtocol.Grpc, uri);
+        }
+    }
+
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+        return builder;
+    }
+
+    /// <summary>
+    /// /health: every check (the database among them), answered in the seed's shape
+    /// <c>{"status","service","version"}</c>, 503 when unhealthy; /alive: the process only;
+    /// /metrics: Prometheus. Mapped in every environment: Kubernetes probes them.
+    /// </summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app, string serviceName)
+    {
+        app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions
+        {
+            ResponseWriter = (context, report) => WriteHealthAsync(context, report, serviceName),
+        });
+        app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("live"),
+            ResponseWriter = (context, report) => WriteHealthAsync(context, report, serviceName),
+        });
+        app.MapPrometheusScrapingEndpoint(MetricsEndpointPath);
+        return app;
+    }
+
+    public static string ServiceVersion { get; } =
+        (Assembly.GetEntryAssembly() ?? typeof(Extensions).Assembly)
+            .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "1.0.0";
+
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report, string serviceName)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new Dictionary<string, object>
+        {
+            ["status"] = report.Status == HealthStatus.Unhealthy ? "unhealthy" : "healthy",
+            ["service"] = serviceName,
+            ["version"] = ServiceVersion,
+            ["checks"] = report.Entries.ToDictionary(
+                e => e.Key,
+                e => e.Value.Status == HealthStatus.Unhealthy ? "unhealthy" : "healthy"),
+        };
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body));
+    }
+
+    private static bool IsTrue(string? value) =>
+        value is not null && (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value == "1");
+}

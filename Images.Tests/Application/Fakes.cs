@@ -1,0 +1,175 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Images.Application.Abstractions;
+using Images.Application.Common;
+using Images.Domain.Images;
+
+namespace Images.Tests.Application;
+
+/// <summary>In-memory ports for use-case tests. Each keeps just enough behaviour to be asserted on.</summary>
+internal sealed class FakeImageRepository : IImageRepository
+{
+    public Dictionary<Guid, Image> Rows { get; } = [];
+
+    public HashSet<ContentHash> Blobs { get; } = [];
+
+    public Exception? FailNextAdd { get; set; }
+
+    public Func<Image, SaveResult>? OnUpdate { get; set; }
+
+    private int _updates;
+
+    public int Updates => _updates;
+
+    public Task<Image?> GetAsync(Guid id, CancellationToken cancellationToken) =>
+        Task.FromResult(Rows.GetValueOrDefault(id));
+
+    public Task<(IReadOnlyList<Image> Items, long Total)> ListAsync(ImageStatus? status, int offset, int limit, CancellationToken cancellationToken)
+    {
+        var all = Rows.Values.Where(i => status is null || i.Status == status).OrderByDescending(i => i.CreatedAt).ToList();
+        return Task.FromResult<(IReadOnlyList<Image>, long)>((all.Skip(offset).Take(limit).ToList(), all.Count));
+    }
+
+    public Task AddAsync(Image image, StagedBlob original, CancellationToken cancellationToken)
+    {
+        if (FailNextAdd is { } failure)
+        {
+            FailNextAdd = null;
+            throw failure;
+        }
+
+        Rows[image.Id] = image;
+        Blobs.Add(original.Hash);
+        return Task.CompletedTask;
+    }
+
+    public Task<SaveResult> UpdateAsync(Image image, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _updates);
+        var result = OnUpdate?.Invoke(image) ?? (Rows.ContainsKey(image.Id) ? SaveResult.Saved : SaveResult.Gone);
+        return Task.FromResult(result);
+    }
+
+    public Task<IReadOnlyList<Guid>> DeleteExpiredBatchAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken)
+    {
+        var expired = Rows.Values.Where(i => i.IsExpired(now)).Take(batchSize).ToList();
+        foreach (var image in expired)
+        {
+            Rows.Remove(image.Id);
+        }
+
+        return Task.FromResult<IReadOnlyList<Guid>>([.. expired.Select(i => i.Id)]);
+    }
+
+    public Task<BlobCollection> CollectUnreferencedOriginalsAsync(CancellationToken cancellationToken)
+    {
+        var unreferenced = Blobs.Where(h => Rows.Values.All(i => i.ContentHash != h)).ToList();
+        foreach (var hash in unreferenced)
+        {
+            Blobs.Remove(hash);
+        }
+
+        return Task.FromResult(new BlobCollection(unreferenced.Count, 0));
+    }
+
+    public Task<IReadOnlyList<Guid>> ListRecoverableAsync(DateTimeOffset staleBefore, int limit, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<Guid>>([.. Rows.Values
+            .Where(i => i.Status == ImageStatus.Pending || (i.Status == ImageStatus.Processing && i.ProcessingStartedAt < staleBefore))
+            .Select(i => i.Id)
+            .Take(limit)]);
+}
+
+internal sealed class FakeBlobStore : IBlobStore
+{
+    public Dictionary<ContentHash, byte[]> Originals { get; } = [];
+
+    public ConcurrentDictionary<Guid, byte[]> Thumbnails { get; } = [];
+
+    public HashSet<Guid> ThumbnailDeleteFailures { get; } = [];
+
+    public int OpenStaged { get; private set; }
+
+    public async Task<StagedBlob> StageAsync(ReadOnlyMemory<byte> prefix, Stream content, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        buffer.Write(prefix.Span);
+        await content.CopyToAsync(buffer, cancellationToken);
+        if (buffer.Length > maxBytes)
+        {
+            throw new PayloadTooLargeException(maxBytes);
+        }
+
+        var bytes = buffer.ToArray();
+        var hash = ContentHash.FromBytes(SHA256.HashData(bytes));
+        Originals[hash] = bytes;
+        OpenStaged++;
+        return new Staged(this, hash, bytes.Length);
+    }
+
+    public Stream? OpenOriginal(ContentHash hash) => Originals.TryGetValue(hash, out var bytes) ? new MemoryStream(bytes) : null;
+
+    public async Task WriteThumbnailAsync(Guid imageId, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await write(buffer, cancellationToken);
+        Thumbnails[imageId] = buffer.ToArray();
+    }
+
+    public Stream? OpenThumbnail(Guid imageId) => Thumbnails.TryGetValue(imageId, out var bytes) ? new MemoryStream(bytes) : null;
+
+    public void DeleteThumbnail(Guid imageId)
+    {
+        if (ThumbnailDeleteFailures.Contains(imageId))
+        {
+            throw new IOException("disk says no");
+        }
+
+        Thumbnails.TryRemove(imageId, out _);
+    }
+
+    private sealed class Staged(FakeBlobStore store, ContentHash hash, long length) : StagedBlob(hash, length)
+    {
+        public override ValueTask DisposeAsync()
+        {
+            store.OpenStaged--;
+            return ValueTask.CompletedTask;
+        }
+    }
+}
+
+internal sealed class FakeImageProcessor : IImageProcessor
+{
+    public Func<byte[], ImageMetadata>? Behaviour { get; set; }
+
+    private int _calls;
+
+    public int Calls => _calls;
+
+    public bool Supports(ImageFormat format) => true;
+
+    public async Task<ImageMetadata> CreateThumbnailAsync(Stream original, ImageFormat format, Stream thumbnail, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _calls);
+        using var buffer = new MemoryStream();
+        await original.CopyToAsync(buffer, cancellationToken);
+        var metadata = Behaviour?.Invoke(buffer.ToArray()) ?? new ImageMetadata(100, 50, format, 3, false);
+        await thumbnail.WriteAsync("thumb"u8.ToArray(), cancellationToken);
+        return metadata;
+    }
+}
+
+internal sealed class FakeQueue(int capacity = int.MaxValue) : IProcessingQueue
+{
+    public List<Guid> Items { get; } = [];
+
+    public bool TryEnqueue(Guid imageId)
+    {
+        if (Items.Count >= capacity)
+        {
+            return false;
+        }
+
+        Items.Add(imageId);
+        return true;
+    }
+}

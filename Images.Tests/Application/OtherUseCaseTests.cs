@@ -1,0 +1,151 @@
+using Images.Application.Common;
+using Images.Application.Images.BatchProcess;
+using Images.Application.Images.Download;
+using Images.Application.Images.Get;
+using Images.Application.Images.List;
+using Images.Application.Images.Recover;
+using Images.Application.Retention.Sweep;
+using Images.Domain.Images;
+
+namespace Images.Tests.Application;
+
+public class OtherUseCaseTests
+{
+    private static Image Seed(UseCaseHarness harness, int? ttl = null, byte[]? bytes = null, TimeSpan? age = null)
+    {
+        bytes ??= Guid.NewGuid().ToByteArray();
+        var hash = ContentHash.FromBytes(System.Security.Cryptography.SHA256.HashData(bytes));
+        harness.Blobs.Originals[hash] = bytes;
+        harness.Repository.Blobs.Add(hash);
+        var image = Image.Create(Guid.NewGuid(), "a.jpg", ImageFormat.Jpeg, bytes.Length, hash, [], ttl,
+            harness.Clock.GetUtcNow() - (age ?? TimeSpan.Zero));
+        harness.Repository.Rows[image.Id] = image;
+        return image;
+    }
+
+    [Fact]
+    public async Task BatchReportsEachIdsOutcomeAndUnknownIdsAsNotFound_FR2_5()
+    {
+        using var harness = new UseCaseHarness();
+        var good = Seed(harness);
+        var bad = Seed(harness);
+        harness.Processor.Behaviour = bytes => bytes.SequenceEqual(harness.Blobs.Originals[bad.ContentHash])
+            ? throw new ImageProcessingException("corrupt")
+            : new ImageMetadata(10, 10, ImageFormat.Jpeg, 3, false);
+        var unknown = Guid.NewGuid();
+
+        var result = await harness.Get<BatchProcessImagesHandler>().HandleAsync(
+            new BatchProcessCommand([good.Id.ToString(), bad.Id.ToString(), unknown.ToString()], 1), CancellationToken.None);
+
+        Assert.Equal(["completed", "failed", "not_found"], result.Results.Select(r => r.Status));
+        Assert.Equal("corrupt", result.Results[1].Error);
+        Assert.Equal((1, 2), (result.Succeeded, result.Failed));
+    }
+
+    [Theory]
+    [InlineData(0, 8, "image_ids")]
+    [InlineData(101, 8, "image_ids")]
+    [InlineData(1, 0, "concurrency")]
+    [InlineData(1, 33, "concurrency")]
+    public async Task BatchOutOfRangeIs422_FR2_5(int count, int concurrency, string field)
+    {
+        using var harness = new UseCaseHarness();
+        var ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid().ToString()).ToList();
+        var ex = await Assert.ThrowsAsync<ValidationException>(() =>
+            harness.Get<BatchProcessImagesHandler>().HandleAsync(new BatchProcessCommand(ids, concurrency), CancellationToken.None));
+        Assert.True(ex.Errors.ContainsKey(field));
+    }
+
+    [Fact]
+    public async Task BatchWithMalformedIdIs422()
+    {
+        using var harness = new UseCaseHarness();
+        var ex = await Assert.ThrowsAsync<ValidationException>(() =>
+            harness.Get<BatchProcessImagesHandler>().HandleAsync(new BatchProcessCommand(["nope"], null), CancellationToken.None));
+        Assert.Contains("nope", ex.Errors["image_ids"][0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ListValidatesLimitOffsetAndStatus_FR3_4_FR3_5()
+    {
+        using var harness = new UseCaseHarness();
+        var handler = harness.Get<ListImagesHandler>();
+        await Assert.ThrowsAsync<ValidationException>(() => handler.HandleAsync(new ListImagesQuery(0, 0, null), CancellationToken.None));
+        await Assert.ThrowsAsync<ValidationException>(() => handler.HandleAsync(new ListImagesQuery(0, 101, null), CancellationToken.None));
+        await Assert.ThrowsAsync<ValidationException>(() => handler.HandleAsync(new ListImagesQuery(-1, 10, null), CancellationToken.None));
+        await Assert.ThrowsAsync<ValidationException>(() => handler.HandleAsync(new ListImagesQuery(0, 10, "done"), CancellationToken.None));
+
+        Seed(harness);
+        var page = await handler.HandleAsync(new ListImagesQuery(null, null, "pending"), CancellationToken.None);
+        Assert.Equal((1L, 0, 50), (page.Total, page.Offset, page.Limit));
+    }
+
+    [Fact]
+    public async Task GetAndDownloadAnswerNotFoundAndThumbnailNotReady_FR3_1_FR3_3()
+    {
+        using var harness = new UseCaseHarness();
+        var image = Seed(harness);
+        await Assert.ThrowsAsync<NotFoundException>(() => harness.Get<GetImageHandler>().HandleAsync(Guid.NewGuid().ToString(), CancellationToken.None));
+        await Assert.ThrowsAsync<ValidationException>(() => harness.Get<GetImageHandler>().HandleAsync("123", CancellationToken.None));
+
+        var download = harness.Get<DownloadImageHandler>();
+        var original = await download.HandleAsync(image.Id.ToString(), false, CancellationToken.None);
+        Assert.Equal("image/jpeg", original.ContentType);
+        var notReady = await Assert.ThrowsAsync<NotFoundException>(() => download.HandleAsync(image.Id.ToString(), true, CancellationToken.None));
+        Assert.Contains("not available yet", notReady.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SweepDeletesOnlyExpiredImagesAndTheirUnsharedOriginals_FR4_2()
+    {
+        using var harness = new UseCaseHarness(retentionBatch: 2);
+        var shared = Guid.NewGuid().ToByteArray();
+        var expiredShared = Seed(harness, ttl: 1, bytes: shared);
+        var keeperShared = Seed(harness, bytes: shared);
+        var expired = Enumerable.Range(0, 3).Select(_ => Seed(harness, ttl: 1)).ToList();
+        var fresh = Seed(harness, ttl: 10);
+        harness.Clock.Advance(TimeSpan.FromHours(2));
+
+        var result = await harness.Get<SweepExpiredImagesHandler>().HandleAsync(CancellationToken.None);
+
+        Assert.Equal(new SweepResult(4, 0), result);
+        Assert.Equal([keeperShared.Id, fresh.Id], harness.Repository.Rows.Keys.Order());
+        Assert.Contains(keeperShared.ContentHash, harness.Repository.Blobs);
+        Assert.DoesNotContain(expired[0].ContentHash, harness.Repository.Blobs);
+        Assert.Equal(expiredShared.ContentHash, keeperShared.ContentHash);
+    }
+
+    [Fact]
+    public async Task OneFailedDeletionIsCountedAndTheSweepGoesOn_FR4_4()
+    {
+        using var harness = new UseCaseHarness();
+        var broken = Seed(harness, ttl: 1);
+        Seed(harness, ttl: 1);
+        harness.Blobs.ThumbnailDeleteFailures.Add(broken.Id);
+        harness.Clock.Advance(TimeSpan.FromHours(2));
+
+        var result = await harness.Get<SweepExpiredImagesHandler>().HandleAsync(CancellationToken.None);
+
+        Assert.Equal(new SweepResult(2, 1), result);
+    }
+
+    [Fact]
+    public async Task RecoveryRequeuesPendingAndReleasesStaleProcessing()
+    {
+        using var harness = new UseCaseHarness(processing: o => o.StaleAfterSeconds = 60);
+        var pending = Seed(harness);
+        var stale = Seed(harness);
+        stale.StartProcessing(harness.Clock.GetUtcNow());
+        var fresh = Seed(harness);
+        harness.Clock.Advance(TimeSpan.FromMinutes(5));
+        fresh.StartProcessing(harness.Clock.GetUtcNow());
+
+        var queued = await harness.Get<RecoverImagesHandler>().HandleAsync(CancellationToken.None);
+
+        Assert.Equal(2, queued);
+        Assert.Equal(ImageStatus.Pending, stale.Status);
+        Assert.Equal(ImageStatus.Processing, fresh.Status);
+        Assert.Contains(pending.Id, harness.Queue.Items);
+        Assert.Contains(stale.Id, harness.Queue.Items);
+    }
+}

@@ -1,0 +1,54 @@
+using Images.Application;
+using Images.Application.Abstractions;
+using Images.Application.Common;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Images.Tests.Application;
+
+/// <summary>The Application layer's real registrations with every port replaced by a fake.</summary>
+internal sealed class UseCaseHarness : IDisposable
+{
+    private readonly ServiceProvider _provider;
+
+    public UseCaseHarness(int queueCapacity = int.MaxValue, Action<ProcessingOptions>? processing = null, int retentionBatch = 100)
+    {
+        Queue = new FakeQueue(queueCapacity);
+        var services = new ServiceCollection();
+        services.AddSingleton(Options.Create(Apply(new ProcessingOptions { MaxWorkers = 2, MaxUploadBytes = 1024 * 1024 }, processing)));
+        services.AddSingleton(Options.Create(new RetentionOptions { BatchSize = retentionBatch }));
+        services.AddSingleton<TimeProvider>(Clock);
+        services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddApplication();
+        services.AddSingleton<IImageRepository>(Repository);
+        services.AddSingleton<IBlobStore>(Blobs);
+        services.AddSingleton<IImageProcessor>(Processor);
+        services.AddSingleton<IProcessingQueue>(Queue);
+        _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+    }
+
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+
+    public FakeImageRepository Repository { get; } = new();
+
+    public FakeBlobStore Blobs { get; } = new();
+
+    public FakeImageProcessor Processor { get; } = new();
+
+    public FakeQueue Queue { get; }
+
+    public T Get<T>()
+        where T : notnull => _provider.CreateScope().ServiceProvider.GetRequiredService<T>();
+
+    public void Dispose() => _provider.Dispose();
+
+    private static ProcessingOptions Apply(ProcessingOptions options, Action<ProcessingOptions>? change)
+    {
+        change?.Invoke(options);
+        return options;
+    }
+}

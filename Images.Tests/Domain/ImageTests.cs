@@ -1,0 +1,145 @@
+using Images.Domain.Common;
+using Images.Domain.Images;
+
+namespace Images.Tests.Domain;
+
+public class ImageTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+    private static readonly ContentHash Hash = ContentHash.Parse(new string('a', 64));
+
+    private static Image NewImage(int? ttl = null, IEnumerable<string>? tags = null) =>
+        Image.Create(Guid.NewGuid(), "cat.jpg", ImageFormat.Jpeg, 1234, Hash, tags ?? [], ttl, Now);
+
+    [Fact]
+    public void CreateStartsPendingWithTheFormatsContentType()
+    {
+        var image = NewImage();
+        Assert.Equal(ImageStatus.Pending, image.Status);
+        Assert.Equal("image/jpeg", image.ContentType);
+        Assert.False(image.ThumbnailAvailable);
+        Assert.Null(image.Channels);
+        Assert.Null(image.ExpiresAt);
+        Assert.Equal(Now, image.CreatedAt);
+    }
+
+    [Fact]
+    public void ExpiresAtIsCreatedAtPlusTtlHours_FR1_6()
+    {
+        var image = NewImage(ttl: 5);
+        Assert.Equal(Now.AddHours(5), image.ExpiresAt);
+        Assert.False(image.IsExpired(Now.AddHours(5).AddTicks(-1)));
+        Assert.True(image.IsExpired(Now.AddHours(5)));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(8761)]
+    public void TtlOutsideOneTo8760IsRefused_FR1_6(int ttl)
+    {
+        var ex = Assert.Throws<DomainValidationException>(() => NewImage(ttl: ttl));
+        Assert.True(ex.Errors.ContainsKey("ttl_hours"));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(8760)]
+    public void TtlBoundsAreAccepted(int ttl) => Assert.NotNull(NewImage(ttl: ttl).ExpiresAt);
+
+    [Fact]
+    public void TwentyOneTagsAreRefused_FR1_5()
+    {
+        var ex = Assert.Throws<DomainValidationException>(() => NewImage(tags: Enumerable.Range(0, 21).Select(i => $"t{i}")));
+        Assert.Contains("20", ex.Errors["tags"][0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TagsAreTrimmedAndDeduplicatedAndTwentyAreAccepted()
+    {
+        var image = NewImage(tags: [.. Enumerable.Range(0, 20).Select(i => $" t{i} "), "t0"]);
+        Assert.Equal(20, image.Tags.Count);
+        Assert.Equal("t0", image.Tags[0]);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void EmptyTagsAreRefused(string tag) =>
+        Assert.Throws<DomainValidationException>(() => NewImage(tags: [tag]));
+
+    [Fact]
+    public void OverlongTagIsRefused() =>
+        Assert.Throws<DomainValidationException>(() => NewImage(tags: [new string('x', Tags.MaxLength + 1)]));
+
+    [Fact]
+    public void LifecycleGoesPendingProcessingCompleted_FR2_3()
+    {
+        var image = NewImage();
+        image.StartProcessing(Now.AddSeconds(1));
+        Assert.Equal(ImageStatus.Processing, image.Status);
+        Assert.Equal(1, image.Attempts);
+
+        image.Complete(new ImageMetadata(640, 480, ImageFormat.Jpeg, 3, false), Now.AddSeconds(2));
+        Assert.Equal(ImageStatus.Completed, image.Status);
+        Assert.True(image.ThumbnailAvailable);
+        Assert.Equal((640, 480, 3), (image.Width!.Value, image.Height!.Value, image.Channels!.Value));
+        Assert.Equal(Now.AddSeconds(2), image.UpdatedAt);
+    }
+
+    [Fact]
+    public void FailureKeepsTheReasonAndMayBeRetried_FR2_6()
+    {
+        var image = NewImage();
+        image.StartProcessing(Now);
+        image.Fail("corrupt data", Now);
+        Assert.Equal(ImageStatus.Failed, image.Status);
+        Assert.Equal("corrupt data", image.Error);
+
+        image.StartProcessing(Now);
+        Assert.Equal(ImageStatus.Processing, image.Status);
+        Assert.Null(image.Error);
+        Assert.Equal(2, image.Attempts);
+    }
+
+    [Fact]
+    public void IllegalTransitionsAreRefused_FR2_3()
+    {
+        var pending = NewImage();
+        Assert.Throws<InvalidStatusTransitionException>(() => pending.Complete(new ImageMetadata(1, 1, ImageFormat.Jpeg, 3, false), Now));
+        Assert.Throws<InvalidStatusTransitionException>(() => pending.Fail("x", Now));
+        Assert.Throws<InvalidStatusTransitionException>(() => pending.Release(Now));
+
+        var processing = NewImage();
+        processing.StartProcessing(Now);
+        Assert.Throws<InvalidStatusTransitionException>(() => processing.StartProcessing(Now));
+
+        var completed = NewImage();
+        completed.StartProcessing(Now);
+        completed.Complete(new ImageMetadata(1, 1, ImageFormat.Jpeg, 3, false), Now);
+        Assert.Throws<InvalidStatusTransitionException>(() => completed.StartProcessing(Now));
+        Assert.Throws<InvalidStatusTransitionException>(() => completed.Fail("x", Now));
+    }
+
+    [Fact]
+    public void ReleaseGivesAProcessingImageBackToPending()
+    {
+        var image = NewImage();
+        image.StartProcessing(Now);
+        image.Release(Now);
+        Assert.Equal(ImageStatus.Pending, image.Status);
+        Assert.Null(image.ProcessingStartedAt);
+    }
+
+    [Theory]
+    [InlineData("../../etc/passwd", "passwd")]
+    [InlineData("C:\\Users\\me\\cat.jpg", "cat.jpg")]
+    [InlineData("", "upload.jpeg")]
+    [InlineData(null, "upload.jpeg")]
+    public void FilenamesLoseTheirPath(string? given, string expected) =>
+        Assert.Equal(expected, Image.Create(Guid.NewGuid(), given, ImageFormat.Jpeg, 1, Hash, [], null, Now).Filename);
+
+    [Fact]
+    public void EmptyFileIsRefused() =>
+        Assert.Throws<DomainValidationException>(() => Image.Create(Guid.NewGuid(), "x", ImageFormat.Png, 0, Hash, [], null, Now));
+}

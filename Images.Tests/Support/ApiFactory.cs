@@ -1,0 +1,119 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Images.Tests.Support;
+
+/// <summary>
+/// The real Api (its Program, middleware, endpoints and background processing) on the test server,
+/// against a real migrated PostgreSQL database and a real storage directory.
+/// </summary>
+public sealed class ApiFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public ApiFactory(DatabaseFixture database, IDictionary<string, string?>? settings = null)
+    {
+        StorageDirectory = Path.Combine(Path.GetTempPath(), "images-tests-store-" + Guid.NewGuid().ToString("N")[..12]);
+        _settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:imagesdb"] = database.ConnectionString,
+            ["IMG_STORAGE_BASE_DIR"] = StorageDirectory,
+            ["IMG_RATE_LIMIT_UPLOAD_MAX"] = "100000",
+            ["IMG_RATE_LIMIT_PROCESS_MAX"] = "100000",
+            ["IMG_RATE_LIMIT_READ_MAX"] = "100000",
+            ["IMG_PROCESSING_MAX_WORKERS"] = "2",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+    }
+
+    public string StorageDirectory { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        try
+        {
+            Directory.Delete(StorageDirectory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+}
+
+public static class ApiClientExtensions
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static MultipartFormDataContent UploadForm(byte[] bytes, string contentType, string fileName = "photo", params (string Name, string Value)[] fields)
+    {
+        var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(bytes);
+        file.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        form.Add(file, "file", fileName);
+        foreach (var (name, value) in fields)
+        {
+            form.Add(new StringContent(value), name);
+        }
+
+        return form;
+    }
+
+    public static async Task<JsonElement> UploadAsync(this HttpClient client, byte[] bytes, string contentType, params (string Name, string Value)[] fields)
+    {
+        using var response = await client.PostAsync("/api/v1/images/", UploadForm(bytes, contentType, "photo", fields));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, $"upload answered {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    public static async Task<JsonElement> GetJsonAsync(this HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    public static async Task<JsonElement> PostJsonAsync(this HttpClient client, string path, object? body = null)
+    {
+        using var response = await client.PostAsJsonAsync(path, body ?? new { });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"POST {path} answered {(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Polls an image until its status is one of <paramref name="statuses"/>; fails after the timeout.</summary>
+    public static async Task<JsonElement> WaitForStatusAsync(this HttpClient client, string id, TimeSpan timeout, params string[] statuses)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        JsonElement image = default;
+        while (!cts.IsCancellationRequested)
+        {
+            image = await client.GetJsonAsync($"/api/v1/images/{id}");
+            if (statuses.Contains(image.GetProperty("status").GetString()))
+            {
+                return image;
+            }
+
+            await Task.Delay(50, CancellationToken.None);
+        }
+
+        Assert.Fail($"image {id} did not reach {string.Join("|", statuses)} within {timeout}; last: {image}");
+        return image;
+    }
+}

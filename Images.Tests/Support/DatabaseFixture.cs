@@ -1,0 +1,57 @@
+using Images.Infrastructure.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Images.Tests.Support;
+
+/// <summary>A fresh, migrated database per test class on the shared throw-away cluster.</summary>
+public class DatabaseFixture : IAsyncLifetime
+{
+    private PostgresServer? _server;
+
+    public string DatabaseName { get; } = "images_test_" + Guid.NewGuid().ToString("N")[..12];
+
+    public string ConnectionString => _server!.ConnectionString(DatabaseName);
+
+    public virtual async Task InitializeAsync()
+    {
+        _server = await PostgresServer.GetAsync();
+        await using (var admin = new NpgsqlConnection(_server.ConnectionString("postgres")))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{DatabaseName}\"", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await using var db = CreateDbContext();
+        await db.Database.MigrateAsync();
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(_server!.ConnectionString("postgres"));
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    public ImagesDbContext CreateDbContext() =>
+        new(new DbContextOptionsBuilder<ImagesDbContext>().UseImagesDatabase(ConnectionString).Options);
+
+    public async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}

@@ -1,0 +1,153 @@
+using System.Buffers.Binary;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Formats.Webp;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Images.Tests.Support;
+
+/// <summary>
+/// Real image files of each accepted format, encoded by ImageSharp's encoders from photo-like
+/// content (smooth gradients plus deterministic noise), and the hostile inputs of NFR-7.
+/// </summary>
+public static class TestImages
+{
+    public static byte[] Jpeg(int width = 640, int height = 480, ushort? orientation = null, int seed = 1) =>
+        Encode(Photo(width, height, seed), image =>
+        {
+            if (orientation is { } o)
+            {
+                image.Metadata.ExifProfile = new ExifProfile();
+                image.Metadata.ExifProfile.SetValue(ExifTag.Orientation, o);
+            }
+        }, new JpegEncoder { Quality = 90 });
+
+    public static byte[] Png(int width = 640, int height = 480, bool alpha = false, int seed = 2)
+    {
+        using var image = Photo(width, height, seed);
+        if (alpha)
+        {
+            image.ProcessPixelRows(rows =>
+            {
+                for (var y = 0; y < rows.Height; y++)
+                {
+                    var row = rows.GetRowSpan(y);
+                    for (var x = 0; x < row.Length; x++)
+                    {
+                        row[x].A = (byte)(x * 255 / Math.Max(1, row.Length - 1));
+                    }
+                }
+            });
+        }
+
+        using var stream = new MemoryStream();
+        image.Save(stream, new PngEncoder { ColorType = alpha ? PngColorType.RgbWithAlpha : PngColorType.Rgb });
+        return stream.ToArray();
+    }
+
+    public static byte[] Webp(int width = 640, int height = 480, int seed = 3) =>
+        Encode(Photo(width, height, seed), _ => { }, new WebpEncoder { Quality = 80, FileFormat = WebpFileFormatType.Lossy });
+
+    public static byte[] Tiff(int width = 640, int height = 480, int seed = 4) =>
+        Encode(Photo(width, height, seed), _ => { }, new TiffEncoder { BitsPerPixel = TiffBitsPerPixel.Bit24 });
+
+    /// <summary>A valid 1x1-pixel-data PNG whose header claims 50,000 x 50,000 pixels (a decompression bomb).</summary>
+    public static byte[] PngClaimingGigapixel()
+    {
+        var png = Png(8, 8);
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(16), 50_000);
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(20), 50_000);
+        FixIhdrCrc(png);
+        return png;
+    }
+
+    public static byte[] TruncatedJpeg() => Jpeg(800, 600)[..2000];
+
+    public static byte[] TruncatedPng() => Png(800, 600)[..3000];
+
+    /// <summary>A little-endian TIFF whose only IFD says width and height are <paramref name="width"/> x <paramref name="height"/>.</summary>
+    public static byte[] TiffWithDimensions(uint width, uint height)
+    {
+        var tiff = new byte[8 + 2 + (5 * 12) + 4 + 16];
+        "II"u8.CopyTo(tiff);
+        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(2), 42);
+        BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(4), 8);
+        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(8), 5);
+        var entries = new (ushort Tag, ushort Type, uint Value)[]
+        {
+            (256, 4, width), (257, 4, height), (258, 3, 8), (262, 3, 1), (273, 4, (uint)(tiff.Length - 16)),
+        };
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var entry = tiff.AsSpan(10 + (i * 12));
+            BinaryPrimitives.WriteUInt16LittleEndian(entry, entries[i].Tag);
+            BinaryPrimitives.WriteUInt16LittleEndian(entry[2..], entries[i].Type);
+            BinaryPrimitives.WriteUInt32LittleEndian(entry[4..], 1);
+            BinaryPrimitives.WriteUInt32LittleEndian(entry[8..], entries[i].Value);
+        }
+
+        return tiff;
+    }
+
+    public static Image<Rgba32> Decode(byte[] bytes) => Image.Load<Rgba32>(bytes);
+
+    private static Image<Rgba32> Photo(int width, int height, int seed)
+    {
+        var image = new Image<Rgba32>(width, height);
+        var random = new Random(seed);
+        image.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                for (var x = 0; x < row.Length; x++)
+                {
+                    var noise = random.Next(-12, 13);
+                    row[x] = new Rgba32(
+                        Clamp((x * 255 / Math.Max(1, width - 1)) + noise),
+                        Clamp((y * 255 / Math.Max(1, height - 1)) + noise),
+                        Clamp(128 + (int)(60 * Math.Sin((x + y) / 37.0)) + noise),
+                        255);
+                }
+            }
+        });
+        return image;
+    }
+
+    private static byte[] Encode(Image<Rgba32> image, Action<Image<Rgba32>> prepare, SixLabors.ImageSharp.Formats.IImageEncoder encoder)
+    {
+        using (image)
+        {
+            prepare(image);
+            using var stream = new MemoryStream();
+            image.Save(stream, encoder);
+            return stream.ToArray();
+        }
+    }
+
+    private static byte Clamp(int value) => (byte)Math.Clamp(value, 0, 255);
+
+    private static void FixIhdrCrc(byte[] png)
+    {
+        // IHDR: length at 8, type at 12, data 16..29, CRC at 29 over type+data.
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), Crc32(png.AsSpan(12, 17)));
+    }
+
+    private static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+            }
+        }
+
+        return ~crc;
+    }
+}
