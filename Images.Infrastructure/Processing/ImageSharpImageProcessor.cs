@@ -66,6 +66,11 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
             }
 
             original.Position = 0;
+            if (format == DomainFormat.Jpeg && !JpegStructure.IsComplete(original))
+            {
+                throw new ImageProcessingException("The JPEG image is truncated or corrupt: no end-of-image marker follows its scan data.");
+            }
+
             using var image = await Image.LoadAsync<Rgba32>(_configuration, original, cancellationToken);
             var max = _options.ThumbnailMaxSize;
             image.Mutate(x =>

@@ -1,0 +1,275 @@
+using System.Security.Cryptography;
+using Images.Application.Abstractions;
+using Images.Domain.Images;
+using Images.Infrastructure.Configuration;
+using Images.Infrastructure.Persistence;
+using Images.Infrastructure.Storage;
+using Images.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Images.Tests.Infrastructure;
+
+/// <summary>The PostgreSQL adapter against a real database and real files.</summary>
+public sealed class ImageRepositoryTests : IClassFixture<DatabaseFixture>, IDisposable
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+    private readonly DatabaseFixture _database;
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "images-tests-repo-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly FileSystemBlobStore _store;
+
+    public ImageRepositoryTests(DatabaseFixture database)
+    {
+        _database = database;
+        _store = new FileSystemBlobStore(Options.Create(new StorageOptions { BaseDirectory = _root }));
+        _database.ExecuteAsync("TRUNCATE images, blob_collection_queue, image_count_deltas").GetAwaiter().GetResult();
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private (ImageRepository Repository, ImagesDbContext Db) NewRepository()
+    {
+        var db = _database.CreateDbContext();
+        return (new ImageRepository(db, _store, NullLogger<ImageRepository>.Instance), db);
+    }
+
+    private async Task<Image> AddAsync(byte[] bytes, int? ttlHours = null, DateTimeOffset? createdAt = null)
+    {
+        var (repository, db) = NewRepository();
+        await using (db)
+        {
+            await using var staged = await _store.StageAsync(ReadOnlyMemory<byte>.Empty, new MemoryStream(bytes), 1 << 20, CancellationToken.None);
+            var image = Image.Create(Guid.NewGuid(), "x.png", ImageFormat.Png, bytes.Length, staged.Hash, ["t"], ttlHours, createdAt ?? Now);
+            await repository.AddAsync(image, staged, CancellationToken.None);
+            return image;
+        }
+    }
+
+    private bool BlobExists(ContentHash hash) => _store.OriginalExists(hash);
+
+    [Fact]
+    public async Task AddedImageRoundTripsWithTagsAndTimes()
+    {
+        var image = await AddAsync([1, 2, 3], ttlHours: 2);
+        var (repository, db) = NewRepository();
+        await using (db)
+        {
+            var loaded = await repository.GetAsync(image.Id, CancellationToken.None);
+            Assert.NotNull(loaded);
+            Assert.Equal(["t"], loaded.Tags);
+            Assert.Equal(image.ContentHash, loaded.ContentHash);
+            Assert.Equal(Now.AddHours(2), loaded.ExpiresAt);
+            Assert.Equal(ImageStatus.Pending, loaded.Status);
+        }
+    }
+
+    [Fact]
+    public async Task IdenticalBytesAreStoredOnceForManyRows_FR1_7()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(5000);
+        var images = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => AddAsync(bytes)));
+
+        Assert.Single(images.Select(i => i.ContentHash).Distinct());
+        Assert.Single(Directory.GetFiles(Path.Combine(_root, "originals"), "*", SearchOption.AllDirectories));
+        Assert.Equal(8, await _database.ScalarAsync("SELECT count(*) FROM images"));
+    }
+
+    [Fact]
+    public async Task FailedInsertLeavesNeitherRowNorBlob_FR1_4()
+    {
+        var first = await AddAsync([7, 7, 7]);
+        var (repository, db) = NewRepository();
+        await using (db)
+        {
+            var bytes = RandomNumberGenerator.GetBytes(100);
+            await using var staged = await _store.StageAsync(ReadOnlyMemory<byte>.Empty, new MemoryStream(bytes), 1000, CancellationToken.None);
+            // Same primary key as an existing row: the insert fails after the blob was placed.
+            var clash = Image.Create(first.Id, "y.png", ImageFormat.Png, bytes.Length, staged.Hash, [], null, Now);
+
+            await Assert.ThrowsAnyAsync<Exception>(() => repository.AddAsync(clash, staged, CancellationToken.None));
+
+            Assert.False(BlobExists(staged.Hash));
+            Assert.True(BlobExists(first.ContentHash));
+            Assert.Equal(1, await _database.ScalarAsync("SELECT count(*) FROM images"));
+            Assert.Equal(0, await _database.ScalarAsync("SELECT count(*) FROM blob_collection_queue"));
+        }
+    }
+
+    [Fact]
+    public async Task ListIsNewestFirstWithTotalsFromTheCountDeltas_FR3_4_FR3_5()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await AddAsync([(byte)i], createdAt: Now.AddMinutes(i));
+        }
+
+        var (repository, db) = NewRepository();
+        await using (db)
+        {
+            var (page, total) = await repository.ListAsync(null, 1, 2, CancellationToken.None);
+            Assert.Equal(5, total);
+            Assert.Equal([Now.AddMinutes(3), Now.AddMinutes(2)], page.Select(i => i.CreatedAt));
+
+            var claimed = await repository.GetAsync(page[0].Id, CancellationToken.None);
+            claimed!.StartProcessing(Now);
+            Assert.Equal(SaveResult.Saved, await repository.UpdateAsync(claimed, CancellationToken.None));
+
+            Assert.Equal(1, (await repository.ListAsync(ImageStatus.Processing, 0, 10, CancellationToken.None)).Total);
+            Assert.Equal(4, (await repository.ListAsync(ImageStatus.Pending, 0, 10, CancellationToken.None)).Total);
+            Assert.Equal(0, (await repository.ListAsync(ImageStatus.Failed, 0, 10, CancellationToken.None)).Total);
+
+            await _database.ExecuteAsync("SELECT compact_image_count_deltas()");
+            Assert.Equal(2, await _database.ScalarAsync("SELECT count(*) FROM image_count_deltas"));
+            Assert.Equal(5, (await repository.ListAsync(null, 0, 10, CancellationToken.None)).Total);
+        }
+    }
+
+    [Fact]
+    public async Task ListUsesTheIndexesNotASequentialScan_NFR3()
+    {
+        var plan = await _database.ScalarTextAsync(
+            "EXPLAIN SELECT * FROM images WHERE status = 'pending' ORDER BY created_at DESC, id DESC LIMIT 50");
+        Assert.Contains("ix_images_status_created_at", plan, StringComparison.Ordinal);
+        var expiry = await _database.ScalarTextAsync(
+            "EXPLAIN SELECT id FROM images WHERE expires_at IS NOT NULL AND expires_at <= now() ORDER BY expires_at LIMIT 100");
+        Assert.Contains("ix_images_expires_at", expiry, StringComparison.Ordinal);
+        Assert.Equal(1, await _database.ScalarAsync(
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_images_expires_at' AND indexdef LIKE '%WHERE (expires_at IS NOT NULL)%'"));
+    }
+
+    [Fact]
+    public async Task ConcurrentClaimsOfOneImageLetOnlyOneWin()
+    {
+        var image = await AddAsync([4, 2]);
+        var (first, db1) = NewRepository();
+        var (second, db2) = NewRepository();
+        await using (db1)
+        await using (db2)
+        {
+            var a = (await first.GetAsync(image.Id, CancellationToken.None))!;
+            var b = (await second.GetAsync(image.Id, CancellationToken.None))!;
+            a.StartProcessing(Now);
+            b.StartProcessing(Now);
+            Assert.Equal(SaveResult.Saved, await first.UpdateAsync(a, CancellationToken.None));
+            Assert.Equal(SaveResult.Conflict, await second.UpdateAsync(b, CancellationToken.None));
+        }
+    }
+
+    [Fact]
+    public async Task UpdateOfADeletedRowReportsGone()
+    {
+        var image = await AddAsync([9]);
+        var (repository, db) = NewRepository();
+        await using (db)
+        {
+            var loaded = (await repository.GetAsync(image.Id, CancellationToken.None))!;
+            await _database.ExecuteAsync($"DELETE FROM images WHERE id = '{image.Id}'");
+            loaded.StartProcessing(Now);
+            Assert.Equal(SaveResult.Gone, await repository.UpdateAsync(loaded, CancellationToken.None));
+        }
+    }
+
+    [Fact]
+    public async Task SweepDeletesExpiredRowsAndOnlyUnsharedOriginals_FR4_2_FR1_7()
+    {
+        var shared = RandomNumberGenerator.GetBytes(64);
+        var expiredShared = await AddAsync(shared, ttlHours: 1);
+        var keeper = await AddAsync(shared);
+        var expiredAlone = await AddAsync(RandomNumberGenerator.GetBytes(64), ttlHours: 1);
+        var fresh = await AddAsync(RandomNumberGenerator.GetBytes(64), ttlHours: 100);
+
+        var (repository, db) = NewRepository();
+        await using (db)
+        {
+            var deleted = await repository.DeleteExpiredBatchAsync(Now.AddHours(2), 100, CancellationToken.None);
+            var collected = await repository.CollectUnreferencedOriginalsAsync(CancellationToken.None);
+
+            Assert.Equal([expiredAlone.Id, expiredShared.Id], deleted.Order());
+            Assert.Equal(new BlobCollection(1, 0), collected);
+            Assert.True(BlobExists(keeper.ContentHash));
+            Assert.False(BlobExists(expiredAlone.ContentHash));
+            Assert.True(BlobExists(fresh.ContentHash));
+            Assert.Equal(2, await _database.ScalarAsync("SELECT count(*) FROM images"));
+            Assert.Equal(0, await _database.ScalarAsync("SELECT count(*) FROM blob_collection_queue"));
+        }
+    }
+
+    [Fact]
+    public async Task ConcurrentSweepsNeverDeleteTheSameImageTwice_FR4_5()
+    {
+        var expired = new List<Image>();
+        for (var i = 0; i < 60; i++)
+        {
+            expired.Add(await AddAsync(RandomNumberGenerator.GetBytes(32), ttlHours: 1));
+        }
+
+        var sweeps = Enumerable.Range(0, 4).Select(async _ =>
+        {
+            var (repository, db) = NewRepository();
+            await using (db)
+            {
+                var mine = new List<Guid>();
+                IReadOnlyList<Guid> batch;
+                do
+                {
+                    batch = await repository.DeleteExpiredBatchAsync(Now.AddHours(2), 7, CancellationToken.None);
+                    mine.AddRange(batch);
+                    await repository.CollectUnreferencedOriginalsAsync(CancellationToken.None);
+                }
+                while (batch.Count > 0);
+                return mine;
+            }
+        });
+        var results = await Task.WhenAll(sweeps);
+
+        var all = results.SelectMany(r => r).ToList();
+        Assert.Equal(60, all.Count);
+        Assert.Equal(60, all.Distinct().Count());
+        Assert.All(expired, e => Assert.False(BlobExists(e.ContentHash)));
+        Assert.Equal(0, await _database.ScalarAsync("SELECT count(*) FROM images"));
+    }
+
+    [Fact]
+    public async Task UploadRacingASweepOfTheSameBytesKeepsItsBlob_FR1_7()
+    {
+        // A sweep removes the last old row of some bytes while new uploads of the same bytes land:
+        // whatever the interleaving, every committed row must find its blob.
+        for (var round = 0; round < 10; round++)
+        {
+            var bytes = RandomNumberGenerator.GetBytes(256);
+            await AddAsync(bytes, ttlHours: 1);
+            var sweep = Task.Run(async () =>
+            {
+                var (repository, db) = NewRepository();
+                await using (db)
+                {
+                    await repository.DeleteExpiredBatchAsync(Now.AddHours(2), 100, CancellationToken.None);
+                    await repository.CollectUnreferencedOriginalsAsync(CancellationToken.None);
+                }
+            });
+            var upload = Task.Run(() => AddAsync(bytes));
+            await Task.WhenAll(sweep, upload);
+            Assert.True(BlobExists((await upload).ContentHash), $"round {round}: the new row's blob was deleted");
+        }
+    }
+
+    [Fact]
+    public async Task RecoverableListsPendingAndStaleProcessingOnly()
+    {
+        var pending = await AddAsync([1]);
+        var stale = await AddAsync([2]);
+        var busy = await AddAsync([3]);
+        var (repository, db) = NewRepository();
+        await using (db)
+        {
+            var s = (await repository.GetAsync(stale.Id, CancellationToken.None))!;
+            s.StartProcessing(Now.AddMinutes(-30));
+            var b = (await repository.GetAsync(busy.Id, CancellationToken.None))!;
+            b.StartProcessing(Now);
+            await repository.UpdateAsync(b, CancellationToken.None);
+
+            var ids = await repository.ListRecoverableAsync(Now.AddMinutes(-5), 100, CancellationToken.None);
+            Assert.Equal(new[] { pending.Id, stale.Id }.Order(), ids.Order());
+        }
+    }
+}

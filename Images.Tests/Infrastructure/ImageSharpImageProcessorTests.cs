@@ -1,0 +1,128 @@
+using Images.Application.Common;
+using Images.Domain.Images;
+using Images.Infrastructure.Processing;
+using Images.Tests.Support;
+using Microsoft.Extensions.Options;
+
+namespace Images.Tests.Infrastructure;
+
+public class ImageSharpImageProcessorTests
+{
+    private static ImageSharpImageProcessor Processor(long maxPixels = 100_000_000, int max = 256) =>
+        new(Options.Create(new ProcessingOptions { MaxImagePixels = maxPixels, ThumbnailMaxSize = max }));
+
+    private static async Task<(ImageMetadata Metadata, byte[] Thumbnail)> RunAsync(byte[] original, ImageFormat format, ImageSharpImageProcessor? processor = null)
+    {
+        using var thumbnail = new MemoryStream();
+        var metadata = await (processor ?? Processor()).CreateThumbnailAsync(new MemoryStream(original), format, thumbnail, CancellationToken.None);
+        return (metadata, thumbnail.ToArray());
+    }
+
+    public static TheoryData<string, ImageFormat> Formats => new()
+    {
+        { "jpeg", ImageFormat.Jpeg },
+        { "png", ImageFormat.Png },
+        { "webp", ImageFormat.Webp },
+        { "tiff", ImageFormat.Tiff },
+    };
+
+    private static byte[] Make(string kind, int width, int height) => kind switch
+    {
+        "jpeg" => TestImages.Jpeg(width, height),
+        "png" => TestImages.Png(width, height),
+        "webp" => TestImages.Webp(width, height),
+        _ => TestImages.Tiff(width, height),
+    };
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public async Task ThumbnailKeepsAspectWithLongestSide256AndReportsMetadata_FR2_1_FR2_2(string kind, ImageFormat format)
+    {
+        var (metadata, thumbnail) = await RunAsync(Make(kind, 1000, 600), format);
+
+        Assert.Equal((1000, 600, format, 3, false), (metadata.Width, metadata.Height, metadata.Format, metadata.Channels, metadata.HasAlpha));
+        using var decoded = TestImages.Decode(thumbnail);
+        Assert.Equal((256, 154), (decoded.Width, decoded.Height));
+        Assert.Equal("image/jpeg", SixLabors.ImageSharp.Image.DetectFormat(thumbnail)!.DefaultMimeType);
+    }
+
+    [Fact]
+    public async Task SmallImagesAreNeverUpscaled_FR2_1()
+    {
+        var (_, thumbnail) = await RunAsync(TestImages.Png(120, 80), ImageFormat.Png);
+        using var decoded = TestImages.Decode(thumbnail);
+        Assert.Equal((120, 80), (decoded.Width, decoded.Height));
+    }
+
+    [Fact]
+    public async Task ThumbnailSizeIsConfigurable()
+    {
+        var (_, thumbnail) = await RunAsync(TestImages.Jpeg(400, 800), ImageFormat.Jpeg, Processor(max: 100));
+        using var decoded = TestImages.Decode(thumbnail);
+        Assert.Equal((50, 100), (decoded.Width, decoded.Height));
+    }
+
+    [Theory]
+    [InlineData(1, 256, 128)]
+    [InlineData(2, 256, 128)]
+    [InlineData(3, 256, 128)]
+    [InlineData(4, 256, 128)]
+    [InlineData(5, 128, 256)]
+    [InlineData(6, 128, 256)]
+    [InlineData(7, 128, 256)]
+    [InlineData(8, 128, 256)]
+    public async Task ExifOrientationIsApplied_FR2_1(ushort orientation, int width, int height)
+    {
+        var (metadata, thumbnail) = await RunAsync(TestImages.Jpeg(800, 400, orientation), ImageFormat.Jpeg);
+        using var decoded = TestImages.Decode(thumbnail);
+        Assert.Equal((width, height), (decoded.Width, decoded.Height));
+        Assert.Equal((800, 400), (metadata.Width, metadata.Height));
+    }
+
+    [Fact]
+    public async Task OrientationSixRotatesTheContentClockwise()
+    {
+        // The source is red on the left (x gradient); rotated 90 degrees clockwise, red ends up on top.
+        var (_, thumbnail) = await RunAsync(TestImages.Jpeg(800, 400, 6), ImageFormat.Jpeg);
+        using var decoded = TestImages.Decode(thumbnail);
+        Assert.True(decoded[64, 5].R < decoded[64, 250].R, "the left edge (dark red) must become the top edge");
+    }
+
+    [Fact]
+    public async Task AlphaIsReportedAndFlattenedOntoWhite_FR2_2()
+    {
+        var (metadata, thumbnail) = await RunAsync(TestImages.Png(400, 200, alpha: true), ImageFormat.Png);
+        Assert.Equal((4, true), (metadata.Channels, metadata.HasAlpha));
+        using var decoded = TestImages.Decode(thumbnail);
+        Assert.True(decoded[0, 64].R > 240 && decoded[0, 64].G > 240 && decoded[0, 64].B > 240, "fully transparent pixels become white");
+    }
+
+    [Fact]
+    public async Task PixelLimitIsCheckedOnTheHeaderBeforeDecoding_NFR7()
+    {
+        var ex = await Assert.ThrowsAsync<ImageProcessingException>(() => RunAsync(TestImages.PngClaimingGigapixel(), ImageFormat.Png));
+        Assert.Contains("over the limit", ex.Message, StringComparison.Ordinal);
+
+        var limited = await Assert.ThrowsAsync<ImageProcessingException>(() => RunAsync(TestImages.Jpeg(200, 200), ImageFormat.Jpeg, Processor(maxPixels: 39_999)));
+        Assert.Contains("40000 pixels", limited.Message, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> HostileInputs => ["truncated-jpeg", "truncated-png", "tiff-zero", "tiff-overflow", "garbage-after-magic"];
+
+    [Theory]
+    [MemberData(nameof(HostileInputs))]
+    public async Task HostileInputsGiveAProcessingErrorNotACrash_NFR7(string kind)
+    {
+        var (bytes, format) = kind switch
+        {
+            "truncated-jpeg" => (TestImages.TruncatedJpeg(), ImageFormat.Jpeg),
+            "truncated-png" => (TestImages.TruncatedPng(), ImageFormat.Png),
+            "tiff-zero" => (TestImages.TiffWithDimensions(0, 0), ImageFormat.Tiff),
+            "tiff-overflow" => (TestImages.TiffWithDimensions(uint.MaxValue, uint.MaxValue), ImageFormat.Tiff),
+            _ => ([0xFF, 0xD8, 0xFF, 0xE0, 0x13, 0x37, 0x00, 0x00, 0x42], ImageFormat.Jpeg),
+        };
+
+        var ex = await Assert.ThrowsAsync<ImageProcessingException>(() => RunAsync(bytes, format));
+        Assert.False(string.IsNullOrWhiteSpace(ex.Message));
+    }
+}
