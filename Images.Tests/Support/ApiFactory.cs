@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Images.Tests.Support;
 
@@ -13,9 +15,11 @@ namespace Images.Tests.Support;
 public sealed class ApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly TimeProvider? _clock;
 
-    public ApiFactory(DatabaseFixture database, IDictionary<string, string?>? settings = null)
+    public ApiFactory(DatabaseFixture database, IDictionary<string, string?>? settings = null, TimeProvider? clock = null)
     {
+        _clock = clock;
         StorageDirectory = Path.Combine(Path.GetTempPath(), "images-tests-store-" + Guid.NewGuid().ToString("N")[..12]);
         _settings = new Dictionary<string, string?>
         {
@@ -40,6 +44,11 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+
+        if (_clock is not null)
+        {
+            builder.ConfigureTestServices(services => services.AddSingleton(_clock));
+        }
     }
 
     public override async ValueTask DisposeAsync()
@@ -53,6 +62,37 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         {
         }
     }
+}
+
+/// <summary>A migrated database plus the Api over it, shared by the tests of one class.</summary>
+public class ApiFixture : DatabaseFixture
+{
+    public ApiFactory Factory { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
+    protected virtual TimeProvider? Clock => null;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        Factory = new ApiFactory(this, Settings, Clock);
+        Client = Factory.CreateClient();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        Client.Dispose();
+        await Factory.DisposeAsync();
+        await base.DisposeAsync();
+    }
+
+    public string[] StoredOriginals() =>
+        Directory.Exists(Path.Combine(Factory.StorageDirectory, "originals"))
+            ? Directory.GetFiles(Path.Combine(Factory.StorageDirectory, "originals"), "*", SearchOption.AllDirectories)
+            : [];
 }
 
 public static class ApiClientExtensions

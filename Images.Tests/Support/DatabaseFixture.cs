@@ -11,7 +11,7 @@ public class DatabaseFixture : IAsyncLifetime
 
     public string DatabaseName { get; } = "images_test_" + Guid.NewGuid().ToString("N")[..12];
 
-    public string ConnectionString => _server!.ConnectionString(DatabaseName);
+    public virtual string ConnectionString => _server!.ConnectionString(DatabaseName);
 
     public virtual async Task InitializeAsync()
     {

@@ -1,0 +1,120 @@
+using System.Net;
+using System.Text.Json;
+using Images.Tests.Support;
+
+namespace Images.Tests.Api;
+
+/// <summary>FR-5 and FR-6: health, metrics and the documentation pages.</summary>
+public class HealthAndDocsTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    [Fact]
+    public async Task HealthReportsServiceVersionAndDatabase_FR5_1()
+    {
+        var health = await api.Client.GetJsonAsync("/health");
+        Assert.Equal("healthy", health.GetProperty("status").GetString());
+        Assert.Equal("image-processing-service", health.GetProperty("service").GetString());
+        Assert.False(string.IsNullOrEmpty(health.GetProperty("version").GetString()));
+        Assert.Equal("healthy", health.GetProperty("checks").GetProperty("database").GetString());
+
+        var alive = await api.Client.GetJsonAsync("/alive");
+        Assert.Equal("healthy", alive.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task OneOpenApiDocumentDescribesEveryEndpoint_FR6()
+    {
+        var document = await api.Client.GetJsonAsync("/openapi/v1.json");
+        var paths = document.GetProperty("paths");
+        var expected = new Dictionary<string, string[]>
+        {
+            ["/api/v1/images"] = ["get", "post"],
+            ["/api/v1/images/{id}"] = ["get"],
+            ["/api/v1/images/{id}/download"] = ["get"],
+            ["/api/v1/images/{id}/process"] = ["post"],
+            ["/api/v1/images/batch/process"] = ["post"],
+            ["/api/v1/retention/sweep"] = ["post"],
+        };
+        foreach (var (path, methods) in expected)
+        {
+            Assert.True(paths.TryGetProperty(path, out var item), $"{path} is missing from the OpenAPI document");
+            foreach (var method in methods)
+            {
+                Assert.True(item.TryGetProperty(method, out var operation), $"{method} {path} is missing");
+                Assert.True(operation.TryGetProperty("summary", out _));
+                Assert.True(operation.GetProperty("responses").EnumerateObject().Any());
+            }
+        }
+
+        var upload = paths.GetProperty("/api/v1/images").GetProperty("post").GetProperty("requestBody").GetProperty("content");
+        Assert.True(upload.TryGetProperty("multipart/form-data", out _));
+        Assert.True(document.GetProperty("components").GetProperty("schemas").TryGetProperty("ImageDto", out var imageSchema));
+        Assert.True(imageSchema.GetProperty("properties").TryGetProperty("thumbnail_available", out _));
+    }
+
+    [Theory]
+    [InlineData("/docs/index.html", "swagger")]
+    [InlineData("/redoc/index.html", "redoc")]
+    public async Task SwaggerUiAndRedocAreServed_FR6_1_FR6_2(string path, string marker)
+    {
+        using var response = await api.Client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains(marker, html, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task PrometheusMetricsAreExposed_FR5_3()
+    {
+        await api.Client.GetAsync("/api/v1/images/");
+        using var response = await api.Client.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("http_server_request_duration_seconds", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownRoutesAnswerProblemDetails()
+    {
+        using var response = await api.Client.GetAsync("/api/v1/nothing-here");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+}
+
+public sealed class DocsOffFixture : ApiFixture
+{
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["IMG_DOCS_ENABLED"] = "false" };
+}
+
+public class DocsSwitchedOffTests(DocsOffFixture api) : IClassFixture<DocsOffFixture>
+{
+    [Theory]
+    [InlineData("/docs/index.html")]
+    [InlineData("/redoc/index.html")]
+    [InlineData("/openapi/v1.json")]
+    public async Task DocsCanBeSwitchedOffByConfiguration_FR6(string path) =>
+        Assert.Equal(HttpStatusCode.NotFound, (await api.Client.GetAsync(path)).StatusCode);
+}
+
+/// <summary>FR-5.1: /health reflects the database; with it unreachable the answer is 503 unhealthy.</summary>
+public class HealthWithoutDatabaseTests
+{
+    [Fact]
+    public async Task HealthIs503WhenTheDatabaseIsUnreachable_FR5_1()
+    {
+        var unreachable = new DatabaseFixtureStub("Host=127.0.0.1;Port=1;Database=none;Username=x;Password=y;Timeout=2");
+        await using var factory = new ApiFactory(unreachable);
+        using var client = factory.CreateClient();
+
+        using var response = await client.GetAsync("/health");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("unhealthy", body.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/alive")).StatusCode);
+    }
+
+    private sealed class DatabaseFixtureStub(string connectionString) : DatabaseFixture
+    {
+        public override string ConnectionString => connectionString;
+    }
+}

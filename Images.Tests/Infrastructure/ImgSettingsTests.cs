@@ -1,0 +1,118 @@
+using Images.Api;
+using Images.Application.Common;
+using Images.Infrastructure.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Images.Tests.Infrastructure;
+
+/// <summary>NFR-2: the seed's IMG_ variables, their defaults, validation and Aspire's precedence.</summary>
+public class ImgSettingsTests
+{
+    private static T Resolve<T>(Dictionary<string, string?> values, Action<T, ImgSettingsReader> bind)
+        where T : class, new()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+        services.AddImgOptions(bind);
+        return services.BuildServiceProvider().GetRequiredService<IOptions<T>>().Value;
+    }
+
+    [Fact]
+    public void DefaultsAreTheSeeds()
+    {
+        var processing = Resolve<ProcessingOptions>([], ApplicationOptionsBinding.BindProcessing);
+        Assert.Equal((4, 256, 100_000_000L, 50L * 1024 * 1024), (processing.MaxWorkers, processing.ThumbnailMaxSize, processing.MaxImagePixels, processing.MaxUploadBytes));
+        Assert.Equal(100, Resolve<RetentionOptions>([], ApplicationOptionsBinding.BindRetention).BatchSize);
+        Assert.Equal("/data/images", Resolve<StorageOptions>([], StorageOptions.Bind).BaseDirectory);
+
+        var api = Resolve<ApiOptions>([], ApiOptions.Bind);
+        Assert.Equal((10, 60), (api.Upload.PermitLimit, api.Upload.WindowSeconds));
+        Assert.Equal((20, 60), (api.Process.PermitLimit, api.Process.WindowSeconds));
+        Assert.Equal((60, 60), (api.Read.PermitLimit, api.Read.WindowSeconds));
+        Assert.Empty(api.CorsOrigins);
+        Assert.Null(api.ApiKey);
+        Assert.Equal("image-processing-service", api.ServiceName);
+    }
+
+    [Fact]
+    public void DatabaseIsBuiltFromImgDbVariablesWithThePoolSize()
+    {
+        var options = Resolve<DatabaseOptions>(new()
+        {
+            ["IMG_DB_USER"] = "u",
+            ["IMG_DB_PASSWORD"] = "p",
+            ["IMG_DB_HOST"] = "db.internal",
+            ["IMG_DB_PORT"] = "6543",
+            ["IMG_DB_NAME"] = "pics",
+            ["IMG_DB_POOL_SIZE"] = "5",
+            ["IMG_DB_MAX_OVERFLOW"] = "7",
+        }, DatabaseOptions.Bind);
+        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        Assert.Equal(("db.internal", 6543, "pics", "u", "p", 12), (builder.Host, builder.Port, builder.Database, builder.Username, builder.Password, builder.MaxPoolSize));
+    }
+
+    [Fact]
+    public void AspireConnectionStringTakesPrecedence()
+    {
+        var options = Resolve<DatabaseOptions>(new()
+        {
+            ["ConnectionStrings:imagesdb"] = "Host=aspire;Port=1234;Database=imagesdb;Username=a;Password=b",
+            ["IMG_DB_HOST"] = "ignored",
+        }, DatabaseOptions.Bind);
+        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        Assert.Equal(("aspire", 1234, 30), (builder.Host, builder.Port, builder.MaxPoolSize));
+    }
+
+    [Fact]
+    public void MissingUserAndPasswordStopStartUpNamingTheVariables()
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => Resolve<DatabaseOptions>([], DatabaseOptions.Bind));
+        Assert.Contains(ex.Failures, f => f.Contains("IMG_DB_USER", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("IMG_DB_PASSWORD", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("IMG_DB_PORT", "abc")]
+    [InlineData("IMG_DB_PORT", "70000")]
+    [InlineData("IMG_DB_POOL_SIZE", "0")]
+    public void BadDatabaseValuesNameTheVariable(string name, string value)
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() =>
+            Resolve<DatabaseOptions>(new() { ["IMG_DB_USER"] = "u", ["IMG_DB_PASSWORD"] = "p", [name] = value }, DatabaseOptions.Bind));
+        Assert.Contains(name, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("IMG_PROCESSING_MAX_WORKERS", "0")]
+    [InlineData("IMG_THUMBNAIL_MAX_SIZE", "big")]
+    [InlineData("IMG_MAX_IMAGE_PIXELS", "-5")]
+    public void BadProcessingValuesNameTheVariable(string name, string value)
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() =>
+            Resolve<ProcessingOptions>(new() { [name] = value }, ApplicationOptionsBinding.BindProcessing));
+        Assert.Contains(name, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("IMG_RATE_LIMIT_READ_MAX", "many")]
+    [InlineData("IMG_CORS_ORIGINS", "[not json")]
+    [InlineData("IMG_CORS_ORIGINS", "ftp://x")]
+    [InlineData("IMG_DOCS_ENABLED", "perhaps")]
+    public void BadApiValuesNameTheVariable(string name, string value)
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => Resolve<ApiOptions>(new() { [name] = value }, ApiOptions.Bind));
+        Assert.Contains(name, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[\"http://localhost:3000\", \"https://example.org\"]")]
+    [InlineData("http://localhost:3000, https://example.org")]
+    public void CorsOriginsAcceptJsonListsAsPydanticDidAndCommaLists(string value)
+    {
+        var api = Resolve<ApiOptions>(new() { ["IMG_CORS_ORIGINS"] = value }, ApiOptions.Bind);
+        Assert.Equal(["http://localhost:3000", "https://example.org"], api.CorsOrigins);
+    }
+}
