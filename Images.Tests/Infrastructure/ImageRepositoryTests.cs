@@ -184,7 +184,7 @@ public sealed class ImageRepositoryTests : IClassFixture<DatabaseFixture>, IDisp
             var deleted = await repository.DeleteExpiredBatchAsync(Now.AddHours(2), 100, CancellationToken.None);
             var collected = await repository.CollectUnreferencedOriginalsAsync(CancellationToken.None);
 
-            Assert.Equal([expiredAlone.Id, expiredShared.Id], deleted.Order());
+            Assert.Equal(new[] { expiredAlone.Id, expiredShared.Id }.Order(), deleted.Order());
             Assert.Equal(new BlobCollection(1, 0), collected);
             Assert.True(BlobExists(keeper.ContentHash));
             Assert.False(BlobExists(expiredAlone.ContentHash));
