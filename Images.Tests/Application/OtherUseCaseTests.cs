@@ -109,7 +109,7 @@ public class OtherUseCaseTests
         var result = await harness.Get<SweepExpiredImagesHandler>().HandleAsync(CancellationToken.None);
 
         Assert.Equal(new SweepResult(4, 0), result);
-        Assert.Equal([keeperShared.Id, fresh.Id], harness.Repository.Rows.Keys.Order());
+        Assert.Equal(new[] { keeperShared.Id, fresh.Id }.Order(), harness.Repository.Rows.Keys.Order());
         Assert.Contains(keeperShared.ContentHash, harness.Repository.Blobs);
         Assert.DoesNotContain(expired[0].ContentHash, harness.Repository.Blobs);
         Assert.Equal(expiredShared.ContentHash, keeperShared.ContentHash);
