@@ -45,5 +45,5 @@ fi
 export IMG_STORAGE_BASE_DIR=${IMG_STORAGE_BASE_DIR:-$data/storage}
 export ASPNETCORE_URLS=${ASPNETCORE_URLS:-http://localhost:8000}
 
-dotnet run --project Images.MigrationService
-exec dotnet run --project Images.Api --no-launch-profile
+dotnet run -c Release --project Images.MigrationService
+exec dotnet run -c Release --project Images.Api --no-launch-profile
