@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Images.Api.Endpoints;
 using Images.Api.Http;
 using Images.Infrastructure.Configuration;
 using Microsoft.AspNetCore.Http.Json;
@@ -27,12 +28,14 @@ public static class DependencyInjection
         services.AddImagesRateLimiting();
         services.AddCors();
         services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>, ConfigureCors>();
-        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Images API";
-            document.Info.Description = "Upload images, get thumbnails and metadata, and expire them. Contract of the Python image-processing-service.";
-            return Task.CompletedTask;
-        }));
+        services.AddOpenApi(options => options
+            .AddImagesContract()
+            .AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Images API";
+                document.Info.Description = "Upload images, get thumbnails and metadata, and expire them. Contract of the Python image-processing-service.";
+                return Task.CompletedTask;
+            }));
         return builder;
     }
 

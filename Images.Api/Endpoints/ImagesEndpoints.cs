@@ -24,7 +24,6 @@ internal static class ImagesEndpoints
             .WithName(nameof(UploadImage))
             .WithSummary("Upload an image (JPEG, PNG, WebP, TIFF)")
             .WithDescription("multipart/form-data with `file`, optional `tags` (repeated or comma-separated, at most 20) and optional `ttl_hours` (1-8760). The format is decided by the file's magic bytes.")
-            .Accepts<UploadForm.Schema>("multipart/form-data")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)

@@ -18,9 +18,6 @@ internal static class UploadForm
 {
     private const int MaxFieldBytes = 16 * 1024;
 
-    /// <summary>The documented shape of the form (OpenAPI only; the body is read by <see cref="ReadAsync"/>).</summary>
-    internal sealed record Schema(IFormFile File, string[]? Tags, int? TtlHours);
-
     public static async Task<UploadImageCommand> ReadAsync(HttpRequest request, UploadImageHandler handler, CancellationToken cancellationToken)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) ||

@@ -118,3 +118,27 @@ public class HealthWithoutDatabaseTests
         public override string ConnectionString => connectionString;
     }
 }
+
+public class OpenApiContractTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    [Fact]
+    public async Task TheDocumentGivesRealTypesAndRangesForHandReadParameters_FR6()
+    {
+        var paths = (await api.Client.GetJsonAsync("/openapi/v1.json")).GetProperty("paths");
+
+        var form = paths.GetProperty("/api/v1/images").GetProperty("post").GetProperty("requestBody")
+            .GetProperty("content").GetProperty("multipart/form-data").GetProperty("schema");
+        Assert.Equal("binary", form.GetProperty("properties").GetProperty("file").GetProperty("format").GetString());
+        Assert.Equal(20, form.GetProperty("properties").GetProperty("tags").GetProperty("maxItems").GetInt32());
+        Assert.Equal(8760, form.GetProperty("properties").GetProperty("ttl_hours").GetProperty("maximum").GetInt32());
+
+        var list = paths.GetProperty("/api/v1/images").GetProperty("get").GetProperty("parameters").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("schema"));
+        Assert.Equal("integer", list["limit"].GetProperty("type").GetString());
+        Assert.Equal(100, list["limit"].GetProperty("maximum").GetInt32());
+        Assert.Equal(["pending", "processing", "completed", "failed"], list["status"].GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+
+        var id = paths.GetProperty("/api/v1/images/{id}").GetProperty("get").GetProperty("parameters")[0].GetProperty("schema");
+        Assert.Equal("uuid", id.GetProperty("format").GetString());
+    }
+}
