@@ -1,3 +1,4 @@
+using Images.Application.Common;
 using Images.Application.Images.BatchProcess;
 using Images.Application.Images.Download;
 using Images.Application.Images.Get;
@@ -18,6 +19,7 @@ public static class DependencyInjection
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ProcessingGate>();
+        services.AddSingleton<ImagesMetrics>();
         services.AddScoped<UploadImageHandler>();
         services.AddScoped<ProcessImageHandler>();
         services.AddScoped<BatchProcessImagesHandler>();

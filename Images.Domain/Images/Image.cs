@@ -56,6 +56,7 @@ public sealed class Image
             throw new DomainValidationException("file", "The file is empty.");
         }
 
+        now = Stamp(now);
         var normalizedTags = Images.Tags.Normalize(tags);
         var expiresAt = TimeToLive.ExpiresAt(now, ttlHours);
 
@@ -80,6 +81,7 @@ public sealed class Image
 
     public void StartProcessing(DateTimeOffset now)
     {
+        now = Stamp(now);
         if (Status is not (ImageStatus.Pending or ImageStatus.Failed))
         {
             throw Illegal(ImageStatus.Processing);
@@ -94,6 +96,7 @@ public sealed class Image
 
     public void Complete(ImageMetadata metadata, DateTimeOffset now)
     {
+        now = Stamp(now);
         ArgumentNullException.ThrowIfNull(metadata);
         if (Status != ImageStatus.Processing)
         {
@@ -114,6 +117,7 @@ public sealed class Image
 
     public void Fail(string reason, DateTimeOffset now)
     {
+        now = Stamp(now);
         if (Status != ImageStatus.Processing)
         {
             throw Illegal(ImageStatus.Failed);
@@ -129,6 +133,7 @@ public sealed class Image
     /// <summary>Gives an in-flight image back to the queue (graceful shutdown, or a reaper after a crash).</summary>
     public void Release(DateTimeOffset now)
     {
+        now = Stamp(now);
         if (Status != ImageStatus.Processing)
         {
             throw Illegal(ImageStatus.Pending);
@@ -138,6 +143,9 @@ public sealed class Image
         ProcessingStartedAt = null;
         UpdatedAt = now;
     }
+
+    /// <summary>Timestamps keep microseconds, the precision they are stored with.</summary>
+    private static DateTimeOffset Stamp(DateTimeOffset now) => new(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero);
 
     private InvalidStatusTransitionException Illegal(ImageStatus to) =>
         new($"Image {Id} cannot move from {Status.ToString().ToLowerInvariant()} to {to.ToString().ToLowerInvariant()}.");

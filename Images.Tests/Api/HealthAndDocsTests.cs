@@ -65,10 +65,15 @@ public class HealthAndDocsTests(ApiFixture api) : IClassFixture<ApiFixture>
     [Fact]
     public async Task PrometheusMetricsAreExposed_FR5_3()
     {
-        await api.Client.GetAsync("/api/v1/images/");
+        var image = await api.Client.UploadAsync(TestImages.Png(50, 40, seed: 77), "image/png");
+        await api.Client.WaitForStatusAsync(image.GetProperty("id").GetString()!, TimeSpan.FromSeconds(30), "completed");
         using var response = await api.Client.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("http_server_request_duration_seconds", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("http_server_request_duration_seconds", text, StringComparison.Ordinal);
+        Assert.Contains("images_currently_processing", text, StringComparison.Ordinal);
+        Assert.Contains("image_uploads_total{", text, StringComparison.Ordinal);
+        Assert.Contains("image_processing_duration_seconds_bucket{", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -23,6 +23,7 @@ internal sealed class UseCaseHarness : IDisposable
         services.AddSingleton<TimeProvider>(Clock);
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddMetrics();
         services.AddApplication();
         services.AddSingleton<IImageRepository>(Repository);
         services.AddSingleton<IBlobStore>(Blobs);

@@ -12,6 +12,7 @@ public sealed class ProcessImageHandler(
     IBlobStore blobs,
     IImageProcessor processor,
     ProcessingGate gate,
+    ImagesMetrics metrics,
     TimeProvider clock,
     ILogger<ProcessImageHandler> logger)
 {
@@ -41,9 +42,10 @@ public sealed class ProcessImageHandler(
                 return await images.GetAsync(imageId, cancellationToken);
         }
 
+        var started = Stopwatch.GetTimestamp();
+        metrics.Started();
         try
         {
-            var started = Stopwatch.GetTimestamp();
             var metadata = await CreateThumbnailAsync(image, cancellationToken);
             image.Complete(metadata, clock.GetUtcNow());
             logger.LogInformation(
@@ -68,6 +70,11 @@ public sealed class ProcessImageHandler(
         {
             logger.LogError(ex, "Unexpected error while processing image {ImageId}", image.Id);
             image.Fail($"Processing error: {ex.GetType().Name}.", clock.GetUtcNow());
+        }
+
+        finally
+        {
+            metrics.Finished(image.Status.ToContract(), image.Format.ContractName(), Stopwatch.GetElapsedTime(started));
         }
 
         var saved = await images.UpdateAsync(image, CancellationToken.None);

@@ -20,6 +20,7 @@ public sealed class UploadImageHandler(
     IBlobStore blobs,
     IImageRepository images,
     IProcessingQueue queue,
+    ImagesMetrics metrics,
     IOptions<ProcessingOptions> options,
     TimeProvider clock,
     ILogger<UploadImageHandler> logger)
@@ -71,6 +72,7 @@ public sealed class UploadImageHandler(
         }
 
         await images.AddAsync(image, command.File.Blob, cancellationToken);
+        metrics.Uploaded(image.Format.ContractName());
         if (!queue.TryEnqueue(image.Id))
         {
             logger.LogWarning("Processing queue is full; image {ImageId} stays pending until recovery picks it up", image.Id);

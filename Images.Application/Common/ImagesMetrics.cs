@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Images.Application.Common;
+
+/// <summary>
+/// Image metrics (FR-5.3), exported by OpenTelemetry to Prometheus as image_uploads_total,
+/// image_processing_duration_seconds and images_currently_processing, plus outcomes by status.
+/// </summary>
+public sealed class ImagesMetrics : IDisposable
+{
+    public const string MeterName = "Images.Processing";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _uploads;
+    private readonly Counter<long> _processed;
+    private readonly Histogram<double> _duration;
+    private readonly UpDownCounter<long> _inFlight;
+
+    public ImagesMetrics(IMeterFactory meters)
+    {
+        _meter = meters.Create(MeterName);
+        _uploads = _meter.CreateCounter<long>("image_uploads", description: "Images accepted by the upload endpoint.");
+        _processed = _meter.CreateCounter<long>("image_processed", description: "Images processed, by outcome (completed or failed).");
+        _duration = _meter.CreateHistogram<double>("image_processing_duration", unit: "s", description: "Time to decode an original and write its thumbnail.");
+        _inFlight = _meter.CreateUpDownCounter<long>("images_currently_processing", description: "Images being processed right now.");
+    }
+
+    public void Uploaded(string format) => _uploads.Add(1, new KeyValuePair<string, object?>("format", format));
+
+    public void Started() => _inFlight.Add(1);
+
+    public void Finished(string status, string format, TimeSpan elapsed)
+    {
+        _inFlight.Add(-1);
+        var tags = new TagList { { "status", status }, { "format", format } };
+        _processed.Add(1, tags);
+        _duration.Record(elapsed.TotalSeconds, tags);
+    }
+
+    public void Dispose() => _meter.Dispose();
+}
