@@ -28,6 +28,7 @@ public static class DependencyInjection
         services.AddScoped<DownloadImageHandler>();
         services.AddScoped<SweepExpiredImagesHandler>();
         services.AddScoped<RecoverImagesHandler>();
+        services.AddScoped<MarkImageFailedHandler>();
         return services;
     }
 }

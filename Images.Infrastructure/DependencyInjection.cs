@@ -2,6 +2,7 @@ using Images.Application;
 using Images.Application.Abstractions;
 using Images.Application.Common;
 using Images.Infrastructure.Configuration;
+using Images.Infrastructure.Messaging;
 using Images.Infrastructure.Persistence;
 using Images.Infrastructure.Processing;
 using Images.Infrastructure.Queue;
@@ -24,6 +25,8 @@ public static class DependencyInjection
         services.AddImgOptions<StorageOptions>(StorageOptions.Bind);
         services.AddImgOptions<ProcessingOptions>(ApplicationOptionsBinding.BindProcessing);
         services.AddImgOptions<RetentionOptions>(ApplicationOptionsBinding.BindRetention);
+        services.AddImgOptions<BrokerOptions>(BrokerOptions.Bind);
+        services.AddSingleton<MessagingTelemetry>();
 
         services.AddDbContextPool<ImagesDbContext>((sp, options) =>
             options.UseImagesDatabase(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
@@ -36,13 +39,35 @@ public static class DependencyInjection
         return builder;
     }
 
-    /// <summary>In-process processing (broker disabled), recovery of pending images and scheduled upkeep.</summary>
+    /// <summary>
+    /// The Api's side of processing: with IMG_BROKER_ENABLED=false an in-process queue and workers;
+    /// with it true the transactional outbox and its relay to Kafka. Plus recovery and upkeep.
+    /// </summary>
     public static IHostApplicationBuilder AddBackgroundProcessing(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<InProcessProcessingQueue>();
-        builder.Services.AddSingleton<IProcessingQueue>(sp => sp.GetRequiredService<InProcessProcessingQueue>());
-        builder.Services.AddHostedService<InProcessProcessingService>();
-        builder.Services.AddHostedService<ScheduledMaintenanceService>();
+        var services = builder.Services;
+        services.AddSingleton<InProcessProcessingQueue>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddScoped<OutboxProcessingQueue>();
+        services.AddScoped<IProcessingQueue>(sp => sp.GetRequiredService<IOptions<BrokerOptions>>().Value.Enabled
+            ? sp.GetRequiredService<OutboxProcessingQueue>()
+            : sp.GetRequiredService<InProcessProcessingQueue>());
+        services.AddHostedService<InProcessProcessingService>();
+        services.AddHostedService<OutboxRelay>();
+        services.AddHostedService<ImageRecoveryService>();
+        services.AddHostedService<ScheduledMaintenanceService>();
+        return builder;
+    }
+
+    /// <summary>The Worker: Kafka consumers in one group, and the reaper that re-queues stuck images.</summary>
+    public static IHostApplicationBuilder AddKafkaWorker(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<BrokerOptions>().Validate(o => o.Enabled, "The Worker consumes Kafka: set IMG_BROKER_ENABLED=true.").ValidateOnStart();
+        services.AddSingleton<OutboxSignal>();
+        services.AddScoped<IProcessingQueue, OutboxProcessingQueue>();
+        services.AddHostedService<KafkaProcessingConsumer>();
+        services.AddHostedService<ImageRecoveryService>();
         return builder;
     }
 }

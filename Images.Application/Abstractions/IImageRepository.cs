@@ -31,8 +31,11 @@ public interface IImageRepository
     /// <summary>Deletes originals that no row references any more; returns how many failed.</summary>
     Task<BlobCollection> CollectUnreferencedOriginalsAsync(CancellationToken cancellationToken);
 
-    /// <summary>Ids of pending images and of images stuck in processing since before <paramref name="staleBefore"/>.</summary>
-    Task<IReadOnlyList<Guid>> ListRecoverableAsync(DateTimeOffset staleBefore, int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// Ids of images pending since before <paramref name="pendingBefore"/> and of images stuck in
+    /// processing since before <paramref name="staleBefore"/>, oldest first.
+    /// </summary>
+    Task<IReadOnlyList<Guid>> ListRecoverableAsync(DateTimeOffset pendingBefore, DateTimeOffset staleBefore, int limit, CancellationToken cancellationToken);
 }
 
 public enum SaveResult

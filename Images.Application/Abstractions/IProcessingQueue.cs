@@ -1,11 +1,14 @@
 namespace Images.Application.Abstractions;
 
-/// <summary>Transport-neutral port for processing tasks (in-process now; Kafka behind the same port).</summary>
+/// <summary>
+/// Transport-neutral port for processing tasks: in-process (IMG_BROKER_ENABLED=false) or Kafka
+/// through a transactional outbox. Delivery is at least once; processing is idempotent.
+/// </summary>
 public interface IProcessingQueue
 {
     /// <summary>
-    /// Hands an image to background processing. Returns false when the queue is full; the image then
-    /// stays pending and recovery picks it up later, so nothing is lost.
+    /// Makes sure a processing task for the image exists. Returns false when it could not be queued
+    /// now (a full in-process queue); the image then stays pending and recovery queues it later.
     /// </summary>
-    bool TryEnqueue(Guid imageId);
+    Task<bool> EnqueueAsync(Guid imageId, CancellationToken cancellationToken);
 }

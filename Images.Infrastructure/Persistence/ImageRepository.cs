@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using Images.Application.Abstractions;
 using Images.Domain.Images;
+using Images.Infrastructure.Messaging;
 using Images.Infrastructure.Storage;
+using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -12,7 +15,11 @@ namespace Images.Infrastructure.Persistence;
 /// under a transaction-scoped advisory lock on that hash, so concurrent uploads, sweeps and failed
 /// uploads never delete a blob that a committed row points at (FR-1.4, FR-1.7).
 /// </summary>
-internal sealed partial class ImageRepository(ImagesDbContext db, FileSystemBlobStore store, ILogger<ImageRepository> logger) : IImageRepository
+internal sealed partial class ImageRepository(
+    ImagesDbContext db,
+    FileSystemBlobStore store,
+    IOptions<BrokerOptions> broker,
+    ILogger<ImageRepository> logger) : IImageRepository
 {
     private const int CollectBatch = 100;
 
@@ -47,6 +54,12 @@ internal sealed partial class ImageRepository(ImagesDbContext db, FileSystemBlob
             await LockHashAsync(image.ContentHash, cancellationToken);
             created = store.Place(original);
             db.Images.Add(image);
+            if (broker.Value.Enabled)
+            {
+                // Transactional outbox (FR-2.7): the task commits with the row or not at all.
+                db.Outbox.Add(new OutboxMessage { ImageId = image.Id, CreatedAt = image.CreatedAt, TraceParent = Activity.Current?.Id });
+            }
+
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
@@ -155,9 +168,9 @@ internal sealed partial class ImageRepository(ImagesDbContext db, FileSystemBlob
         }
     }
 
-    public async Task<IReadOnlyList<Guid>> ListRecoverableAsync(DateTimeOffset staleBefore, int limit, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<Guid>> ListRecoverableAsync(DateTimeOffset pendingBefore, DateTimeOffset staleBefore, int limit, CancellationToken cancellationToken) =>
         await db.Images.AsNoTracking()
-            .Where(i => i.Status == ImageStatus.Pending ||
+            .Where(i => (i.Status == ImageStatus.Pending && i.UpdatedAt <= pendingBefore) ||
                         (i.Status == ImageStatus.Processing && i.ProcessingStartedAt < staleBefore))
             .OrderBy(i => i.CreatedAt)
             .Select(i => i.Id)

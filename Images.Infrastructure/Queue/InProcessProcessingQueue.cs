@@ -23,7 +23,9 @@ public sealed class InProcessProcessingQueue(IOptions<ProcessingOptions> options
 
     public int Count => _queued.Count;
 
-    public bool TryEnqueue(Guid imageId)
+    public Task<bool> EnqueueAsync(Guid imageId, CancellationToken cancellationToken) => Task.FromResult(TryEnqueue(imageId));
+
+    private bool TryEnqueue(Guid imageId)
     {
         if (!_queued.TryAdd(imageId, 0))
         {

@@ -72,9 +72,9 @@ internal sealed class FakeImageRepository : IImageRepository
         return Task.FromResult(new BlobCollection(unreferenced.Count, 0));
     }
 
-    public Task<IReadOnlyList<Guid>> ListRecoverableAsync(DateTimeOffset staleBefore, int limit, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<Guid>> ListRecoverableAsync(DateTimeOffset pendingBefore, DateTimeOffset staleBefore, int limit, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<Guid>>([.. Rows.Values
-            .Where(i => i.Status == ImageStatus.Pending || (i.Status == ImageStatus.Processing && i.ProcessingStartedAt < staleBefore))
+            .Where(i => (i.Status == ImageStatus.Pending && i.UpdatedAt <= pendingBefore) || (i.Status == ImageStatus.Processing && i.ProcessingStartedAt < staleBefore))
             .Select(i => i.Id)
             .Take(limit)]);
 }
@@ -162,14 +162,14 @@ internal sealed class FakeQueue(int capacity = int.MaxValue) : IProcessingQueue
 {
     public List<Guid> Items { get; } = [];
 
-    public bool TryEnqueue(Guid imageId)
+    public Task<bool> EnqueueAsync(Guid imageId, CancellationToken cancellationToken)
     {
         if (Items.Count >= capacity)
         {
-            return false;
+            return Task.FromResult(false);
         }
 
         Items.Add(imageId);
-        return true;
+        return Task.FromResult(true);
     }
 }

@@ -140,7 +140,7 @@ public class OtherUseCaseTests
         harness.Clock.Advance(TimeSpan.FromMinutes(5));
         fresh.StartProcessing(harness.Clock.GetUtcNow());
 
-        var queued = await harness.Get<RecoverImagesHandler>().HandleAsync(CancellationToken.None);
+        var queued = await harness.Get<RecoverImagesHandler>().HandleAsync(TimeSpan.Zero, CancellationToken.None);
 
         Assert.Equal(2, queued);
         Assert.Equal(ImageStatus.Pending, stale.Status);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Images.Application.Abstractions;
 using Images.Domain.Images;
 using Images.Infrastructure.Configuration;
+using Images.Infrastructure.Messaging;
 using Images.Infrastructure.Persistence;
 using Images.Infrastructure.Storage;
 using Images.Tests.Support;
@@ -30,7 +31,7 @@ public sealed class ImageRepositoryTests : IClassFixture<DatabaseFixture>, IDisp
     private (ImageRepository Repository, ImagesDbContext Db) NewRepository()
     {
         var db = _database.CreateDbContext();
-        return (new ImageRepository(db, _store, NullLogger<ImageRepository>.Instance), db);
+        return (new ImageRepository(db, _store, Options.Create(new BrokerOptions()), NullLogger<ImageRepository>.Instance), db);
     }
 
     private async Task<Image> AddAsync(byte[] bytes, int? ttlHours = null, DateTimeOffset? createdAt = null)
@@ -268,7 +269,8 @@ public sealed class ImageRepositoryTests : IClassFixture<DatabaseFixture>, IDisp
             b.StartProcessing(Now);
             await repository.UpdateAsync(b, CancellationToken.None);
 
-            var ids = await repository.ListRecoverableAsync(Now.AddMinutes(-5), 100, CancellationToken.None);
+            var ids = await repository.ListRecoverableAsync(Now, Now.AddMinutes(-5), 100, CancellationToken.None);
+            Assert.Equal(new[] { stale.Id }, await repository.ListRecoverableAsync(Now.AddMinutes(-1), Now.AddMinutes(-5), 100, CancellationToken.None));
             Assert.Equal(new[] { pending.Id, stale.Id }.Order(), ids.Order());
         }
     }

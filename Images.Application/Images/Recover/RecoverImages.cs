@@ -17,11 +17,16 @@ public sealed class RecoverImagesHandler(
 {
     public const int BatchLimit = 500;
 
-    /// <summary>Returns how many images were handed to the queue.</summary>
-    public async Task<int> HandleAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Returns how many images were handed to the queue. <paramref name="pendingGrace"/> is how long
+    /// an image may stay pending before it is queued again: zero for the in-process queue (which
+    /// drops duplicates and is empty after a restart), the processing timeout for Kafka (whose
+    /// backlog may legitimately hold it for a while).
+    /// </summary>
+    public async Task<int> HandleAsync(TimeSpan pendingGrace, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var ids = await images.ListRecoverableAsync(now.AddSeconds(-options.Value.StaleAfterSeconds), BatchLimit, cancellationToken);
+        var ids = await images.ListRecoverableAsync(now - pendingGrace, now.AddSeconds(-options.Value.StaleAfterSeconds), BatchLimit, cancellationToken);
         var queued = 0;
         foreach (var id in ids)
         {
@@ -45,7 +50,7 @@ public sealed class RecoverImagesHandler(
                 continue;
             }
 
-            if (!queue.TryEnqueue(id))
+            if (!await queue.EnqueueAsync(id, cancellationToken))
             {
                 break;
             }

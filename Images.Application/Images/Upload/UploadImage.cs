@@ -73,7 +73,7 @@ public sealed class UploadImageHandler(
 
         await images.AddAsync(image, command.File.Blob, cancellationToken);
         metrics.Uploaded(image.Format.ContractName());
-        if (!queue.TryEnqueue(image.Id))
+        if (!await queue.EnqueueAsync(image.Id, cancellationToken))
         {
             logger.LogWarning("Processing queue is full; image {ImageId} stays pending until recovery picks it up", image.Id);
         }

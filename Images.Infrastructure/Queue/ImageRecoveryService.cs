@@ -1,0 +1,71 @@
+using Images.Application.Common;
+using Images.Application.Images.Recover;
+using Images.Infrastructure.Messaging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Images.Infrastructure.Queue;
+
+/// <summary>
+/// The reaper: every <see cref="Interval"/> it releases images left in processing past
+/// IMG_PROCESSING_TIMEOUT_SECONDS (a crashed worker) and queues pending images again: at once in
+/// in-process mode (the queue is empty after a restart), after the timeout with Kafka.
+/// </summary>
+public sealed partial class ImageRecoveryService(
+    IServiceScopeFactory scopes,
+    IOptions<ProcessingOptions> processing,
+    IOptions<BrokerOptions> broker,
+    TimeProvider clock,
+    ILogger<ImageRecoveryService> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var grace = broker.Value.Enabled ? TimeSpan.FromSeconds(processing.Value.StaleAfterSeconds) : TimeSpan.Zero;
+        using var timer = new PeriodicTimer(Interval, clock);
+        do
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var queued = await scope.ServiceProvider.GetRequiredService<RecoverImagesHandler>().HandleAsync(grace, stoppingToken);
+                if (queued > 0)
+                {
+                    LogRecovered(queued);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // Recovery runs again on the next tick.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogRecoveryError(ex);
+            }
+        }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recovery queued {Count} pending or stuck images")]
+    private partial void LogRecovered(int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recovery of pending images failed")]
+    private partial void LogRecoveryError(Exception exception);
+}
