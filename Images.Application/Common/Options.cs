@@ -23,6 +23,12 @@ public sealed class ProcessingOptions
 
     /// <summary>IMG_PROCESSING_TIMEOUT_SECONDS: after this an image still in processing is taken back.</summary>
     public int StaleAfterSeconds { get; set; } = 300;
+
+    /// <summary>
+    /// IMG_PROCESSING_REQUEUE_PENDING_SECONDS: with Kafka, an image pending this long gets a new task
+    /// (its message was lost or never consumed). Longer than a normal backlog takes to drain.
+    /// </summary>
+    public int RequeuePendingAfterSeconds { get; set; } = 900;
 }
 
 /// <summary>Retention settings (IMG_RETENTION_*).</summary>

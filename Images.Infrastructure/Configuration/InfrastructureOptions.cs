@@ -71,7 +71,8 @@ public static class ApplicationOptionsBinding
         options.MaxImagePixels = reader.Long("IMG_MAX_IMAGE_PIXELS", 100_000_000, 1, 1_000_000_000);
         options.MaxUploadBytes = reader.Long("IMG_MAX_UPLOAD_BYTES", 50L * 1024 * 1024, 1, 10L * 1024 * 1024 * 1024);
         options.QueueCapacity = reader.Int("IMG_PROCESSING_QUEUE_CAPACITY", 1000, 1, 1_000_000);
-        options.StaleAfterSeconds = reader.Int("IMG_PROCESSING_TIMEOUT_SECONDS", 300, 10, 86_400);
+        options.StaleAfterSeconds = reader.Int("IMG_PROCESSING_TIMEOUT_SECONDS", 300, 5, 86_400);
+        options.RequeuePendingAfterSeconds = reader.Int("IMG_PROCESSING_REQUEUE_PENDING_SECONDS", 900, 5, 604_800);
     }
 
     public static void BindRetention(RetentionOptions options, ImgSettingsReader reader)

@@ -46,6 +46,15 @@ internal static partial class KafkaClientConfig
                 BootstrapServers = options.BootstrapServers,
                 SocketConnectionSetupTimeoutMs = 5_000,
             }).Build();
+            var existing = admin.GetMetadata(TimeSpan.FromSeconds(5)).Topics
+                .Where(t => t.Error.Code == ErrorCode.NoError && t.Partitions.Count > 0)
+                .Select(t => t.Topic)
+                .ToHashSet();
+            if (existing.Contains(options.Topic) && existing.Contains(options.DeadLetterTopic))
+            {
+                return true;
+            }
+
             await admin.CreateTopicsAsync(
                 [
                     new TopicSpecification { Name = options.Topic, NumPartitions = options.TopicPartitions, ReplicationFactor = -1 },

@@ -34,7 +34,7 @@ public sealed partial class OutboxRelay(
         }
 
         await Task.Yield();
-        var topicsReady = await KafkaClientConfig.EnsureTopicsAsync(settings, logger);
+        await KafkaClientConfig.EnsureTopicsAsync(settings, logger);
         using var producer = new ProducerBuilder<string, byte[]>(KafkaClientConfig.Producer(settings, $"images-api-{Environment.MachineName}"))
             .SetLogHandler((_, message) => LogKafka(message.Level.ToString(), message.Message))
             .Build();
@@ -45,11 +45,6 @@ public sealed partial class OutboxRelay(
         {
             try
             {
-                if (!topicsReady && backoff == TimeSpan.Zero)
-                {
-                    topicsReady = await KafkaClientConfig.EnsureTopicsAsync(settings, logger);
-                }
-
                 var (published, failed, more) = await PublishBatchAsync(producer, settings, stoppingToken);
                 backoff = failed > 0 ? Next(backoff) : TimeSpan.Zero;
                 if (clock.GetUtcNow() - lastPurge > TimeSpan.FromMinutes(5))

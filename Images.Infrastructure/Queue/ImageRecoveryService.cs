@@ -9,9 +9,10 @@ using Microsoft.Extensions.Options;
 namespace Images.Infrastructure.Queue;
 
 /// <summary>
-/// The reaper: every <see cref="Interval"/> it releases images left in processing past
+/// The reaper: every half processing timeout (at most 30 s) it releases images left in processing past
 /// IMG_PROCESSING_TIMEOUT_SECONDS (a crashed worker) and queues pending images again: at once in
-/// in-process mode (the queue is empty after a restart), after the timeout with Kafka.
+/// in-process mode (the queue is empty after a restart), after IMG_PROCESSING_REQUEUE_PENDING_SECONDS
+/// with Kafka (whose backlog may hold a task for a while).
 /// </summary>
 public sealed partial class ImageRecoveryService(
     IServiceScopeFactory scopes,
@@ -20,12 +21,11 @@ public sealed partial class ImageRecoveryService(
     TimeProvider clock,
     ILogger<ImageRecoveryService> logger) : BackgroundService
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var grace = broker.Value.Enabled ? TimeSpan.FromSeconds(processing.Value.StaleAfterSeconds) : TimeSpan.Zero;
-        using var timer = new PeriodicTimer(Interval, clock);
+        var timeout = TimeSpan.FromSeconds(processing.Value.StaleAfterSeconds);
+        var grace = broker.Value.Enabled ? TimeSpan.FromSeconds(processing.Value.RequeuePendingAfterSeconds) : TimeSpan.Zero;
+        using var timer = new PeriodicTimer(TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 2, TimeSpan.TicksPerSecond, 30 * TimeSpan.TicksPerSecond)), clock);
         do
         {
             try

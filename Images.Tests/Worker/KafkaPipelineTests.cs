@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Text;
+using Confluent.Kafka;
+using Images.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Images.Tests.Worker;
+
+public sealed class ThroughputFixture : KafkaPipelineFixture;
+
+/// <summary>FR-2.7: uploads go through the outbox to Kafka and two Worker hosts in one group process them.</summary>
+[Collection(KafkaCollection.Name)]
+public class KafkaThroughputTests(ThroughputFixture pipeline, ITestOutputHelper output) : IClassFixture<ThroughputFixture>
+{
+    [Fact]
+    public async Task TwoHundredUploadsAllCompleteWithTwoWorkersInOneGroup_FR2_7()
+    {
+        await using var first = await pipeline.StartWorkerAsync();
+        await using var second = await pipeline.StartWorkerAsync();
+
+        var started = Stopwatch.StartNew();
+        var uploads = Enumerable.Range(0, 200).Select(i => TestImages.Png(48 + (i % 7), 32 + (i % 5), seed: 1000 + i)).ToList();
+        using (var gate = new SemaphoreSlim(8))
+        {
+            await Task.WhenAll(uploads.Select(async bytes =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    await pipeline.Client.UploadAsync(bytes, "image/png");
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+
+        var uploaded = started.Elapsed;
+        await KafkaPipelineFixture.WaitUntilAsync(async () => await pipeline.CountAsync("completed") == 200, TimeSpan.FromSeconds(120), pipeline.StatusSummaryAsync);
+        output.WriteLine($"200 uploads in {uploaded.TotalSeconds:F1} s; all completed after {started.Elapsed.TotalSeconds:F1} s = {200 / started.Elapsed.TotalSeconds:F1} images/s end to end with 2 Worker hosts");
+
+        output.WriteLine("processing runs per image (runs x images): " + await pipeline.ScalarTextAsync("SELECT string_agg(attempts::text || ' x' || n::text, ', ') FROM (SELECT attempts, count(*) n FROM images GROUP BY attempts) a"));
+        // Each image was processed once, or at most twice after a redelivery, with the same result.
+        Assert.Equal(0, await pipeline.ScalarAsync("SELECT count(*) FROM images WHERE attempts > 2 OR attempts < 1"));
+        Assert.Equal(0, await pipeline.ScalarAsync("SELECT count(*) FROM processing_outbox WHERE sent_at IS NULL"));
+        Assert.False(first.HasExited || second.HasExited);
+
+        // Both members of the group took a share of the partitions (their Prometheus endpoints, FR-5.3).
+        var consumed = new[] { await ConsumedAsync(first), await ConsumedAsync(second) };
+        output.WriteLine($"messages consumed per worker: {consumed[0]} and {consumed[1]}");
+        Assert.All(consumed, c => Assert.True(c > 0));
+        Assert.True(consumed.Sum() >= 200);
+    }
+
+    private static async Task<double> ConsumedAsync(WorkerProcess worker)
+    {
+        using var client = new HttpClient();
+        var metrics = await client.GetStringAsync($"http://127.0.0.1:{worker.Port}/metrics");
+        return metrics.Split('\n')
+            .Where(l => l.StartsWith("broker_messages_consumed_total", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
+
+public sealed class FailoverFixture : KafkaPipelineFixture;
+
+/// <summary>FR-2.7: a Worker killed abruptly mid-stream; the survivor takes its partitions and the reaper its in-flight images.</summary>
+[Collection(KafkaCollection.Name)]
+public class KafkaFailoverTests(FailoverFixture pipeline, ITestOutputHelper output) : IClassFixture<FailoverFixture>
+{
+    [Fact]
+    public async Task KillingOneWorkerMidStreamLosesNoImage_FR2_7()
+    {
+        var victim = await pipeline.StartWorkerAsync();
+        await using var survivor = await pipeline.StartWorkerAsync();
+
+        for (var i = 0; i < 120; i++)
+        {
+            await pipeline.Client.UploadAsync(TestImages.Jpeg(400, 300, seed: 2000 + i), "image/jpeg");
+        }
+
+        await KafkaPipelineFixture.WaitUntilAsync(async () => await pipeline.CountAsync("completed") >= 20, TimeSpan.FromSeconds(60), pipeline.StatusSummaryAsync);
+        victim.Kill();
+        var killed = Stopwatch.StartNew();
+        var atKill = await pipeline.StatusSummaryAsync();
+
+        await KafkaPipelineFixture.WaitUntilAsync(async () => await pipeline.CountAsync("completed") == 120, TimeSpan.FromSeconds(120), pipeline.StatusSummaryAsync);
+        output.WriteLine($"killed one worker at [{atKill}]; all 120 completed {killed.Elapsed.TotalSeconds:F1} s later");
+        Assert.Equal(0, await pipeline.CountAsync("processing"));
+        Assert.Equal(0, await pipeline.CountAsync("failed"));
+        await victim.DisposeAsync();
+    }
+}
+
+public sealed class OutageFixture : KafkaPipelineFixture;
+
+/// <summary>FR-2.7: with Kafka away, uploads still succeed and wait in the outbox; when it returns they are processed.</summary>
+[Collection(KafkaCollection.Name)]
+public class KafkaOutageTests(OutageFixture pipeline, ITestOutputHelper output) : IClassFixture<OutageFixture>
+{
+    [Fact]
+    public async Task UploadsSucceedWhileTheBrokerIsDownAndCompleteWhenItReturns_FR2_7_FR1_4()
+    {
+        await using var worker = await pipeline.StartWorkerAsync();
+        pipeline.Broker.SetDown();
+
+        for (var i = 0; i < 20; i++)
+        {
+            await pipeline.Client.UploadAsync(TestImages.Webp(120, 90, seed: 3000 + i), "image/webp");
+        }
+
+        Assert.Equal(20, await pipeline.ScalarAsync("SELECT count(*) FROM processing_outbox WHERE sent_at IS NULL"));
+        await KafkaPipelineFixture.WaitUntilAsync(
+            async () => await pipeline.ScalarAsync("SELECT count(*) FROM processing_outbox WHERE sent_at IS NULL AND attempts > 0") > 0,
+            TimeSpan.FromSeconds(60),
+            pipeline.StatusSummaryAsync);
+        Assert.Equal(0, await pipeline.CountAsync("completed"));
+
+        pipeline.Broker.SetUp();
+        var restored = Stopwatch.StartNew();
+        await KafkaPipelineFixture.WaitUntilAsync(async () => await pipeline.CountAsync("completed") == 20, TimeSpan.FromSeconds(120), pipeline.StatusSummaryAsync);
+        output.WriteLine($"all 20 completed {restored.Elapsed.TotalSeconds:F1} s after the broker came back");
+        Assert.Equal(0, await pipeline.ScalarAsync("SELECT count(*) FROM processing_outbox WHERE sent_at IS NULL"));
+    }
+}
+
+public sealed class PoisonFixture : KafkaPipelineFixture;
+
+/// <summary>FR-2.6/FR-2.7: a corrupt image and a poison message end in the dead-letter topic; later messages still flow.</summary>
+[Collection(KafkaCollection.Name)]
+public class KafkaPoisonTests(PoisonFixture pipeline) : IClassFixture<PoisonFixture>
+{
+    [Fact]
+    public async Task CorruptImagesAndPoisonMessagesAreDeadLetteredAndNothingBlocks_FR2_6_FR2_7()
+    {
+        // A poison message at the head of every partition, before any real task.
+        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = pipeline.Broker.BootstrapServers }).Build())
+        {
+            for (var partition = 0; partition < KafkaPipelineFixture.Partitions; partition++)
+            {
+                await producer.ProduceAsync(
+                    new TopicPartition(KafkaPipelineFixture.Topic, new Partition(partition)),
+                    new Message<string, byte[]> { Key = $"poison-{partition}", Value = "{not json"u8.ToArray() });
+            }
+        }
+
+        await using var worker = await pipeline.StartWorkerAsync();
+
+        // The upload continues the caller's trace; the task carries it through Kafka (FR-5.3).
+        var traceId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/images/")
+        {
+            Content = ApiClientExtensions.UploadForm(TestImages.TruncatedJpeg(), "image/jpeg"),
+        };
+        request.Headers.Add("traceparent", $"00-{traceId}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8))}-01");
+        using var response = await pipeline.Client.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        var corrupt = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        var good = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            good.Add((await pipeline.Client.UploadAsync(TestImages.Png(64, 48, seed: 4000 + i), "image/png")).GetProperty("id").GetString()!);
+        }
+
+        var corruptId = corrupt.GetProperty("id").GetString()!;
+        var failed = await pipeline.Client.WaitForStatusAsync(corruptId, TimeSpan.FromSeconds(60), "failed");
+        Assert.Contains("truncated", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
+        foreach (var id in good)
+        {
+            await pipeline.Client.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), "completed");
+        }
+
+        var dead = pipeline.ReadTopic(KafkaPipelineFixture.DeadLetterTopic, TimeSpan.FromSeconds(20));
+        // At least once: a rebalance may dead-letter the same message twice.
+        var reasons = dead.GroupBy(m => m.Message.Key).ToDictionary(g => g.Key, g => Encoding.UTF8.GetString(g.Last().Message.Headers.GetLastBytes("dlq-reason")));
+        Assert.Contains("truncated", reasons[corruptId], StringComparison.Ordinal);
+        var traceParent = Encoding.ASCII.GetString(dead.Last(m => m.Message.Key == corruptId).Message.Headers.GetLastBytes("traceparent"));
+        Assert.Equal(traceId, traceParent.Split('-')[1]);
+        for (var partition = 0; partition < KafkaPipelineFixture.Partitions; partition++)
+        {
+            Assert.Contains("Poison", reasons[$"poison-{partition}"], StringComparison.Ordinal);
+        }
+    }
+}
