@@ -6,7 +6,7 @@ namespace Images.Infrastructure.Configuration;
 /// <summary>Database connection (IMG_DB_*), or Aspire's ConnectionStrings:imagesdb when present.</summary>
 public sealed class DatabaseOptions
 {
-    public const string ConnectionStringName = "imagesdb";
+    public const string ConnectionStringName = ResourceNames.Database;
 
     public string ConnectionString { get; set; } = string.Empty;
 

@@ -5,7 +5,7 @@ namespace Images.Infrastructure.Messaging;
 /// <summary>Kafka pipeline settings (FR-2.7): IMG_BROKER_ENABLED, IMG_KAFKA_*, IMG_WORKER_METRICS_PORT.</summary>
 public sealed class BrokerOptions
 {
-    public const string ConnectionStringName = "kafka";
+    public const string ConnectionStringName = ResourceNames.Kafka;
 
     public bool Enabled { get; set; }
 

@@ -138,7 +138,11 @@ public static class ApiClientExtensions
     }
 
     /// <summary>Polls an image until its status is one of <paramref name="statuses"/>; fails after the timeout.</summary>
-    public static async Task<JsonElement> WaitForStatusAsync(this HttpClient client, string id, TimeSpan timeout, params string[] statuses)
+    public static Task<JsonElement> WaitForStatusAsync(this HttpClient client, string id, TimeSpan timeout, params string[] statuses) =>
+        client.WaitForStatusAsync(id, timeout, TimeSpan.FromMilliseconds(50), statuses);
+
+    /// <summary>Polls every <paramref name="interval"/> (mind the read rate limit of a real deployment).</summary>
+    public static async Task<JsonElement> WaitForStatusAsync(this HttpClient client, string id, TimeSpan timeout, TimeSpan interval, params string[] statuses)
     {
         using var cts = new CancellationTokenSource(timeout);
         JsonElement image = default;
@@ -150,7 +154,7 @@ public static class ApiClientExtensions
                 return image;
             }
 
-            await Task.Delay(50, CancellationToken.None);
+            await Task.Delay(interval, CancellationToken.None);
         }
 
         Assert.Fail($"image {id} did not reach {string.Join("|", statuses)} within {timeout}; last: {image}");

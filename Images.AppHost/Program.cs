@@ -1,0 +1,42 @@
+using Images.AppHost;
+using Images.Infrastructure;
+using Microsoft.Extensions.Configuration;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+// A published manifest describes a deployment: containers (or, in Kubernetes, the overlays' servers).
+var mode = builder.ExecutionContext.IsPublishMode ? InfrastructureMode.Containers : InfrastructureModes.Resolve(builder.Configuration);
+var (database, databaseServer, kafka) = mode switch
+{
+    InfrastructureMode.Containers => builder.AddContainerInfrastructure(),
+    InfrastructureMode.External => builder.AddExternalInfrastructure(),
+    _ => builder.AddLocalInfrastructure(),
+};
+var storage = builder.DataDirectory("storage");
+
+var migrations = builder.AddProject<Projects.Images_MigrationService>(ResourceNames.Migrations)
+    .WithReference(database)
+    .WaitFor(databaseServer);
+
+builder.AddProject<Projects.Images_Api>(ResourceNames.Api)
+    .WithReference(database)
+    .WithReference(kafka)
+    .WaitFor(databaseServer)
+    .WaitFor(kafka)
+    .WaitForCompletion(migrations)
+    .WithEnvironment("IMG_BROKER_ENABLED", "true")
+    .WithEnvironment("IMG_STORAGE_BASE_DIR", storage)
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.Images_Worker>(ResourceNames.Worker)
+    .WithReplicas(builder.Configuration.GetValue("Images:WorkerReplicas", 2))
+    .WithReference(database)
+    .WithReference(kafka)
+    .WaitFor(databaseServer)
+    .WaitFor(kafka)
+    .WaitForCompletion(migrations)
+    .WithEnvironment("IMG_BROKER_ENABLED", "true")
+    .WithEnvironment("IMG_STORAGE_BASE_DIR", storage)
+    .WithHttpHealthCheck("/health");
+
+builder.Build().Run();
