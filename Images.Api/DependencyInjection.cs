@@ -45,6 +45,7 @@ public static class DependencyInjection
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseMiddleware<RedMetricsMiddleware>();
         if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.CorsOrigins.Count > 0)
         {
             app.UseCors(CorsPolicy);

@@ -36,6 +36,19 @@ public static class Extensions
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
         }
 
+        if (IsTrue(builder.Configuration["IMG_LOG_JSON"]))
+        {
+            // One JSON object per line with the trace_id and span_id of the current activity.
+            builder.Logging.ClearProviders();
+            builder.Logging.Configure(options => options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+            builder.Logging.AddJsonConsole(options =>
+            {
+                options.IncludeScopes = true;
+                options.UseUtcTimestamp = true;
+                options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            });
+        }
+
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.Services.AddServiceDiscovery();
