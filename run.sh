@@ -16,7 +16,7 @@ as_postgres() {
     if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+pgbin=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)
 pgbin=${pgbin:-$(dirname "$(command -v initdb)")}
 
 if [ "${1:-}" = "stop" ]; then

@@ -12,7 +12,7 @@ total=$(( ${#files[@]} * copies ))
 before=$(curl -sf "$api/api/v1/images/?limit=1&status=completed" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
 before_failed=$(curl -sf "$api/api/v1/images/?limit=1&status=failed" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
 start=$(date +%s.%N)
-for c in $(seq "$copies"); do
+for _ in $(seq "$copies"); do
     for f in "${files[@]}"; do
         echo "$f"
     done

@@ -27,6 +27,7 @@ internal sealed class RedMetricsMiddleware : IDisposable
         _errors = _meter.CreateCounter<long>("http_request_errors", description: "HTTP requests answered with a 5xx status.");
         _duration = _meter.CreateHistogram<double>("http_request_duration", unit: "s", description: "HTTP request latency.");
         _active = _meter.CreateUpDownCounter<long>("http_active_requests", description: "HTTP requests in flight.");
+        _errors.Add(0);
     }
 
     public async Task InvokeAsync(HttpContext context)

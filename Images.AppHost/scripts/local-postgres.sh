@@ -5,7 +5,7 @@
 # only: trust authentication on loopback.
 set -euo pipefail
 data=$1
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+pgbin=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)
 pgbin=${pgbin:-$(dirname "$(command -v postgres)")}
 run() { if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 mkdir -p "$data"

@@ -24,6 +24,9 @@ public sealed class ImagesMetrics : IDisposable
         _processed = _meter.CreateCounter<long>("image_processed", description: "Images processed, by outcome (completed or failed).");
         _duration = _meter.CreateHistogram<double>("image_processing_duration", unit: "s", description: "Time to decode an original and write its thumbnail.");
         _inFlight = _meter.CreateUpDownCounter<long>("images_currently_processing", description: "Images being processed right now.");
+        _uploads.Add(0);
+        _processed.Add(0);
+        _inFlight.Add(0);
     }
 
     public void Uploaded(string format) => _uploads.Add(1, new KeyValuePair<string, object?>("format", format));

@@ -29,6 +29,12 @@ public sealed class MessagingTelemetry : IDisposable
         DeadLettered = _meter.CreateCounter<long>("broker_messages_dead_lettered", description: "Tasks sent to the dead-letter topic.");
         CommitFailures = _meter.CreateCounter<long>("broker_commit_failures", description: "Offset commits refused (rebalance); the message is seen again.");
         ConsumeLatency = _meter.CreateHistogram<double>("broker_consumer_processing_duration", unit: "s", description: "Time from receiving a task to committing it.");
+        // Counters start at zero so that dashboards and alerts see them before the first event.
+        foreach (var counter in new[] { Published, PublishErrors, Consumed, DeadLettered, CommitFailures })
+        {
+            counter.Add(0);
+        }
+
         _meter.CreateObservableGauge("broker_outbox_backlog", () => Interlocked.Read(ref _outboxBacklog), description: "Unpublished tasks in the outbox.");
         _meter.CreateObservableGauge("broker_consumer_lag", () => _consumerLag.Values.Sum(), description: "Messages behind the end of the assigned partitions.");
     }
