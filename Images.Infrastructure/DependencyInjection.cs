@@ -34,7 +34,13 @@ public static class DependencyInjection
 
         services.AddSingleton<FileSystemBlobStore>();
         services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<FileSystemBlobStore>());
-        services.AddSingleton<IImageProcessor, ImageSharpImageProcessor>();
+        services.AddImgOptions<NativeProcessingOptions>(NativeProcessingOptions.Bind);
+        services.AddSingleton<ImageSharpImageProcessor>();
+        services.AddSingleton<NativeImageProcessor>();
+        services.AddSingleton<CompositeImageProcessor>();
+        services.AddSingleton<IImageProcessor>(sp => sp.GetRequiredService<CompositeImageProcessor>());
+        services.AddHostedService<ProcessorReport>();
+        services.AddHealthChecks().AddCheck<ProcessorHealthCheck>("image-processor");
         services.AddScoped<IImageRepository, ImageRepository>();
         return builder;
     }

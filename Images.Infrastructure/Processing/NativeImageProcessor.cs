@@ -1,0 +1,90 @@
+using Images.Application.Abstractions;
+using Images.Application.Common;
+using Images.Native;
+using Microsoft.Extensions.Options;
+using DomainFormat = Images.Domain.Images.ImageFormat;
+using ImageMetadata = Images.Domain.Images.ImageMetadata;
+
+namespace Images.Infrastructure.Processing;
+
+/// <summary>
+/// The native fast path (NFR-4) for JPEG, PNG and WebP: libimages_native decodes at reduced scale
+/// and streams rows, so memory stays near the thumbnail's size. What it does not handle (CMYK
+/// JPEG, interlaced PNG, animated WebP) is reported as unsupported and taken by the managed path.
+/// </summary>
+public sealed class NativeImageProcessor(IOptions<ProcessingOptions> options) : IImageProcessor
+{
+    public bool Supports(DomainFormat format) =>
+        NativeThumbnailer.IsAvailable && format is DomainFormat.Jpeg or DomainFormat.Png or DomainFormat.Webp;
+
+    public async Task<ImageMetadata> CreateThumbnailAsync(Stream original, DomainFormat format, Stream thumbnail, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        NativeThumbnail result;
+        try
+        {
+            result = original is FileStream file
+                ? NativeThumbnailer.CreateThumbnail(file.Name, settings.ThumbnailMaxSize, settings.ThumbnailQuality, settings.MaxImagePixels)
+                : NativeThumbnailer.CreateThumbnail(await ReadAllAsync(original, cancellationToken), settings.ThumbnailMaxSize, settings.ThumbnailQuality, settings.MaxImagePixels);
+        }
+        catch (NativeImageException ex) when (ex.Status is NativeStatus.Invalid or NativeStatus.TooLarge)
+        {
+            throw new ImageProcessingException(ex.Message, ex);
+        }
+
+        await thumbnail.WriteAsync(result.Data, cancellationToken);
+        var source = result.Source;
+        return new ImageMetadata(source.Width, source.Height, format, source.Channels, source.HasAlpha);
+    }
+
+    private static async Task<byte[]> ReadAllAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+}
+
+/// <summary>
+/// Chooses per format: the native path where it is available and not switched off
+/// (IMG_NATIVE_PROCESSING=false), ImageSharp otherwise, and ImageSharp again when the native path
+/// reports a feature it does not handle.
+/// </summary>
+public sealed partial class CompositeImageProcessor(
+    NativeImageProcessor native,
+    ImageSharpImageProcessor managed,
+    IOptions<NativeProcessingOptions> options) : IImageProcessor
+{
+    public bool Supports(DomainFormat format) => true;
+
+    public string ActivePath => options.Value.Enabled && NativeThumbnailer.IsAvailable
+        ? "native (libimages_native) for JPEG, PNG and WebP; managed (ImageSharp) for TIFF"
+        : "managed (ImageSharp) for every format";
+
+    public async Task<ImageMetadata> CreateThumbnailAsync(Stream original, DomainFormat format, Stream thumbnail, CancellationToken cancellationToken)
+    {
+        if (options.Value.Enabled && native.Supports(format))
+        {
+            try
+            {
+                return await native.CreateThumbnailAsync(original, format, thumbnail, cancellationToken);
+            }
+            catch (NativeImageException ex) when (ex.Status == NativeStatus.Unsupported)
+            {
+                original.Position = 0;
+                thumbnail.SetLength(0);
+            }
+        }
+
+        return await managed.CreateThumbnailAsync(original, format, thumbnail, cancellationToken);
+    }
+}
+
+/// <summary>IMG_NATIVE_PROCESSING (default true): false forces the managed processor.</summary>
+public sealed class NativeProcessingOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    public static void Bind(NativeProcessingOptions options, Configuration.ImgSettingsReader reader) =>
+        options.Enabled = reader.Bool("IMG_NATIVE_PROCESSING", true);
+}

@@ -1,0 +1,49 @@
+using Images.Native;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Images.Infrastructure.Processing;
+
+/// <summary>Says once at start-up which processing path is active, and why (NFR-4).</summary>
+public sealed partial class ProcessorReport(CompositeImageProcessor processor, IOptions<NativeProcessingOptions> options, ILogger<ProcessorReport> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            LogForcedManaged();
+        }
+        else if (NativeThumbnailer.IsAvailable)
+        {
+            LogNative(processor.ActivePath, NativeThumbnailer.Status);
+        }
+        else
+        {
+            LogFallback(NativeThumbnailer.Status);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Image processing: {Path} ({Status})")]
+    private partial void LogNative(string path, string status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Image processing: the native fast path is unavailable ({Reason}); using the managed processor (ImageSharp) for every format")]
+    private partial void LogFallback(string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Image processing: IMG_NATIVE_PROCESSING=false, using the managed processor (ImageSharp) for every format")]
+    private partial void LogForcedManaged();
+}
+
+/// <summary>Reports the active processing path on /health (degraded, not unhealthy, on the fallback).</summary>
+public sealed class ProcessorHealthCheck(CompositeImageProcessor processor, IOptions<NativeProcessingOptions> options) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(!options.Value.Enabled || NativeThumbnailer.IsAvailable
+            ? HealthCheckResult.Healthy(processor.ActivePath)
+            : HealthCheckResult.Degraded($"{processor.ActivePath}: {NativeThumbnailer.Status}"));
+}

@@ -1,0 +1,88 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace Images.Native;
+
+/// <summary>The C entry points of libimages_native (see src/images_native.h).</summary>
+internal static unsafe partial class NativeMethods
+{
+    public const string Library = "images_native";
+    public const int ExpectedVersion = 1;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Info
+    {
+        public int Format;
+        public int Width;
+        public int Height;
+        public int Channels;
+        public int HasAlpha;
+        public int Orientation;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Request
+    {
+        public int MaxSide;
+        public int Quality;
+        public int Output;
+        public int Reserved;
+        public long MaxPixels;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Result
+    {
+        public byte* Data;
+        public nuint Size;
+        public int Width;
+        public int Height;
+    }
+
+    [LibraryImport(Library, EntryPoint = "images_native_version")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory)]
+    public static partial int Version();
+
+    [LibraryImport(Library, EntryPoint = "images_native_probe_file", StringMarshalling = StringMarshalling.Utf8)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory)]
+    public static partial int ProbeFile(string path, out Info info, byte* error, nuint errorSize);
+
+    [LibraryImport(Library, EntryPoint = "images_native_thumbnail_file", StringMarshalling = StringMarshalling.Utf8)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory)]
+    public static partial int ThumbnailFile(string path, in Request request, out Info info, out Result result, byte* error, nuint errorSize);
+
+    [LibraryImport(Library, EntryPoint = "images_native_thumbnail")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory)]
+    public static partial int Thumbnail(byte* data, nuint size, in Request request, out Info info, out Result result, byte* error, nuint errorSize);
+
+    [LibraryImport(Library, EntryPoint = "images_native_free")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory)]
+    public static partial void Free(byte* data);
+
+    /// <summary>Looks for the library in runtimes/&lt;rid&gt;/native/ beside this assembly (the layout of a RID-less build or a package).</summary>
+    public static void RegisterResolver() => NativeLibrary.SetDllImportResolver(typeof(NativeMethods).Assembly, Resolve);
+
+    private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        if (name != Library)
+        {
+            return 0;
+        }
+
+        var directory = Path.GetDirectoryName(assembly.Location) ?? AppContext.BaseDirectory;
+        foreach (var candidate in new[]
+                 {
+                     Path.Combine(directory, "runtimes", RuntimeInformation.RuntimeIdentifier, "native", "libimages_native.so"),
+                     Path.Combine(directory, "runtimes", RuntimeInformation.RuntimeIdentifier.StartsWith("linux-arm64", StringComparison.Ordinal) ? "linux-arm64" : "linux-x64", "native", "libimages_native.so"),
+                     Path.Combine(directory, "libimages_native.so"),
+                 })
+        {
+            if (File.Exists(candidate) && NativeLibrary.TryLoad(candidate, out var handle))
+            {
+                return handle;
+            }
+        }
+
+        return 0;
+    }
+}

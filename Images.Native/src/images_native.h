@@ -1,0 +1,78 @@
+/* images_native: a native thumbnail fast path for the Images service (NFR-4).
+ * JPEG (libjpeg-turbo, DCT-scaled decoding), PNG (libpng, row by row) and WebP (libwebp,
+ * scaled decoding), reduced with an exact area-averaging resampler while the rows stream in,
+ * EXIF orientation applied, encoded as JPEG or WebP. Every entry point is safe on hostile input:
+ * errors come back as codes and messages, never as a crash or an abort. */
+#ifndef IMAGES_NATIVE_H
+#define IMAGES_NATIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define IMAGES_NATIVE_API __attribute__((visibility("default")))
+
+/* Bumped whenever the ABI below changes; the managed side checks it once. */
+#define IMAGES_NATIVE_VERSION 1
+
+enum in_status {
+    IN_OK = 0,
+    IN_UNSUPPORTED = 1,   /* not handled natively (format or feature): use the managed path */
+    IN_INVALID = 2,       /* corrupt, truncated or impossible image */
+    IN_TOO_LARGE = 3,     /* over the pixel limit (checked on the header) */
+    IN_NO_MEMORY = 4,
+    IN_IO = 5
+};
+
+enum in_format { IN_FORMAT_UNKNOWN = 0, IN_FORMAT_JPEG = 1, IN_FORMAT_PNG = 2, IN_FORMAT_WEBP = 3 };
+enum in_output { IN_OUTPUT_JPEG = 0, IN_OUTPUT_WEBP = 1 };
+
+typedef struct in_info {
+    int32_t format;       /* enum in_format */
+    int32_t width;        /* as stored, before orientation */
+    int32_t height;
+    int32_t channels;     /* of the source: 1 grey, 2 grey+alpha, 3 colour, 4 colour+alpha or CMYK */
+    int32_t has_alpha;
+    int32_t orientation;  /* EXIF 1..8 (1 when absent) */
+} in_info;
+
+typedef struct in_request {
+    int32_t max_side;     /* longest side of the thumbnail; never upscaled */
+    int32_t quality;      /* 1..100 */
+    int32_t output;       /* enum in_output */
+    int32_t reserved;
+    int64_t max_pixels;   /* decompression-bomb limit, checked before any decoding */
+} in_request;
+
+typedef struct in_result {
+    uint8_t *data;        /* encoded thumbnail; release with images_native_free */
+    size_t size;
+    int32_t width;        /* thumbnail size, after orientation */
+    int32_t height;
+} in_result;
+
+IMAGES_NATIVE_API int32_t images_native_version(void);
+
+/* Header-only probe: format, size, channels, orientation. */
+IMAGES_NATIVE_API int32_t images_native_probe(const uint8_t *data, size_t size, in_info *info,
+                                              char *error, size_t error_size);
+IMAGES_NATIVE_API int32_t images_native_probe_file(const char *path, in_info *info,
+                                                   char *error, size_t error_size);
+
+IMAGES_NATIVE_API int32_t images_native_thumbnail(const uint8_t *data, size_t size,
+                                                  const in_request *request, in_info *info,
+                                                  in_result *result, char *error, size_t error_size);
+IMAGES_NATIVE_API int32_t images_native_thumbnail_file(const char *path, const in_request *request,
+                                                       in_info *info, in_result *result,
+                                                       char *error, size_t error_size);
+
+IMAGES_NATIVE_API void images_native_free(uint8_t *data);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,227 @@
+/* JPEG through libjpeg-turbo: decode at the smallest DCT scale (1/8 .. 8/8) that still covers the
+ * target, then the exact area reduction while the scanlines stream in. libjpeg's errors longjmp
+ * back into these functions only, never across the managed boundary. */
+#include "internal.h"
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+
+typedef struct guard {
+    struct jpeg_error_mgr base;
+    jmp_buf jump;
+    char message[JMSG_LENGTH_MAX];
+    int warnings;
+} guard;
+
+static void on_error(j_common_ptr cinfo)
+{
+    guard *g = (guard *)cinfo->err;
+    (*cinfo->err->format_message)(cinfo, g->message);
+    longjmp(g->jump, 1);
+}
+
+static void on_message(j_common_ptr cinfo, int level)
+{
+    guard *g = (guard *)cinfo->err;
+    /* level -1: a warning such as "premature end of data segment" (a truncated file). */
+    if (level < 0 && g->warnings++ == 0) (*cinfo->err->format_message)(cinfo, g->message);
+}
+
+static void setup(struct jpeg_decompress_struct *cinfo, guard *g)
+{
+    cinfo->err = jpeg_std_error(&g->base);
+    g->base.error_exit = on_error;
+    g->base.emit_message = on_message;
+    g->message[0] = 0;
+    g->warnings = 0;
+}
+
+static int orientation_of(struct jpeg_decompress_struct *cinfo)
+{
+    for (jpeg_saved_marker_ptr m = cinfo->marker_list; m != NULL; m = m->next)
+        if (m->marker == JPEG_APP0 + 1 && m->data_length >= 6 && memcmp(m->data, "Exif\0\0", 6) == 0)
+            return in_exif_orientation(m->data, m->data_length);
+    return 1;
+}
+
+static int channels_of(struct jpeg_decompress_struct *cinfo)
+{
+    switch (cinfo->jpeg_color_space) {
+    case JCS_GRAYSCALE: return 1;
+    case JCS_CMYK:
+    case JCS_YCCK: return 4;
+    default: return 3;
+    }
+}
+
+int in_jpeg_probe(const uint8_t *data, size_t size, in_info *info, char *error, size_t error_size)
+{
+    struct jpeg_decompress_struct cinfo;
+    guard g;
+    setup(&cinfo, &g);
+    if (setjmp(g.jump)) {
+        jpeg_destroy_decompress(&cinfo);
+        return in_fail(error, error_size, IN_INVALID, "corrupt JPEG header: %s", g.message);
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
+    jpeg_read_header(&cinfo, TRUE);
+    info->format = IN_FORMAT_JPEG;
+    info->width = (int)cinfo.image_width;
+    info->height = (int)cinfo.image_height;
+    info->channels = channels_of(&cinfo);
+    info->has_alpha = 0;
+    info->orientation = orientation_of(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
+    return IN_OK;
+}
+
+int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *request, in_info *info,
+                      uint8_t **pixels, int *width, int *height, int *channels, char *error, size_t error_size)
+{
+    if (info->channels == 4)
+        return in_fail(error, error_size, IN_UNSUPPORTED, "CMYK JPEG: left to the managed path");
+
+    struct jpeg_decompress_struct cinfo;
+    guard g;
+    in_resizer *volatile resizer = NULL;
+    setup(&cinfo, &g);
+    if (setjmp(g.jump)) {
+        in_resizer_free(resizer);
+        jpeg_destroy_decompress(&cinfo);
+        return in_fail(error, error_size, IN_INVALID, "corrupt JPEG: %s", g.message);
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    jpeg_read_header(&cinfo, TRUE);
+
+    int target_w, target_h;
+    in_target_size((int)cinfo.image_width, (int)cinfo.image_height, request->max_side, &target_w, &target_h);
+    /* The smallest scale n/8 whose output still covers the target in both directions. */
+    unsigned n = 8;
+    for (unsigned candidate = 1; candidate <= 8; candidate++) {
+        unsigned sw = (cinfo.image_width * candidate + 7) / 8, sh = (cinfo.image_height * candidate + 7) / 8;
+        if ((int)sw >= target_w && (int)sh >= target_h) {
+            n = candidate;
+            break;
+        }
+    }
+    cinfo.scale_num = n;
+    cinfo.scale_denom = 8;
+    cinfo.out_color_space = cinfo.jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_RGB;
+    cinfo.dct_method = JDCT_ISLOW;
+    cinfo.do_fancy_upsampling = TRUE;
+    jpeg_start_decompress(&cinfo);
+
+    int out_w = target_w <= (int)cinfo.output_width ? target_w : (int)cinfo.output_width;
+    int out_h = target_h <= (int)cinfo.output_height ? target_h : (int)cinfo.output_height;
+    resizer = in_resizer_new((int)cinfo.output_width, (int)cinfo.output_height, out_w, out_h,
+                             cinfo.output_components, IN_ALPHA_NONE);
+    JSAMPARRAY row = (*cinfo.mem->alloc_sarray)((j_common_ptr)&cinfo, JPOOL_IMAGE,
+                                               cinfo.output_width * (JDIMENSION)cinfo.output_components, 1);
+    if (resizer == NULL) {
+        jpeg_destroy_decompress(&cinfo);
+        return in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
+    }
+    while (cinfo.output_scanline < cinfo.output_height) {
+        jpeg_read_scanlines(&cinfo, row, 1);
+        in_resizer_push(resizer, row[0]);
+    }
+    if (g.warnings > 0) {
+        /* libjpeg fills a truncated scan with grey and only warns: treat it as the corruption it is. */
+        in_resizer_free(resizer);
+        jpeg_destroy_decompress(&cinfo);
+        return in_fail(error, error_size, IN_INVALID, "truncated or corrupt JPEG: %s", g.message);
+    }
+    jpeg_finish_decompress(&cinfo);
+    *channels = in_resizer_channels(resizer);
+    *pixels = in_resizer_finish(resizer);
+    in_resizer_free(resizer);
+    jpeg_destroy_decompress(&cinfo);
+    *width = out_w;
+    *height = out_h;
+    return IN_OK;
+}
+
+/* ---- encoding (JPEG or WebP) ---- */
+
+#include <webp/encode.h>
+
+typedef struct encode_guard {
+    struct jpeg_error_mgr base;
+    jmp_buf jump;
+    char message[JMSG_LENGTH_MAX];
+} encode_guard;
+
+static void on_encode_error(j_common_ptr cinfo)
+{
+    encode_guard *g = (encode_guard *)cinfo->err;
+    (*cinfo->err->format_message)(cinfo, g->message);
+    longjmp(g->jump, 1);
+}
+
+int in_encode(const uint8_t *pixels, int width, int height, int channels, const in_request *request,
+              in_result *result, char *error, size_t error_size)
+{
+    int quality = request->quality < 1 ? 1 : request->quality > 100 ? 100 : request->quality;
+    if (request->output == IN_OUTPUT_WEBP) {
+        uint8_t *webp = NULL;
+        size_t size;
+        if (channels == 4) size = WebPEncodeRGBA(pixels, width, height, width * 4, (float)quality, &webp);
+        else if (channels == 3) size = WebPEncodeRGB(pixels, width, height, width * 3, (float)quality, &webp);
+        else return in_fail(error, error_size, IN_UNSUPPORTED, "WebP output of %d channels", channels);
+        if (size == 0 || webp == NULL) return in_fail(error, error_size, IN_NO_MEMORY, "WebP encoding failed");
+        result->data = malloc(size);
+        if (result->data == NULL) {
+            WebPFree(webp);
+            return in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
+        }
+        memcpy(result->data, webp, size);
+        WebPFree(webp);
+        result->size = size;
+        result->width = width;
+        result->height = height;
+        return IN_OK;
+    }
+    if (channels != 1 && channels != 3) return in_fail(error, error_size, IN_UNSUPPORTED, "JPEG output of %d channels", channels);
+
+    struct jpeg_compress_struct cinfo;
+    encode_guard g;
+    unsigned char *volatile out = NULL;
+    unsigned long out_size = 0;
+    cinfo.err = jpeg_std_error(&g.base);
+    g.base.error_exit = on_encode_error;
+    if (setjmp(g.jump)) {
+        jpeg_destroy_compress(&cinfo);
+        free(out);
+        return in_fail(error, error_size, IN_NO_MEMORY, "JPEG encoding failed: %s", g.message);
+    }
+    jpeg_create_compress(&cinfo);
+    unsigned char *buffer = NULL;
+    jpeg_mem_dest(&cinfo, &buffer, &out_size);
+    cinfo.image_width = (JDIMENSION)width;
+    cinfo.image_height = (JDIMENSION)height;
+    cinfo.input_components = channels;
+    cinfo.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, quality, TRUE);
+    cinfo.optimize_coding = TRUE;
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = (JSAMPROW)(pixels + (size_t)cinfo.next_scanline * width * channels);
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    out = buffer;
+    jpeg_destroy_compress(&cinfo);
+    result->data = out;
+    result->size = out_size;
+    result->width = width;
+    result->height = height;
+    return IN_OK;
+}
