@@ -1,48 +1,83 @@
 using System.Diagnostics;
+using System.Globalization;
 using Images.Application.Common;
 using Images.Domain.Images;
 using Images.Infrastructure.Processing;
 using Microsoft.Extensions.Options;
 
-// Thumbnails per second of the managed processor alone (no HTTP, no database), over the corpus
-// built by bench/corpus.sh: the baseline that bench/pipeline-throughput.sh is compared with.
-// Usage: dotnet run -c Release --project bench/Images.Bench -- [corpus dir] [workers] [rounds]
-var corpus = args.Length > 0 ? args[0] : Path.Combine("bench", "corpus", "images");
-var workers = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2;
-var rounds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2;
-
-var files = Directory.GetFiles(corpus)
-    .Select(f => (Path: f, Format: ImageFormatSniffer.Detect(File.ReadAllBytes(f).AsSpan(0, 16))))
-    .Where(f => f.Format is not null)
-    .Select(f => (f.Path, Format: f.Format!.Value))
-    .ToList();
-var processor = new ImageSharpImageProcessor(Options.Create(new ProcessingOptions()));
-var work = Enumerable.Repeat(files, rounds).SelectMany(f => f).ToList();
-
-// One warm-up pass over a few files (JIT), not timed.
-foreach (var (path, format) in files.Take(4))
+// One engine, one process (so its peak RSS is its own), over a list of files:
+//   dotnet bench/Images.Bench/bin/Release/net10.0/Images.Bench.dll <engine> <workers> <file-list>
+// engines: native (Images.Native with the managed fallback, as the service runs it), imagesharp,
+// netvips (NetVips 3.2 / libvips 8.18 thumbnail). 256 px JPEG q80 thumbnails, written to memory.
+// Prints one tab-separated line: engine workers images seconds megapixels peak_rss_kb failures.
+var engine = args[0];
+if (engine == "megapixels")
 {
-    await using var source = File.OpenRead(path);
-    await processor.CreateThumbnailAsync(source, format, Stream.Null, CancellationToken.None);
+    // Only the corpus's size: total megapixels of the listed files.
+    var total = File.ReadAllLines(args[1]).Where(f => f.Length > 0).Sum(Megapixels);
+    Console.WriteLine(total.ToString("F1", CultureInfo.InvariantCulture));
+    return;
 }
 
-long megapixels = 0;
+var workers = int.Parse(args[1], CultureInfo.InvariantCulture);
+var files = File.ReadAllLines(args[2]).Where(f => f.Length > 0).ToList();
+var settings = Options.Create(new ProcessingOptions { ThumbnailMaxSize = 256, ThumbnailQuality = 80 });
+var imageSharp = new ImageSharpImageProcessor(settings);
+var native = new CompositeImageProcessor(new NativeImageProcessor(settings), imageSharp, Options.Create(new NativeProcessingOptions()));
+if (engine == "netvips")
+{
+    NetVips.Cache.Max = 0;
+    NetVips.NetVips.Concurrency = 1;
+}
+
+async Task<long> ThumbnailAsync(string path)
+{
+    if (engine == "netvips")
+    {
+        using var image = NetVips.Image.Thumbnail(path, 256, height: 256);
+        var jpeg = image.JpegsaveBuffer(q: 80);
+        return jpeg.Length;
+    }
+
+    var header = new byte[16];
+    await using var source = File.OpenRead(path);
+    await source.ReadExactlyAsync(header);
+    source.Position = 0;
+    var format = ImageFormatSniffer.Detect(header) ?? throw new InvalidOperationException(path);
+    using var output = new MemoryStream();
+    var processor = engine == "native" ? (Images.Application.Abstractions.IImageProcessor)native : imageSharp;
+    var metadata = await processor.CreateThumbnailAsync(source, format, output, CancellationToken.None);
+    return metadata.PixelCount;
+}
+
+// Warm-up (JIT, library loading) on two files, not timed.
+foreach (var path in files.Take(2))
+{
+    await ThumbnailAsync(path);
+}
+
 var failures = 0;
 var stopwatch = Stopwatch.StartNew();
-await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = workers }, async (item, ct) =>
+await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = workers }, async (path, _) =>
 {
-    await using var source = File.OpenRead(item.Path);
     try
     {
-        var metadata = await processor.CreateThumbnailAsync(source, item.Format, Stream.Null, ct);
-        Interlocked.Add(ref megapixels, metadata.PixelCount);
+        await ThumbnailAsync(path);
     }
-    catch (ImageProcessingException)
+    catch (Exception ex) when (ex is ImageProcessingException or NetVips.VipsException)
     {
         Interlocked.Increment(ref failures);
     }
 });
 stopwatch.Stop();
 
-Console.WriteLine($"ImageSharp processor, {workers} worker(s): {work.Count} images ({files.Count} files x {rounds}), {megapixels / 1e6:F0} MP, {failures} failed");
-Console.WriteLine($"{work.Count / stopwatch.Elapsed.TotalSeconds:F2} thumbnails/s, {stopwatch.Elapsed.TotalMilliseconds / (megapixels / 1e6):F1} ms/MP, {stopwatch.Elapsed.TotalSeconds:F1} s");
+var megapixels = files.Sum(f => Megapixels(f));
+var peak = File.ReadAllLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+Console.WriteLine(string.Join('\t', engine, workers, files.Count, stopwatch.Elapsed.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture),
+    megapixels.ToString("F1", CultureInfo.InvariantCulture), peak, failures));
+
+static double Megapixels(string path)
+{
+    var info = SixLabors.ImageSharp.Image.Identify(path);
+    return info is null ? 0 : info.Width * (double)info.Height / 1e6;
+}

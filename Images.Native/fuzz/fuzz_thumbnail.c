@@ -1,0 +1,19 @@
+/* libFuzzer harness: every input goes through the probe and the thumbnailer, with both outputs. */
+#include "images_native.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char error[256];
+    in_info info;
+    in_result result;
+    images_native_probe(data, size, &info, error, sizeof(error));
+    for (int output = IN_OUTPUT_JPEG; output <= IN_OUTPUT_WEBP; output++) {
+        in_request request = { .max_side = 64, .quality = 75, .output = output, .max_pixels = 4000000 };
+        if (images_native_thumbnail(data, size, &request, &info, &result, error, sizeof(error)) == IN_OK)
+            images_native_free(result.data);
+    }
+    return 0;
+}
