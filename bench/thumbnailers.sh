@@ -78,4 +78,4 @@ for round in $(seq "$rounds"); do
     printf '%s\t%s\t%s\t%s\t%s\tjpeg\n' "$round" vipsthumbnail 1 "$seconds" "$peak" >> "$raw"
 done
 
-python3 report.py "$raw" "$results" "$(wc -l < "$results/all.txt")" "$mp_all" "$(wc -l < "$results/jpeg.txt")" "$mp_jpeg"
+/usr/bin/python3 report.py "$raw" "$results" "$(wc -l < "$results/all.txt")" "$mp_all" "$(wc -l < "$results/jpeg.txt")" "$mp_jpeg"

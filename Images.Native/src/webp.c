@@ -48,6 +48,10 @@ int in_webp_thumbnail(const uint8_t *data, size_t size, const in_request *reques
     config.options.scaled_width = out_w;
     config.options.scaled_height = out_h;
     config.output.colorspace = info->has_alpha ? MODE_RGBA : MODE_RGB;
+    /* Thumbnail-grade decoding: libwebp's filtering thread, and simple chroma upsampling (the
+     * reduction averages far more than the fancy upsampler's neighbourhood anyway). */
+    config.options.use_threads = 1;
+    config.options.no_fancy_upsampling = 1;
     VP8StatusCode status = WebPDecode(data, size, &config);
     if (status != VP8_STATUS_OK) {
         WebPFreeDecBuffer(&config.output);
