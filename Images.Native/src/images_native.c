@@ -118,7 +118,7 @@ static int map_file(const char *path, mapped *map, char *error, size_t error_siz
 
 int32_t images_native_probe_file(const char *path, in_info *info, char *error, size_t error_size)
 {
-    mapped map;
+    mapped map = { NULL, 0 };
     int status = map_file(path, &map, error, error_size);
     if (status != IN_OK) return status;
     status = images_native_probe(map.data, map.size, info, error, error_size);
@@ -129,7 +129,7 @@ int32_t images_native_probe_file(const char *path, in_info *info, char *error, s
 int32_t images_native_thumbnail_file(const char *path, const in_request *request, in_info *info,
                                      in_result *result, char *error, size_t error_size)
 {
-    mapped map;
+    mapped map = { NULL, 0 };
     int status = map_file(path, &map, error, error_size);
     if (status != IN_OK) return status;
     status = images_native_thumbnail(map.data, map.size, request, info, result, error, error_size);

@@ -83,31 +83,42 @@ static void emit(in_resizer *r)
     r->y_dst++;
 }
 
+/* The horizontal pass, specialised per channel count so the compiler keeps the pixel in
+ * registers; OP turns source channel c of pixel p into the value to accumulate. */
+#define HORIZONTAL(CH, OP)                                                              \
+    for (int x = 0; x < r->src_w; x++) {                                                \
+        const uint8_t *p = src + (size_t)x * sc;                                        \
+        float w0 = r->xw[x], w1 = total - w0;                                           \
+        float *d = r->row + (size_t)r->x0[x] * (CH);                                    \
+        float v[CH];                                                                    \
+        for (int c = 0; c < (CH); c++) v[c] = OP;                                       \
+        for (int c = 0; c < (CH); c++) d[c] += v[c] * w0;                               \
+        if (w1 > 1e-7f && r->x0[x] + 1 < r->dst_w)                                      \
+            for (int c = 0; c < (CH); c++) d[(CH) + c] += v[c] * w1;                    \
+    }
+
 void in_resizer_push(in_resizer *r, const uint8_t *src)
 {
     if (r->y_src >= r->src_h) return;
     size_t n = (size_t)r->dst_w * r->ch;
     memset(r->row, 0, n * sizeof(float));
-    const int sc = r->src_ch, ch = r->ch;
+    const int sc = r->src_ch;
     const float total = (float)r->dst_w / (float)r->src_w;
-    for (int x = 0; x < r->src_w; x++) {
-        const uint8_t *p = src + (size_t)x * sc;
-        float v[4];
-        if (r->alpha_mode == IN_ALPHA_FLATTEN_WHITE) {
-            float a = p[sc - 1] / 255.0f;
-            for (int c = 0; c < ch; c++) v[c] = p[c] * a + 255.0f * (1.0f - a);
-        } else if (r->alpha_mode == IN_ALPHA_PREMULTIPLY) {
-            float a = p[sc - 1] / 255.0f;
-            for (int c = 0; c < sc - 1; c++) v[c] = p[c] * a;
-            v[sc - 1] = p[sc - 1];
-        } else {
-            for (int c = 0; c < ch; c++) v[c] = p[c];
+    const float inv = 1.0f / 255.0f;
+    if (r->alpha_mode == IN_ALPHA_FLATTEN_WHITE) {
+        /* Composite over white per source pixel: exact, since compositing is linear. */
+        if (sc == 4) { HORIZONTAL(3, p[c] * (p[3] * inv) + 255.0f - (float)p[3]) }
+        else { HORIZONTAL(1, p[0] * (p[1] * inv) + 255.0f - (float)p[1]) }
+    } else if (r->alpha_mode == IN_ALPHA_PREMULTIPLY) {
+        if (sc == 4) { HORIZONTAL(4, c < 3 ? p[c] * (p[3] * inv) : (float)p[3]) }
+        else { HORIZONTAL(2, c < 1 ? p[0] * (p[1] * inv) : (float)p[1]) }
+    } else {
+        switch (sc) {
+        case 1: { HORIZONTAL(1, (float)p[c]) } break;
+        case 2: { HORIZONTAL(2, (float)p[c]) } break;
+        case 3: { HORIZONTAL(3, (float)p[c]) } break;
+        default: { HORIZONTAL(4, (float)p[c]) } break;
         }
-        float w0 = r->xw[x], w1 = total - w0;
-        float *d = r->row + (size_t)r->x0[x] * ch;
-        for (int c = 0; c < ch; c++) d[c] += v[c] * w0;
-        if (w1 > 1e-7f && r->x0[x] + 1 < r->dst_w)
-            for (int c = 0; c < ch; c++) d[ch + c] += v[c] * w1;
     }
 
     int y0;
