@@ -110,4 +110,25 @@ public static class InfrastructureResources
         var kafka = builder.AddConnectionString(ResourceNames.Kafka);
         return (database, database, kafka);
     }
+
+    /// <summary>
+    /// What the api and the worker both need: the database and Kafka (and to wait for them), the
+    /// finished migrations, the Kafka pipeline switched on, the shared storage and a health check.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithImagesDependencies(
+        this IResourceBuilder<ProjectResource> project,
+        IResourceBuilder<IResourceWithConnectionString> database,
+        IResourceBuilder<IResource> databaseServer,
+        IResourceBuilder<IResourceWithConnectionString> kafka,
+        IResourceBuilder<ProjectResource> migrations,
+        string storage) =>
+        project
+            .WithReference(database)
+            .WithReference(kafka)
+            .WaitFor(databaseServer)
+            .WaitFor(kafka)
+            .WaitForCompletion(migrations)
+            .WithEnvironment("IMG_BROKER_ENABLED", "true")
+            .WithEnvironment("IMG_STORAGE_BASE_DIR", storage)
+            .WithHttpHealthCheck("/health");
 }

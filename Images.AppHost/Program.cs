@@ -19,24 +19,10 @@ var migrations = builder.AddProject<Projects.Images_MigrationService>(ResourceNa
     .WaitFor(databaseServer);
 
 builder.AddProject<Projects.Images_Api>(ResourceNames.Api)
-    .WithReference(database)
-    .WithReference(kafka)
-    .WaitFor(databaseServer)
-    .WaitFor(kafka)
-    .WaitForCompletion(migrations)
-    .WithEnvironment("IMG_BROKER_ENABLED", "true")
-    .WithEnvironment("IMG_STORAGE_BASE_DIR", storage)
-    .WithHttpHealthCheck("/health");
+    .WithImagesDependencies(database, databaseServer, kafka, migrations, storage);
 
 builder.AddProject<Projects.Images_Worker>(ResourceNames.Worker)
     .WithReplicas(builder.Configuration.GetValue("Images:WorkerReplicas", 2))
-    .WithReference(database)
-    .WithReference(kafka)
-    .WaitFor(databaseServer)
-    .WaitFor(kafka)
-    .WaitForCompletion(migrations)
-    .WithEnvironment("IMG_BROKER_ENABLED", "true")
-    .WithEnvironment("IMG_STORAGE_BASE_DIR", storage)
-    .WithHttpHealthCheck("/health");
+    .WithImagesDependencies(database, databaseServer, kafka, migrations, storage);
 
 builder.Build().Run();

@@ -116,23 +116,9 @@ public class AppHostEndToEndTests(ITestOutputHelper output)
     public async Task TheManifestListsEveryResource()
     {
         var path = Path.Combine(Path.GetTempPath(), "images-manifest-" + Guid.NewGuid().ToString("N")[..10] + ".json");
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Images.AppHost.dll"), "--publisher", "manifest", "--output-path", path })
-        {
-            psi.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, await stdout + await stderr);
+        var (exitCode, stdout, stderr) = await RepositoryFiles.RunAsync(
+            "dotnet", [Path.Combine(AppContext.BaseDirectory, "Images.AppHost.dll"), "--publisher", "manifest", "--output-path", path], TimeSpan.FromSeconds(60));
+        Assert.True(exitCode == 0, stdout + stderr);
 
         using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(path));
         var resources = manifest.RootElement.GetProperty("resources");
