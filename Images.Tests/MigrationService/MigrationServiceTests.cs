@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Images.Tests.Support;
 using Npgsql;
 
@@ -9,39 +8,9 @@ public class MigrationServiceTests
 {
     private static async Task<(int ExitCode, string Output)> RunAsync(IDictionary<string, string> environment)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "Images.MigrationService.dll");
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(dll);
-        foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("IMG_", StringComparison.Ordinal) || k.StartsWith("ConnectionStrings", StringComparison.Ordinal)).ToList())
-        {
-            psi.Environment.Remove(key);
-        }
-
-        foreach (var (key, value) in environment)
-        {
-            psi.Environment[key] = value;
-        }
-
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
+        var (exitCode, output, error) = await RepositoryFiles.RunAsync(
+            "dotnet", [Path.Combine(AppContext.BaseDirectory, "Images.MigrationService.dll")], TimeSpan.FromSeconds(90), environment);
+        return (exitCode, output + error);
     }
 
     [Fact]

@@ -9,8 +9,13 @@ public static class RepositoryFiles
 
     public static string PathOf(params string[] parts) => Path.Combine([Root, .. parts]);
 
-    /// <summary>Runs a program and returns its exit code and output, within a timeout.</summary>
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string file, IEnumerable<string> arguments, TimeSpan timeout)
+    /// <summary>
+    /// Runs a program and returns its exit code and output, within a timeout. With
+    /// <paramref name="environment"/>, the inherited IMG_ and ConnectionStrings variables are
+    /// dropped first, so only the given settings apply.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(
+        string file, IEnumerable<string> arguments, TimeSpan timeout, IDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo(file)
         {
@@ -21,6 +26,19 @@ public static class RepositoryFiles
         foreach (var argument in arguments)
         {
             psi.ArgumentList.Add(argument);
+        }
+
+        if (environment is not null)
+        {
+            foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("IMG_", StringComparison.Ordinal) || k.StartsWith("ConnectionStrings", StringComparison.Ordinal)).ToList())
+            {
+                psi.Environment.Remove(key);
+            }
+
+            foreach (var (key, value) in environment)
+            {
+                psi.Environment[key] = value;
+            }
         }
 
         using var process = Process.Start(psi)!;
