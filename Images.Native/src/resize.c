@@ -4,8 +4,15 @@
 #include "internal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Large images are reduced on a helper thread while the decoder produces the next rows, through
+ * a small ring of copied source rows (the memory stays "output plus a few rows"). */
+#define IN_THREAD_MIN_PIXELS 1000000L
+#define IN_RING_ROWS 32
+#define IN_BATCH_ROWS 8 /* the helper wakes for batches of rows, not for each one */
 
 struct in_resizer {
     int src_w, src_h, dst_w, dst_h;
@@ -16,7 +23,52 @@ struct in_resizer {
     float *acc0, *acc1; /* vertical accumulators for the current and the next output row */
     int y_src, y_dst;
     uint8_t *out;
+    /* helper thread */
+    int threaded, closing;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t not_empty, not_full;
+    uint8_t *ring;
+    size_t row_bytes;
+    long produced, consumed;
 };
+
+static void process_row(in_resizer *r, const uint8_t *src);
+
+static void *worker(void *argument)
+{
+    in_resizer *r = argument;
+    for (;;) {
+        pthread_mutex_lock(&r->lock);
+        while (r->produced - r->consumed < IN_BATCH_ROWS && !r->closing) pthread_cond_wait(&r->not_empty, &r->lock);
+        long available = r->produced;
+        if (r->consumed == available) {
+            pthread_mutex_unlock(&r->lock);
+            return NULL;
+        }
+        pthread_mutex_unlock(&r->lock);
+        for (long i = r->consumed; i < available; i++)
+            process_row(r, r->ring + (size_t)(i % IN_RING_ROWS) * r->row_bytes);
+        pthread_mutex_lock(&r->lock);
+        r->consumed = available;
+        pthread_cond_signal(&r->not_full);
+        pthread_mutex_unlock(&r->lock);
+    }
+}
+
+static void stop_worker(in_resizer *r)
+{
+    if (!r->threaded) return;
+    pthread_mutex_lock(&r->lock);
+    r->closing = 1;
+    pthread_cond_signal(&r->not_empty);
+    pthread_mutex_unlock(&r->lock);
+    pthread_join(r->thread, NULL);
+    pthread_mutex_destroy(&r->lock);
+    pthread_cond_destroy(&r->not_empty);
+    pthread_cond_destroy(&r->not_full);
+    r->threaded = 0;
+}
 
 static void split(int src, int dst, int i, int *first, float *weight)
 {
@@ -50,6 +102,21 @@ in_resizer *in_resizer_new(int src_width, int src_height, int dst_width, int dst
         return NULL;
     }
     for (int x = 0; x < src_width; x++) split(src_width, dst_width, x, &r->x0[x], &r->xw[x]);
+
+    if ((long)src_width * src_height >= IN_THREAD_MIN_PIXELS) {
+        r->row_bytes = (size_t)src_width * src_channels;
+        r->ring = malloc(r->row_bytes * IN_RING_ROWS);
+        if (r->ring != NULL && pthread_mutex_init(&r->lock, NULL) == 0) {
+            pthread_cond_init(&r->not_empty, NULL);
+            pthread_cond_init(&r->not_full, NULL);
+            r->threaded = pthread_create(&r->thread, NULL, worker, r) == 0;
+            if (!r->threaded) {
+                pthread_mutex_destroy(&r->lock);
+                pthread_cond_destroy(&r->not_empty);
+                pthread_cond_destroy(&r->not_full);
+            }
+        }
+    }
     return r;
 }
 
@@ -99,6 +166,23 @@ static void emit(in_resizer *r)
 
 void in_resizer_push(in_resizer *r, const uint8_t *src)
 {
+    if (!r->threaded) {
+        process_row(r, src);
+        return;
+    }
+    pthread_mutex_lock(&r->lock);
+    while (r->produced - r->consumed >= IN_RING_ROWS) pthread_cond_wait(&r->not_full, &r->lock);
+    uint8_t *slot = r->ring + (size_t)(r->produced % IN_RING_ROWS) * r->row_bytes;
+    pthread_mutex_unlock(&r->lock);
+    memcpy(slot, src, r->row_bytes); /* the slot is the producer's until produced moves past it */
+    pthread_mutex_lock(&r->lock);
+    r->produced++;
+    if (r->produced - r->consumed >= IN_BATCH_ROWS) pthread_cond_signal(&r->not_empty);
+    pthread_mutex_unlock(&r->lock);
+}
+
+static void process_row(in_resizer *r, const uint8_t *src)
+{
     if (r->y_src >= r->src_h) return;
     size_t n = (size_t)r->dst_w * r->ch;
     memset(r->row, 0, n * sizeof(float));
@@ -136,6 +220,7 @@ void in_resizer_push(in_resizer *r, const uint8_t *src)
 
 uint8_t *in_resizer_finish(in_resizer *r)
 {
+    stop_worker(r); /* drains the ring first */
     while (r->y_dst < r->dst_h) emit(r); /* only reached for truncated input, which callers reject */
     uint8_t *out = r->out;
     r->out = NULL;
@@ -145,6 +230,8 @@ uint8_t *in_resizer_finish(in_resizer *r)
 void in_resizer_free(in_resizer *r)
 {
     if (r == NULL) return;
+    stop_worker(r);
+    free(r->ring);
     free(r->x0); free(r->xw); free(r->row); free(r->acc0); free(r->acc1); free(r->out);
     free(r);
 }
