@@ -39,13 +39,16 @@ public static class DependencyInjection
         return builder;
     }
 
-    /// <summary>Middleware order: errors, request log, CORS, API key, rate limits.</summary>
+    /// <summary>
+    /// Middleware order: request log and RED metrics outermost (so they see the final status, also
+    /// of a request that threw), then errors, CORS, API key, rate limits.
+    /// </summary>
     public static WebApplication UseApi(this WebApplication app)
     {
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
         app.UseMiddleware<RequestLoggingMiddleware>();
         app.UseMiddleware<RedMetricsMiddleware>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
         if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.CorsOrigins.Count > 0)
         {
             app.UseCors(CorsPolicy);

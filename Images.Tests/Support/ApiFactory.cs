@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Images.Tests.Support;
 
@@ -16,10 +17,12 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly TimeProvider? _clock;
+    private readonly ILoggerProvider? _logs;
 
-    public ApiFactory(DatabaseFixture database, IDictionary<string, string?>? settings = null, TimeProvider? clock = null)
+    public ApiFactory(DatabaseFixture database, IDictionary<string, string?>? settings = null, TimeProvider? clock = null, ILoggerProvider? logs = null)
     {
         _clock = clock;
+        _logs = logs;
         StorageDirectory = Path.Combine(Path.GetTempPath(), "images-tests-store-" + Guid.NewGuid().ToString("N")[..12]);
         _settings = new Dictionary<string, string?>
         {
@@ -48,6 +51,11 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         if (_clock is not null)
         {
             builder.ConfigureTestServices(services => services.AddSingleton(_clock));
+        }
+
+        if (_logs is not null)
+        {
+            builder.ConfigureLogging(logging => logging.AddProvider(_logs));
         }
     }
 
