@@ -38,7 +38,7 @@ public class AppHostEndToEndTests(ITestOutputHelper output)
         var started = Stopwatch.StartNew();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<AppHost::Projects.Images_AppHost>(
-            ["--Images:InfrastructureMode=local", $"--Images:DataDirectory={data}", "--Images:WorkerReplicas=2"],
+            ["--Images:InfrastructureMode=local", $"--Images:DataDirectory={data}", "--Images:WorkerReplicas=2", "--DcpPublisher:RandomizePorts=true"],
             (options, settings) => options.DisableDashboard = true,
             cts.Token);
         await using var app = await builder.BuildAsync(cts.Token);
