@@ -21,46 +21,19 @@ public sealed partial class ImageRecoveryService(
     TimeProvider clock,
     ILogger<ImageRecoveryService> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var timeout = TimeSpan.FromSeconds(processing.Value.StaleAfterSeconds);
         var grace = broker.Value.Enabled ? TimeSpan.FromSeconds(processing.Value.RequeuePendingAfterSeconds) : TimeSpan.Zero;
-        using var timer = new PeriodicTimer(TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 2, TimeSpan.TicksPerSecond, 30 * TimeSpan.TicksPerSecond)), clock);
-        do
+        var period = TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 2, TimeSpan.TicksPerSecond, 30 * TimeSpan.TicksPerSecond));
+        return PeriodicWork.RunAsync(scopes, clock, period, runAtStart: true, async (services, ct) =>
         {
-            try
+            var queued = await services.GetRequiredService<RecoverImagesHandler>().HandleAsync(grace, ct);
+            if (queued > 0)
             {
-                await using var scope = scopes.CreateAsyncScope();
-                var queued = await scope.ServiceProvider.GetRequiredService<RecoverImagesHandler>().HandleAsync(grace, stoppingToken);
-                if (queued > 0)
-                {
-                    LogRecovered(queued);
-                }
+                LogRecovered(queued);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-#pragma warning disable CA1031 // Recovery runs again on the next tick.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                LogRecoveryError(ex);
-            }
-        }
-        while (await WaitAsync(timer, stoppingToken));
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        }, LogRecoveryError, stoppingToken);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recovery queued {Count} pending or stuck images")]

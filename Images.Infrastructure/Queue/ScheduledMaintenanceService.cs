@@ -42,34 +42,8 @@ public sealed partial class ScheduledMaintenanceService(
     private static Task SweepAsync(IServiceProvider services, CancellationToken cancellationToken) =>
         services.GetRequiredService<SweepExpiredImagesHandler>().HandleAsync(cancellationToken);
 
-    private async Task RepeatAsync(TimeSpan period, Func<IServiceProvider, CancellationToken, Task> work, CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(period, clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await using var scope = scopes.CreateAsyncScope();
-                    await work(scope.ServiceProvider, stoppingToken);
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    return;
-                }
-#pragma warning disable CA1031 // Scheduled work runs again on the next tick.
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    LogFailed(ex, work.Method.Name);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    private Task RepeatAsync(TimeSpan period, Func<IServiceProvider, CancellationToken, Task> work, CancellationToken stoppingToken) =>
+        PeriodicWork.RunAsync(scopes, clock, period, runAtStart: false, work, ex => LogFailed(ex, work.Method.Name), stoppingToken);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Scheduled {Work} failed; it runs again on the next tick")]
     private partial void LogFailed(Exception exception, string work);
