@@ -17,13 +17,6 @@ public partial class DashboardMetricsTests(DashboardFixture pipeline) : IClassFi
         var image = await pipeline.Client.UploadAsync(TestImages.Png(64, 64, seed: 91), "image/png");
         await pipeline.Client.WaitForStatusAsync(image.GetProperty("id").GetString()!, TimeSpan.FromSeconds(60), "completed");
 
-        using var http = new HttpClient();
-        var exposed = await pipeline.Client.GetStringAsync("/metrics") + await http.GetStringAsync($"http://127.0.0.1:{worker.Port}/metrics");
-        var names = exposed.Split('\n')
-            .Where(line => line.Length > 0 && line[0] != '#')
-            .Select(line => MetricName().Match(line).Value)
-            .ToHashSet();
-
         var queried = new HashSet<string>();
         foreach (var file in Directory.GetFiles(RepositoryFiles.PathOf("manifests", "observability", "dashboards"), "*.json"))
         {
@@ -41,6 +34,27 @@ public partial class DashboardMetricsTests(DashboardFixture pipeline) : IClassFi
                 }
             }
         }
+
+        // The Worker records its consumer histogram after committing, a moment after the image is
+        // stored: scrape until everything shows up, or give up after the timeout.
+        using var http = new HttpClient();
+        var names = new HashSet<string>();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        do
+        {
+            var exposed = await pipeline.Client.GetStringAsync("/metrics") + await http.GetStringAsync($"http://127.0.0.1:{worker.Port}/metrics");
+            names = exposed.Split('\n')
+                .Where(line => line.Length > 0 && line[0] != '#')
+                .Select(line => MetricName().Match(line).Value)
+                .ToHashSet();
+            if (queried.IsSubsetOf(names))
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+        while (DateTime.UtcNow < deadline);
 
         Assert.Contains("http_active_requests", queried);
         Assert.Contains("broker_consumer_processing_duration_seconds_bucket", queried);
