@@ -57,8 +57,7 @@ public static unsafe class NativeThumbnailer
 
     public static NativeThumbnail CreateThumbnail(string path, int maxSide, int quality, long maxPixels, NativeOutput output = NativeOutput.Jpeg)
     {
-        EnsureAvailable();
-        var request = new NativeMethods.Request { MaxSide = maxSide, Quality = quality, Output = (int)output, MaxPixels = maxPixels };
+        var request = Request(maxSide, quality, maxPixels, output);
         var error = stackalloc byte[ErrorSize];
         var status = (NativeStatus)NativeMethods.ThumbnailFile(path, request, out var info, out var result, error, ErrorSize);
         return Complete(status, error, info, result);
@@ -66,14 +65,19 @@ public static unsafe class NativeThumbnailer
 
     public static NativeThumbnail CreateThumbnail(ReadOnlySpan<byte> data, int maxSide, int quality, long maxPixels, NativeOutput output = NativeOutput.Jpeg)
     {
-        EnsureAvailable();
-        var request = new NativeMethods.Request { MaxSide = maxSide, Quality = quality, Output = (int)output, MaxPixels = maxPixels };
+        var request = Request(maxSide, quality, maxPixels, output);
         var error = stackalloc byte[ErrorSize];
         fixed (byte* bytes = data)
         {
             var status = (NativeStatus)NativeMethods.Thumbnail(bytes, (nuint)data.Length, request, out var info, out var result, error, ErrorSize);
             return Complete(status, error, info, result);
         }
+    }
+
+    private static NativeMethods.Request Request(int maxSide, int quality, long maxPixels, NativeOutput output)
+    {
+        EnsureAvailable();
+        return new NativeMethods.Request { MaxSide = maxSide, Quality = quality, Output = (int)output, MaxPixels = maxPixels };
     }
 
     private static NativeThumbnail Complete(NativeStatus status, byte* error, NativeMethods.Info info, NativeMethods.Result result)

@@ -92,10 +92,11 @@ public sealed partial class OutboxRelay(
                 FOR UPDATE SKIP LOCKED
                 """)
             .ToListAsync(cancellationToken);
-        telemetry.SetOutboxBacklog(await db.Outbox.CountAsync(m => m.SentAt == null, cancellationToken));
         if (rows.Count == 0)
         {
             await transaction.CommitAsync(cancellationToken);
+            // Rows another relay holds right now were skipped, not sent: count them all.
+            telemetry.SetOutboxBacklog(await db.Outbox.CountAsync(m => m.SentAt == null, cancellationToken));
             return (0, 0, false);
         }
 
@@ -132,7 +133,7 @@ public sealed partial class OutboxRelay(
 
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        telemetry.SetOutboxBacklog(Math.Max(0, await db.Outbox.CountAsync(m => m.SentAt == null, cancellationToken)));
+        telemetry.SetOutboxBacklog(await db.Outbox.CountAsync(m => m.SentAt == null, cancellationToken));
         return (rows.Count - failed, failed, rows.Count == settings.OutboxBatchSize && failed == 0);
     }
 

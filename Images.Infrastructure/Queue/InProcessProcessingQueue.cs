@@ -21,8 +21,6 @@ public sealed class InProcessProcessingQueue(IOptions<ProcessingOptions> options
 
     private readonly ConcurrentDictionary<Guid, byte> _queued = new();
 
-    public int Count => _queued.Count;
-
     public Task<bool> EnqueueAsync(Guid imageId, CancellationToken cancellationToken) => Task.FromResult(TryEnqueue(imageId));
 
     private bool TryEnqueue(Guid imageId)
