@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
@@ -55,7 +54,7 @@ public sealed class PostgresServer
 
         await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", User, "--auth=trust", "-E", "UTF8", "--no-sync"], asRoot);
 
-        var port = FreePort();
+        var port = Ports.Free();
         var psi = Command(Path.Combine(bin, "postgres"),
             ["-D", data, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-k", directory,
              "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
@@ -144,21 +143,11 @@ public sealed class PostgresServer
 
     private static async Task RunAsync(string file, IEnumerable<string> arguments, bool asPostgres)
     {
-        using var process = Process.Start(Command(file, arguments, asPostgres))!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
+        var (exitCode, output, error) = await RepositoryFiles.RunAsync(Command(file, arguments, asPostgres), TimeSpan.FromSeconds(60));
+        if (exitCode != 0)
         {
-            throw new InvalidOperationException($"{file} failed ({process.ExitCode}): {await output}{await error}");
+            throw new InvalidOperationException($"{file} failed ({exitCode}): {output}{error}");
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

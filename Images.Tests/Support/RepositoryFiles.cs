@@ -41,6 +41,12 @@ public static class RepositoryFiles
             }
         }
 
+        return await RunAsync(psi, timeout);
+    }
+
+    /// <summary>Runs a prepared process (output redirected) and returns its exit code and output, within a timeout.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(ProcessStartInfo psi, TimeSpan timeout)
+    {
         using var process = Process.Start(psi)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
