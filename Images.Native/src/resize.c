@@ -1,6 +1,10 @@
-/* Exact area-averaging reduction, streamed: every source pixel covers an interval of the output
- * grid and contributes to the (at most two) output pixels it overlaps, weighted by the overlap.
- * Weights in each direction sum to one per output pixel, so edges need no special case. */
+/* Two-stage reduction, streamed. Stage 1 is exact area averaging down to at most twice the
+ * target in each direction: every source pixel covers an interval of that grid and contributes to
+ * the (at most two) cells it overlaps, weighted by the overlap. Stage 2 is a small separable
+ * Catmull-Rom filter for the remaining factor (at most 2), which restores the sharpness a box
+ * alone loses. Weights in each direction are normalised over the taps inside the image, so edges
+ * need no padding. Rows flow through both stages as they arrive: memory is the output plus a few
+ * rows. */
 #include "internal.h"
 
 #include <math.h>
@@ -11,17 +15,31 @@
 /* Large images are reduced on a helper thread while the decoder produces the next rows, through
  * a small ring of copied source rows (the memory stays "output plus a few rows"). */
 #define IN_THREAD_MIN_PIXELS 1000000L
-#define IN_RING_ROWS 32
-#define IN_BATCH_ROWS 8 /* the helper wakes for batches of rows, not for each one */
+#define IN_RING_ROWS 48
+#define IN_BATCH_ROWS 16 /* the helper wakes for batches of rows, not for each one */
+
+/* Stage 2 taps in one direction: output i reads count[i] inputs from first[i]. */
+typedef struct taps {
+    int *first, *count;
+    float *weights; /* stride max per output */
+    int max;
+} taps;
 
 struct in_resizer {
     int src_w, src_h, dst_w, dst_h;
+    int mid_w, mid_h; /* stage 1 output: min(source, 2 x target) */
     int src_ch, ch, alpha_mode;
-    int *x0;          /* per source column: first output column */
+    /* stage 1: area averaging */
+    int *x0;          /* per source column: first mid column */
     float *xw;        /* per source column: weight towards x0 (the rest goes to x0 + 1) */
-    float *row;       /* one horizontally reduced row, dst_w * ch */
-    float *acc0, *acc1; /* vertical accumulators for the current and the next output row */
-    int y_src, y_dst;
+    float *row;       /* one horizontally averaged row, mid_w * ch */
+    float *acc0, *acc1; /* vertical accumulators for the current and the next mid row */
+    int y_src, y_mid;
+    /* stage 2: separable Catmull-Rom */
+    taps hx, vy;
+    float *ring2;     /* vy.max rows of dst_w * ch, horizontally filtered mid rows */
+    float *sum2;      /* one output row being summed, dst_w * ch */
+    int y_dst;
     uint8_t *out;
     /* helper thread */
     int threaded, closing;
@@ -81,6 +99,42 @@ static void split(int src, int dst, int i, int *first, float *weight)
     *weight = (float)(end <= boundary ? end - start : boundary - start);
 }
 
+/* Catmull-Rom (cubic, a = -0.5), the kernel of the managed path's bicubic resampler. */
+static double cubic(double x)
+{
+    x = fabs(x);
+    if (x < 1.0) return (1.5 * x - 2.5) * x * x + 1.0;
+    if (x < 2.0) return ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0;
+    return 0.0;
+}
+
+static int make_taps(int src, int dst, taps *t)
+{
+    double factor = (double)src / (double)dst; /* 1 .. 2 */
+    double support = 2.0 * factor;
+    t->max = (int)ceil(2.0 * support) + 2;
+    t->first = malloc(sizeof(int) * (size_t)dst);
+    t->count = malloc(sizeof(int) * (size_t)dst);
+    t->weights = malloc(sizeof(float) * (size_t)dst * (size_t)t->max);
+    if (!t->first || !t->count || !t->weights) return 0;
+    for (int i = 0; i < dst; i++) {
+        double center = (i + 0.5) * factor; /* pixel centres sit at j + 0.5 */
+        int lo = (int)floor(center - support), hi = (int)ceil(center + support);
+        if (lo < 0) lo = 0;
+        if (hi > src) hi = src;
+        if (hi - lo > t->max) hi = lo + t->max;
+        float *w = t->weights + (size_t)i * t->max;
+        double sum = 0.0;
+        for (int j = lo; j < hi; j++) sum += cubic((j + 0.5 - center) / factor);
+        for (int j = lo; j < hi; j++) w[j - lo] = (float)(cubic((j + 0.5 - center) / factor) / sum);
+        t->first[i] = lo;
+        t->count[i] = hi - lo;
+    }
+    return 1;
+}
+
+static void free_taps(taps *t) { free(t->first); free(t->count); free(t->weights); }
+
 in_resizer *in_resizer_new(int src_width, int src_height, int dst_width, int dst_height, int src_channels, int alpha_mode)
 {
     if (src_width <= 0 || src_height <= 0 || dst_width <= 0 || dst_height <= 0 || dst_width > src_width || dst_height > src_height)
@@ -88,20 +142,25 @@ in_resizer *in_resizer_new(int src_width, int src_height, int dst_width, int dst
     in_resizer *r = calloc(1, sizeof(*r));
     if (r == NULL) return NULL;
     r->src_w = src_width; r->src_h = src_height; r->dst_w = dst_width; r->dst_h = dst_height;
+    r->mid_w = src_width / 2 >= dst_width ? 2 * dst_width : src_width;
+    r->mid_h = src_height / 2 >= dst_height ? 2 * dst_height : src_height;
     r->src_ch = src_channels;
     r->alpha_mode = (src_channels == 4 || src_channels == 2) ? alpha_mode : IN_ALPHA_NONE;
     r->ch = (r->alpha_mode == IN_ALPHA_FLATTEN_WHITE) ? src_channels - 1 : src_channels;
     r->x0 = malloc(sizeof(int) * (size_t)src_width);
     r->xw = malloc(sizeof(float) * (size_t)src_width);
-    r->row = malloc(sizeof(float) * (size_t)dst_width * r->ch);
-    r->acc0 = calloc((size_t)dst_width * r->ch, sizeof(float));
-    r->acc1 = calloc((size_t)dst_width * r->ch, sizeof(float));
+    r->row = malloc(sizeof(float) * (size_t)r->mid_w * r->ch);
+    r->acc0 = calloc((size_t)r->mid_w * r->ch, sizeof(float));
+    r->acc1 = calloc((size_t)r->mid_w * r->ch, sizeof(float));
     r->out = malloc((size_t)dst_width * dst_height * r->ch);
-    if (!r->x0 || !r->xw || !r->row || !r->acc0 || !r->acc1 || !r->out) {
+    if (!r->x0 || !r->xw || !r->row || !r->acc0 || !r->acc1 || !r->out
+        || !make_taps(r->mid_w, dst_width, &r->hx) || !make_taps(r->mid_h, dst_height, &r->vy)
+        || (r->ring2 = malloc(sizeof(float) * (size_t)r->vy.max * dst_width * r->ch)) == NULL
+        || (r->sum2 = malloc(sizeof(float) * (size_t)dst_width * r->ch)) == NULL) {
         in_resizer_free(r);
         return NULL;
     }
-    for (int x = 0; x < src_width; x++) split(src_width, dst_width, x, &r->x0[x], &r->xw[x]);
+    for (int x = 0; x < src_width; x++) split(src_width, r->mid_w, x, &r->x0[x], &r->xw[x]);
 
     if ((long)src_width * src_height >= IN_THREAD_MIN_PIXELS) {
         r->row_bytes = (size_t)src_width * src_channels;
@@ -128,26 +187,75 @@ static uint8_t clamp8(float v)
     return v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
 }
 
-static void emit(in_resizer *r)
+/* Stage 2, vertical: output row y_dst from the filtered mid rows in the ring, summed over
+ * whole rows so the loop vectorises. */
+static void emit_output(in_resizer *r)
 {
-    uint8_t *dst = r->out + (size_t)r->y_dst * r->dst_w * r->ch;
-    size_t n = (size_t)r->dst_w * r->ch;
+    const int ch = r->ch;
+    const size_t n = (size_t)r->dst_w * ch;
+    const int first = r->vy.first[r->y_dst], count = r->vy.count[r->y_dst];
+    const float *w = r->vy.weights + (size_t)r->y_dst * r->vy.max;
+    float *sum = r->sum2;
+    const float *row = r->ring2 + (size_t)(first % r->vy.max) * n;
+    for (size_t i = 0; i < n; i++) sum[i] = row[i] * w[0];
+    for (int k = 1; k < count; k++) {
+        row = r->ring2 + (size_t)((first + k) % r->vy.max) * n;
+        const float wk = w[k];
+        for (size_t i = 0; i < n; i++) sum[i] += row[i] * wk;
+    }
+    uint8_t *dst = r->out + (size_t)r->y_dst * n;
     if (r->alpha_mode == IN_ALPHA_PREMULTIPLY) {
-        int ac = r->ch - 1;
+        const int ac = ch - 1;
         for (int x = 0; x < r->dst_w; x++) {
-            float *p = r->acc0 + (size_t)x * r->ch;
-            float a = p[ac];
-            for (int c = 0; c < ac; c++) dst[(size_t)x * r->ch + c] = clamp8(a > 0.0f ? p[c] * 255.0f / a : 0.0f);
-            dst[(size_t)x * r->ch + ac] = clamp8(a);
+            const float *v = sum + (size_t)x * ch;
+            float a = v[ac] < 0.0f ? 0.0f : v[ac] > 255.0f ? 255.0f : v[ac];
+            for (int c = 0; c < ac; c++) dst[(size_t)x * ch + c] = clamp8(a > 0.0f ? v[c] * 255.0f / a : 0.0f);
+            dst[(size_t)x * ch + ac] = clamp8(a);
         }
     } else {
-        for (size_t i = 0; i < n; i++) dst[i] = clamp8(r->acc0[i]);
+        for (size_t i = 0; i < n; i++) dst[i] = clamp8(sum[i]);
     }
+    r->y_dst++;
+}
+
+/* Stage 2, horizontal, specialised per channel count. */
+static inline __attribute__((always_inline)) void filter_row(const taps *t, int dst_w, const float *mid, float *d, int ch)
+{
+    for (int x = 0; x < dst_w; x++) {
+        const int count = t->count[x];
+        const float *w = t->weights + (size_t)x * t->max;
+        const float *p = mid + (size_t)t->first[x] * ch;
+        float v[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+        for (int k = 0; k < count; k++)
+            for (int c = 0; c < ch; c++) v[c] += p[(size_t)k * ch + c] * w[k];
+        for (int c = 0; c < ch; c++) d[(size_t)x * ch + c] = v[c];
+    }
+}
+
+/* A finished mid row (mid_w * ch floats) into the ring, then every output row whose taps have
+ * all arrived. */
+static void push_mid(in_resizer *r, const float *mid)
+{
+    float *d = r->ring2 + (size_t)(r->y_mid % r->vy.max) * r->dst_w * r->ch;
+    switch (r->ch) {
+    case 1: filter_row(&r->hx, r->dst_w, mid, d, 1); break;
+    case 2: filter_row(&r->hx, r->dst_w, mid, d, 2); break;
+    case 3: filter_row(&r->hx, r->dst_w, mid, d, 3); break;
+    default: filter_row(&r->hx, r->dst_w, mid, d, 4); break;
+    }
+    while (r->y_dst < r->dst_h && r->vy.first[r->y_dst] + r->vy.count[r->y_dst] - 1 <= r->y_mid) emit_output(r);
+    r->y_mid++;
+}
+
+/* Stage 1: the current mid row is complete. */
+static void emit(in_resizer *r)
+{
+    size_t n = (size_t)r->mid_w * r->ch;
+    push_mid(r, r->acc0);
     float *t = r->acc0;
     r->acc0 = r->acc1;
     r->acc1 = t;
     memset(r->acc1, 0, n * sizeof(float));
-    r->y_dst++;
 }
 
 /* The horizontal pass, specialised per channel count so the compiler keeps the pixel in
@@ -160,7 +268,7 @@ static void emit(in_resizer *r)
         float v[CH];                                                                    \
         for (int c = 0; c < (CH); c++) v[c] = OP;                                       \
         for (int c = 0; c < (CH); c++) d[c] += v[c] * w0;                               \
-        if (w1 > 1e-7f && r->x0[x] + 1 < r->dst_w)                                      \
+        if (w1 > 1e-7f && r->x0[x] + 1 < r->mid_w)                                      \
             for (int c = 0; c < (CH); c++) d[(CH) + c] += v[c] * w1;                    \
     }
 
@@ -184,10 +292,10 @@ void in_resizer_push(in_resizer *r, const uint8_t *src)
 static void process_row(in_resizer *r, const uint8_t *src)
 {
     if (r->y_src >= r->src_h) return;
-    size_t n = (size_t)r->dst_w * r->ch;
+    size_t n = (size_t)r->mid_w * r->ch;
     memset(r->row, 0, n * sizeof(float));
     const int sc = r->src_ch;
-    const float total = (float)r->dst_w / (float)r->src_w;
+    const float total = (float)r->mid_w / (float)r->src_w;
     const float inv = 1.0f / 255.0f;
     if (r->alpha_mode == IN_ALPHA_FLATTEN_WHITE) {
         /* Composite over white per source pixel: exact, since compositing is linear. */
@@ -207,21 +315,21 @@ static void process_row(in_resizer *r, const uint8_t *src)
 
     int y0;
     float wy0;
-    split(r->src_h, r->dst_h, r->y_src, &y0, &wy0);
-    float wy1 = (float)r->dst_h / (float)r->src_h - wy0;
+    split(r->src_h, r->mid_h, r->y_src, &y0, &wy0);
+    float wy1 = (float)r->mid_h / (float)r->src_h - wy0;
     for (size_t i = 0; i < n; i++) r->acc0[i] += r->row[i] * wy0;
-    if (wy1 > 1e-7f && y0 + 1 < r->dst_h)
+    if (wy1 > 1e-7f && y0 + 1 < r->mid_h)
         for (size_t i = 0; i < n; i++) r->acc1[i] += r->row[i] * wy1;
     r->y_src++;
-    /* The current output row is complete once this source row reaches its lower edge. */
-    double end = (double)r->y_src * r->dst_h / r->src_h;
-    while (r->y_dst < r->dst_h && (end >= r->y_dst + 1 - 1e-9 || r->y_src == r->src_h)) emit(r);
+    /* The current mid row is complete once this source row reaches its lower edge. */
+    double end = (double)r->y_src * r->mid_h / r->src_h;
+    while (r->y_mid < r->mid_h && (end >= r->y_mid + 1 - 1e-9 || r->y_src == r->src_h)) emit(r);
 }
 
 uint8_t *in_resizer_finish(in_resizer *r)
 {
     stop_worker(r); /* drains the ring first */
-    while (r->y_dst < r->dst_h) emit(r); /* only reached for truncated input, which callers reject */
+    while (r->y_mid < r->mid_h) emit(r); /* only reached for truncated input, which callers reject */
     uint8_t *out = r->out;
     r->out = NULL;
     return out;
@@ -233,5 +341,6 @@ void in_resizer_free(in_resizer *r)
     stop_worker(r);
     free(r->ring);
     free(r->x0); free(r->xw); free(r->row); free(r->acc0); free(r->acc1); free(r->out);
+    free_taps(&r->hx); free_taps(&r->vy); free(r->ring2); free(r->sum2);
     free(r);
 }

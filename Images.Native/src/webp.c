@@ -41,12 +41,15 @@ int in_webp_thumbnail(const uint8_t *data, size_t size, const in_request *reques
 {
     int out_w, out_h;
     in_target_size(info->width, info->height, request->max_side, &out_w, &out_h);
-    int keep_alpha = info->has_alpha && request->output == IN_OUTPUT_WEBP;
+    /* libwebp's scaled decoding averages areas down to twice the target (or keeps the source when
+     * it is smaller than that); the reducer's second stage then filters to the exact size. */
+    int mid_w = info->width / 2 >= out_w ? 2 * out_w : info->width;
+    int mid_h = info->height / 2 >= out_h ? 2 * out_h : info->height;
     WebPDecoderConfig config;
     if (!WebPInitDecoderConfig(&config)) return in_fail(error, error_size, IN_UNSUPPORTED, "libwebp version mismatch");
-    config.options.use_scaling = (out_w != info->width || out_h != info->height);
-    config.options.scaled_width = out_w;
-    config.options.scaled_height = out_h;
+    config.options.use_scaling = (mid_w != info->width || mid_h != info->height);
+    config.options.scaled_width = mid_w;
+    config.options.scaled_height = mid_h;
     config.output.colorspace = info->has_alpha ? MODE_RGBA : MODE_RGB;
     /* Thumbnail-grade decoding: libwebp's filtering thread, and simple chroma upsampling (the
      * reduction averages far more than the fancy upsampler's neighbourhood anyway). */
@@ -59,31 +62,22 @@ int in_webp_thumbnail(const uint8_t *data, size_t size, const in_request *reques
                        "corrupt or truncated WebP (libwebp status %d)", (int)status);
     }
     int w = config.output.width, h = config.output.height;
-    int src_ch = info->has_alpha ? 4 : 3;
-    int ch = keep_alpha ? 4 : 3;
-    uint8_t *out = malloc((size_t)w * h * ch);
-    if (out == NULL) {
+    int alpha_mode = request->output == IN_OUTPUT_WEBP ? IN_ALPHA_PREMULTIPLY : IN_ALPHA_FLATTEN_WHITE;
+    if (out_w > w) out_w = w;
+    if (out_h > h) out_h = h;
+    in_resizer *resizer = in_resizer_new(w, h, out_w, out_h, info->has_alpha ? 4 : 3, alpha_mode);
+    if (resizer == NULL) {
         WebPFreeDecBuffer(&config.output);
         return in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
     }
     const uint8_t *src = config.output.u.RGBA.rgba;
     int stride = config.output.u.RGBA.stride;
-    for (int y = 0; y < h; y++) {
-        const uint8_t *s = src + (size_t)y * stride;
-        uint8_t *d = out + (size_t)y * w * ch;
-        if (src_ch == ch) {
-            memcpy(d, s, (size_t)w * ch);
-        } else {
-            for (int x = 0; x < w; x++) {
-                unsigned a = s[x * 4 + 3];
-                for (int c = 0; c < 3; c++) d[x * 3 + c] = (uint8_t)((s[x * 4 + c] * a + 255 * (255 - a) + 127) / 255);
-            }
-        }
-    }
+    for (int y = 0; y < h; y++) in_resizer_push(resizer, src + (size_t)y * stride);
     WebPFreeDecBuffer(&config.output);
-    *pixels = out;
-    *width = w;
-    *height = h;
-    *channels = ch;
+    *channels = in_resizer_channels(resizer);
+    *pixels = in_resizer_finish(resizer);
+    in_resizer_free(resizer);
+    *width = out_w;
+    *height = out_h;
     return IN_OK;
 }

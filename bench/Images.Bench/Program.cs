@@ -50,8 +50,12 @@ async Task<long> ThumbnailAsync(string path)
     return metadata.PixelCount;
 }
 
-// Warm-up (JIT, library loading) on two files, not timed.
-foreach (var path in files.Take(2))
+// Warm-up (JIT, library loading), not timed: one file of each format, as a long-running service
+// has compiled every path it uses after its first images. BENCH_WARMUP=cold warms two files only.
+var warmup = Environment.GetEnvironmentVariable("BENCH_WARMUP") == "cold"
+    ? files.Take(2)
+    : files.GroupBy(f => Path.GetExtension(f).ToLowerInvariant()).Select(g => g.First());
+foreach (var path in warmup)
 {
     await ThumbnailAsync(path);
 }
