@@ -73,9 +73,9 @@ int32_t images_native_thumbnail(const uint8_t *data, size_t size, const in_reque
                        info->width, info->height, (long long)info->width * info->height, (long long)request->max_pixels);
 
     uint8_t *pixels = NULL;
-    int width = 0, height = 0, channels = 0;
+    int width = 0, height = 0, channels = 0, full_chroma = 0;
     switch (info->format) {
-    case IN_FORMAT_JPEG: status = in_jpeg_thumbnail(data, size, request, info, &pixels, &width, &height, &channels, error, error_size); break;
+    case IN_FORMAT_JPEG: status = in_jpeg_thumbnail(data, size, request, info, &pixels, &width, &height, &channels, &full_chroma, error, error_size); break;
     case IN_FORMAT_PNG: status = in_png_thumbnail(data, size, request, info, &pixels, &width, &height, &channels, error, error_size); break;
     case IN_FORMAT_WEBP: status = in_webp_thumbnail(data, size, request, info, &pixels, &width, &height, &channels, error, error_size); break;
     default: status = in_fail(error, error_size, IN_UNSUPPORTED, "unsupported format");
@@ -91,7 +91,7 @@ int32_t images_native_thumbnail(const uint8_t *data, size_t size, const in_reque
         return in_fail(error, error_size, IN_NO_MEMORY, "out of memory while orienting");
     }
     if (oriented != pixels) free(pixels);
-    status = in_encode(oriented, width, height, channels, request, result, error, error_size);
+    status = in_encode(oriented, width, height, channels, full_chroma, request, result, error, error_size);
     free(oriented);
     return status;
 }

@@ -34,12 +34,15 @@ void in_resizer_free(in_resizer *resizer);
 /* Applies EXIF orientation to a packed image; returns a new buffer (or the same one for 1). */
 uint8_t *in_orient(uint8_t *pixels, int *width, int *height, int channels, int orientation);
 
-int in_encode(const uint8_t *pixels, int width, int height, int channels, const in_request *request,
+/* full_chroma: 4:4:4 JPEG output (else 4:2:0), as the managed encoder chooses it: the source
+ * JPEG's own chroma resolution, 4:2:0 for other sources. */
+int in_encode(const uint8_t *pixels, int width, int height, int channels, int full_chroma, const in_request *request,
               in_result *result, char *error, size_t error_size);
 
 int in_jpeg_probe(const uint8_t *data, size_t size, in_info *info, char *error, size_t error_size);
 int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *request, in_info *info,
-                      uint8_t **pixels, int *width, int *height, int *channels, char *error, size_t error_size);
+                      uint8_t **pixels, int *width, int *height, int *channels, int *full_chroma,
+                      char *error, size_t error_size);
 int in_png_probe(const uint8_t *data, size_t size, in_info *info, char *error, size_t error_size);
 int in_png_thumbnail(const uint8_t *data, size_t size, const in_request *request, in_info *info,
                      uint8_t **pixels, int *width, int *height, int *channels, char *error, size_t error_size);

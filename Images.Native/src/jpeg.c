@@ -82,7 +82,8 @@ int in_jpeg_probe(const uint8_t *data, size_t size, in_info *info, char *error, 
 }
 
 int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *request, in_info *info,
-                      uint8_t **pixels, int *width, int *height, int *channels, char *error, size_t error_size)
+                      uint8_t **pixels, int *width, int *height, int *channels, int *full_chroma,
+                      char *error, size_t error_size)
 {
     if (info->channels == 4)
         return in_fail(error, error_size, IN_UNSUPPORTED, "CMYK JPEG: left to the managed path");
@@ -99,6 +100,9 @@ int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *reques
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
+    *full_chroma = cinfo.num_components == 3
+        && cinfo.comp_info[0].h_samp_factor == cinfo.comp_info[1].h_samp_factor
+        && cinfo.comp_info[0].v_samp_factor == cinfo.comp_info[1].v_samp_factor;
 
     int target_w, target_h;
     in_target_size((int)cinfo.image_width, (int)cinfo.image_height, request->max_side, &target_w, &target_h);
@@ -165,7 +169,7 @@ static void on_encode_error(j_common_ptr cinfo)
     longjmp(g->jump, 1);
 }
 
-int in_encode(const uint8_t *pixels, int width, int height, int channels, const in_request *request,
+int in_encode(const uint8_t *pixels, int width, int height, int channels, int full_chroma, const in_request *request,
               in_result *result, char *error, size_t error_size)
 {
     int quality = request->quality < 1 ? 1 : request->quality > 100 ? 100 : request->quality;
@@ -210,6 +214,13 @@ int in_encode(const uint8_t *pixels, int width, int height, int channels, const 
     cinfo.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_set_defaults(&cinfo);
     jpeg_set_quality(&cinfo, quality, TRUE);
+    /* Chroma at full resolution (4:4:4) when the source JPEG had it, as the managed encoder keeps
+     * it: at thumbnail size 4:2:0 smears coloured edges a pixel or two wide (about 7 dB PSNR on a
+     * 4:4:4 artwork); 4:2:0 otherwise, the libjpeg default. */
+    if (channels == 3 && full_chroma) {
+        cinfo.comp_info[0].h_samp_factor = 1;
+        cinfo.comp_info[0].v_samp_factor = 1;
+    }
     cinfo.optimize_coding = TRUE;
     jpeg_start_compress(&cinfo, TRUE);
     while (cinfo.next_scanline < cinfo.image_height) {

@@ -1,0 +1,63 @@
+using Images.Application.Common;
+using Images.Infrastructure.Processing;
+using Images.Native;
+using Images.Tests.Support;
+using Microsoft.Extensions.Options;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using Xunit.Abstractions;
+using ImageFormat = Images.Domain.Images.ImageFormat;
+
+namespace Images.Tests.Native;
+
+/// <summary>
+/// NFR-4 on real images from Debian packages (photos, artwork, WebP wallpapers): the native and
+/// the ImageSharp thumbnails have the same size and agree within 30 dB PSNR.
+/// </summary>
+public class RealPhotoTests(DebianPhotos photos, ITestOutputHelper output) : IClassFixture<DebianPhotos>
+{
+    private static readonly IOptions<ProcessingOptions> Settings = Options.Create(new ProcessingOptions());
+
+    [Theory]
+    [InlineData(".jpg", 5)]
+    [InlineData(".png", 3)]
+    [InlineData(".webp", 3)]
+    public async Task NativeAndManagedThumbnailsOfRealImagesAgree_NFR4(string extension, int count)
+    {
+        var files = photos.Take(extension, count);
+        foreach (var file in files)
+        {
+            var native = NativeThumbnailer.CreateThumbnail(file, 256, 85, Settings.Value.MaxImagePixels);
+
+            await using var source = File.OpenRead(file);
+            using var managed = new MemoryStream();
+            var format = extension switch { ".jpg" => ImageFormat.Jpeg, ".png" => ImageFormat.Png, _ => ImageFormat.Webp };
+            await new ImageSharpImageProcessor(Settings).CreateThumbnailAsync(source, format, managed, CancellationToken.None);
+
+            using var a = Image.Load<Rgb24>(native.Data);
+            using var b = Image.Load<Rgb24>(managed.ToArray());
+            var psnr = Psnr(a, b);
+            output.WriteLine($"{Path.GetFileName(file)}: {native.Source.Width}x{native.Source.Height} -> {a.Width}x{a.Height}, PSNR {psnr:F1} dB");
+            Assert.Equal((b.Width, b.Height), (a.Width, a.Height));
+            Assert.Equal(256, Math.Max(a.Width, a.Height));
+            Assert.True(psnr >= 30, $"{file}: PSNR {psnr:F1} dB");
+        }
+    }
+
+    private static double Psnr(Image<Rgb24> x, Image<Rgb24> y)
+    {
+        double sum = 0;
+        for (var row = 0; row < x.Height; row++)
+        {
+            for (var column = 0; column < x.Width; column++)
+            {
+                var p = x[column, row];
+                var q = y[column, row];
+                sum += Math.Pow(p.R - q.R, 2) + Math.Pow(p.G - q.G, 2) + Math.Pow(p.B - q.B, 2);
+            }
+        }
+
+        var mse = sum / (x.Width * x.Height * 3.0);
+        return mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(255 * 255 / mse);
+    }
+}
