@@ -7,7 +7,7 @@ namespace Images.Native;
 internal static unsafe partial class NativeMethods
 {
     public const string Library = "images_native";
-    public const int ExpectedVersion = 1;
+    public const int ExpectedVersion = 2;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct Info
@@ -26,7 +26,7 @@ internal static unsafe partial class NativeMethods
         public int MaxSide;
         public int Quality;
         public int Output;
-        public int Reserved;
+        public int Flags;
         public long MaxPixels;
     }
 

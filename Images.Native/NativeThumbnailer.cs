@@ -19,6 +19,16 @@ public enum NativeOutput
     Webp = 1,
 }
 
+/// <summary>How the library decodes; <see cref="None"/> is what the service uses.</summary>
+[Flags]
+public enum NativeDecodeOptions
+{
+    None = 0,
+
+    /// <summary>Decode every scan of a progressive JPEG even at 1/8 scale, where its DC scans alone give the same pixels.</summary>
+    FullDecode = 1,
+}
+
 /// <summary>What the library learnt about a source image.</summary>
 public sealed record NativeImageInfo(string Format, int Width, int Height, int Channels, bool HasAlpha, int Orientation);
 
@@ -55,17 +65,17 @@ public static unsafe class NativeThumbnailer
         return ToInfo(info);
     }
 
-    public static NativeThumbnail CreateThumbnail(string path, int maxSide, int quality, long maxPixels, NativeOutput output = NativeOutput.Jpeg)
+    public static NativeThumbnail CreateThumbnail(string path, int maxSide, int quality, long maxPixels, NativeOutput output = NativeOutput.Jpeg, NativeDecodeOptions options = NativeDecodeOptions.None)
     {
-        var request = Request(maxSide, quality, maxPixels, output);
+        var request = Request(maxSide, quality, maxPixels, output, options);
         var error = stackalloc byte[ErrorSize];
         var status = (NativeStatus)NativeMethods.ThumbnailFile(path, request, out var info, out var result, error, ErrorSize);
         return Complete(status, error, info, result);
     }
 
-    public static NativeThumbnail CreateThumbnail(ReadOnlySpan<byte> data, int maxSide, int quality, long maxPixels, NativeOutput output = NativeOutput.Jpeg)
+    public static NativeThumbnail CreateThumbnail(ReadOnlySpan<byte> data, int maxSide, int quality, long maxPixels, NativeOutput output = NativeOutput.Jpeg, NativeDecodeOptions options = NativeDecodeOptions.None)
     {
-        var request = Request(maxSide, quality, maxPixels, output);
+        var request = Request(maxSide, quality, maxPixels, output, options);
         var error = stackalloc byte[ErrorSize];
         fixed (byte* bytes = data)
         {
@@ -74,10 +84,10 @@ public static unsafe class NativeThumbnailer
         }
     }
 
-    private static NativeMethods.Request Request(int maxSide, int quality, long maxPixels, NativeOutput output)
+    private static NativeMethods.Request Request(int maxSide, int quality, long maxPixels, NativeOutput output, NativeDecodeOptions options)
     {
         EnsureAvailable();
-        return new NativeMethods.Request { MaxSide = maxSide, Quality = quality, Output = (int)output, MaxPixels = maxPixels };
+        return new NativeMethods.Request { MaxSide = maxSide, Quality = quality, Output = (int)output, Flags = (int)options, MaxPixels = maxPixels };
     }
 
     private static NativeThumbnail Complete(NativeStatus status, byte* error, NativeMethods.Info info, NativeMethods.Result result)

@@ -1,4 +1,5 @@
-/* libFuzzer harness: every input goes through the probe and the thumbnailer, with both outputs. */
+/* libFuzzer harness: every input goes through the probe and the thumbnailer, with both outputs
+ * and both ways of decoding progressive JPEGs. */
 #include "images_native.h"
 
 #include <stddef.h>
@@ -11,7 +12,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     in_result result;
     images_native_probe(data, size, &info, error, sizeof(error));
     for (int output = IN_OUTPUT_JPEG; output <= IN_OUTPUT_WEBP; output++) {
-        in_request request = { .max_side = 64, .quality = 75, .output = output, .max_pixels = 4000000 };
+        /* JPEG output with the default decoding (DC scans alone for progressive JPEGs at 1/8),
+         * WebP output with every scan decoded. */
+        in_request request = { .max_side = 64, .quality = 75, .output = output, .flags = output == IN_OUTPUT_WEBP ? IN_FLAG_FULL_DECODE : 0,
+                               .max_pixels = 4000000 };
         if (images_native_thumbnail(data, size, &request, &info, &result, error, sizeof(error)) == IN_OK)
             images_native_free(result.data);
     }

@@ -2,7 +2,8 @@
 # Builds the libFuzzer harness with clang (ASan + UBSan) and fuzzes the thumbnailer for a bounded
 # time. Usage: Images.Native/fuzz/run.sh [seconds=60].
 # Needs clang and its sanitizer runtimes: apt-get install clang libclang-rt-14-dev.
-# Seeds: a few tiny images made here, plus bench/corpus/images when it exists (bench/corpus.sh).
+# Seeds: a tiny PNG made here, plus small versions of bench/corpus/images when it exists
+# (bench/corpus.sh; made with Debian's vips when installed, else its files under 300 KB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -14,7 +15,19 @@ cmake --build "$build" --target images_native_fuzz >/dev/null
 
 printf '\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x02\x00\x00\x00\x02\x08\x02\x00\x00\x00\xfd\xd4\x9as\x00\x00\x00\x16IDATx\x9cc\xf8\xcf\xc0\xc0\xf0\x9f\x81\x81\xe1?\x03\x03\x00\x1e\xf5\x04\xfc\x8b\xb0\x9a\xac\x00\x00\x00\x00IEND\xaeB`\x82' > "$corpus/tiny.png"
 if [ -d ../bench/corpus/images ]; then
-    find ../bench/corpus/images -type f -size -300k -exec cp {} "$corpus/" \;
+    # Small seeds run fast under the sanitizers: 600 px versions of a few real images, as
+    # baseline and progressive JPEG (which reaches the DC-scans-only path at 1/8), PNG and WebP.
+    if command -v vips >/dev/null; then
+        find ../bench/corpus/images -type f | sort | awk 'NR % 6 == 1' | head -n 10 | while read -r f; do
+            name=$(basename "${f%.*}")
+            vips thumbnail "$f" "$corpus/$name.base.jpg[Q=70]" 600 >/dev/null 2>&1 || true
+            vips thumbnail "$f" "$corpus/$name.prog.jpg[Q=70,interlace]" 600 >/dev/null 2>&1 || true
+            vips thumbnail "$f" "$corpus/$name.png" 600 >/dev/null 2>&1 || true
+            vips thumbnail "$f" "$corpus/$name.webp[Q=70]" 600 >/dev/null 2>&1 || true
+        done
+    else
+        find ../bench/corpus/images -type f -size -300k -exec cp {} "$corpus/" \;
+    fi
 fi
 
 "$build/images_native_fuzz" -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 -timeout=10 "$corpus"

@@ -16,7 +16,7 @@ extern "C" {
 #define IMAGES_NATIVE_API __attribute__((visibility("default")))
 
 /* Bumped whenever the ABI below changes; the managed side checks it once. */
-#define IMAGES_NATIVE_VERSION 1
+#define IMAGES_NATIVE_VERSION 2
 
 enum in_status {
     IN_OK = 0,
@@ -29,6 +29,10 @@ enum in_status {
 
 enum in_format { IN_FORMAT_UNKNOWN = 0, IN_FORMAT_JPEG = 1, IN_FORMAT_PNG = 2, IN_FORMAT_WEBP = 3 };
 enum in_output { IN_OUTPUT_JPEG = 0, IN_OUTPUT_WEBP = 1 };
+
+/* Decode every scan of a progressive JPEG even at 1/8 scale, where the DC scans alone give the
+ * same pixels (for tests and measurements). */
+#define IN_FLAG_FULL_DECODE 1
 
 typedef struct in_info {
     int32_t format;       /* enum in_format */
@@ -43,7 +47,7 @@ typedef struct in_request {
     int32_t max_side;     /* longest side of the thumbnail; never upscaled */
     int32_t quality;      /* 1..100 */
     int32_t output;       /* enum in_output */
-    int32_t reserved;
+    int32_t flags;        /* IN_FLAG_*; 0 for the defaults */
     int64_t max_pixels;   /* decompression-bomb limit, checked before any decoding */
 } in_request;
 

@@ -1,5 +1,5 @@
 /* JPEG through libjpeg-turbo: decode at the smallest DCT scale (1/8 .. 8/8) that still covers the
- * target, then the exact area reduction while the scanlines stream in. libjpeg's errors longjmp
+ * target, then the two-stage reduction while the scanlines stream in. libjpeg's errors longjmp
  * back into these functions only, never across the managed boundary. */
 #include "internal.h"
 
@@ -81,12 +81,103 @@ int in_jpeg_probe(const uint8_t *data, size_t size, in_info *info, char *error, 
     return IN_OK;
 }
 
+/* A progressive JPEG keeps its DC coefficients in scans of their own (Ss = 0), and decoding at
+ * 1/8 scale uses nothing else: libjpeg's 1x1 inverse DCT reads the DC coefficient only. So at
+ * 1/8 the AC scans, nearly all of the entropy-coded data, can be left out of the stream libjpeg
+ * reads, with a byte-identical result. Returns that stream (the caller frees it), or NULL when
+ * the file is not progressive or its marker structure is not walked cleanly to the EOI marker
+ * (the caller then decodes the original, which reports what is wrong with it). */
+static uint8_t *dc_scans_only(const uint8_t *data, size_t size, size_t *out_size)
+{
+    if (size < 4 || data[0] != 0xFF || data[1] != 0xD8) return NULL;
+    uint8_t *out = malloc(size);
+    if (out == NULL) return NULL;
+    size_t pos = 2, used = 2;
+    int progressive = 0, dropped = 0;
+    memcpy(out, data, 2);
+    for (;;) {
+        if (pos >= size || data[pos] != 0xFF) goto fail;
+        while (pos < size && data[pos] == 0xFF) pos++; /* fill bytes */
+        if (pos >= size) goto fail;
+        uint8_t marker = data[pos++];
+        if (marker == 0xD9) { /* EOI */
+            out[used++] = 0xFF;
+            out[used++] = 0xD9;
+            break;
+        }
+        if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) goto fail;
+        if (size - pos < 2) goto fail;
+        size_t length = (size_t)data[pos] << 8 | data[pos + 1];
+        if (length < 2 || length > size - pos) goto fail;
+        size_t segment_end = pos + length;
+        if (marker == 0xC2) progressive = 1;
+        if (marker == 0xDA) {
+            if (length < 3) goto fail;
+            size_t components = data[pos + 2];
+            if (length != 6 + 2 * components) goto fail;
+            int spectral_start = data[pos + 3 + 2 * components];
+            /* The entropy-coded data runs to the next marker that is not a stuffed 0xFF00 or a
+             * restart marker. */
+            size_t end = segment_end;
+            for (;;) {
+                while (end < size && data[end] != 0xFF) end++;
+                if (end + 1 >= size) goto fail; /* truncated: no marker after the scan */
+                uint8_t next = data[end + 1];
+                if (next == 0x00 || (next >= 0xD0 && next <= 0xD7) || next == 0xFF) end++;
+                else break;
+            }
+            if (spectral_start == 0) {
+                out[used++] = 0xFF;
+                out[used++] = marker;
+                memcpy(out + used, data + pos, end - pos);
+                used += end - pos;
+            } else {
+                dropped++;
+            }
+            pos = end;
+            continue;
+        }
+        out[used++] = 0xFF;
+        out[used++] = marker;
+        memcpy(out + used, data + pos, length);
+        used += length;
+        pos = segment_end;
+    }
+    if (!progressive || dropped == 0) goto fail;
+    *out_size = used;
+    return out;
+fail:
+    free(out);
+    return NULL;
+}
+
+/* The smallest scale n/8 whose output still covers the target in both directions. */
+static unsigned scale_for(unsigned width, unsigned height, int target_w, int target_h)
+{
+    for (unsigned n = 1; n <= 8; n++)
+        if ((int)((width * n + 7) / 8) >= target_w && (int)((height * n + 7) / 8) >= target_h) return n;
+    return 8;
+}
+
 int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *request, in_info *info,
                       uint8_t **pixels, int *width, int *height, int *channels, int *full_chroma,
                       char *error, size_t error_size)
 {
     if (info->channels == 4)
         return in_fail(error, error_size, IN_UNSUPPORTED, "CMYK JPEG: left to the managed path");
+
+    int target_w, target_h;
+    in_target_size(info->width, info->height, request->max_side, &target_w, &target_h);
+    unsigned n = scale_for((unsigned)info->width, (unsigned)info->height, target_w, target_h);
+    size_t dc_size = 0;
+    uint8_t *volatile dc_only = NULL;
+    if (n == 1 && !(request->flags & IN_FLAG_FULL_DECODE)) {
+        dc_only = dc_scans_only(data, size, &dc_size);
+        if (dc_only != NULL) {
+            data = dc_only;
+            size = dc_size;
+        }
+    }
 
     struct jpeg_decompress_struct cinfo;
     guard g;
@@ -95,6 +186,7 @@ int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *reques
     if (setjmp(g.jump)) {
         in_resizer_free(resizer);
         jpeg_destroy_decompress(&cinfo);
+        free(dc_only);
         return in_fail(error, error_size, IN_INVALID, "corrupt JPEG: %s", g.message);
     }
     jpeg_create_decompress(&cinfo);
@@ -103,18 +195,9 @@ int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *reques
     *full_chroma = cinfo.num_components == 3
         && cinfo.comp_info[0].h_samp_factor == cinfo.comp_info[1].h_samp_factor
         && cinfo.comp_info[0].v_samp_factor == cinfo.comp_info[1].v_samp_factor;
-
-    int target_w, target_h;
-    in_target_size((int)cinfo.image_width, (int)cinfo.image_height, request->max_side, &target_w, &target_h);
-    /* The smallest scale n/8 whose output still covers the target in both directions. */
-    unsigned n = 8;
-    for (unsigned candidate = 1; candidate <= 8; candidate++) {
-        unsigned sw = (cinfo.image_width * candidate + 7) / 8, sh = (cinfo.image_height * candidate + 7) / 8;
-        if ((int)sw >= target_w && (int)sh >= target_h) {
-            n = candidate;
-            break;
-        }
-    }
+    /* With the AC scans left out, libjpeg would estimate the missing AC coefficients from the
+     * neighbouring DC values ("block smoothing"), work the 1x1 DCT then throws away. */
+    if (dc_only != NULL) cinfo.do_block_smoothing = FALSE;
     cinfo.scale_num = n;
     cinfo.scale_denom = 8;
     cinfo.out_color_space = cinfo.jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_RGB;
@@ -130,6 +213,7 @@ int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *reques
                                                cinfo.output_width * (JDIMENSION)cinfo.output_components, 1);
     if (resizer == NULL) {
         jpeg_destroy_decompress(&cinfo);
+        free(dc_only);
         return in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
     }
     while (cinfo.output_scanline < cinfo.output_height) {
@@ -140,6 +224,7 @@ int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *reques
         /* libjpeg fills a truncated scan with grey and only warns: treat it as the corruption it is. */
         in_resizer_free(resizer);
         jpeg_destroy_decompress(&cinfo);
+        free(dc_only);
         return in_fail(error, error_size, IN_INVALID, "truncated or corrupt JPEG: %s", g.message);
     }
     jpeg_finish_decompress(&cinfo);
@@ -147,6 +232,7 @@ int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *reques
     *pixels = in_resizer_finish(resizer);
     in_resizer_free(resizer);
     jpeg_destroy_decompress(&cinfo);
+    free(dc_only);
     *width = out_w;
     *height = out_h;
     return IN_OK;

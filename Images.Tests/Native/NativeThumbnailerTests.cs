@@ -50,7 +50,7 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
     public void TheLibraryIsLoadedAndItsVersionChecked()
     {
         Assert.True(NativeThumbnailer.IsAvailable, NativeThumbnailer.Status);
-        Assert.Contains("version 1", NativeThumbnailer.Status, StringComparison.Ordinal);
+        Assert.Contains("version 2", NativeThumbnailer.Status, StringComparison.Ordinal);
     }
 
     public static TheoryData<string, ImageFormat, int, int> Photos => new()
