@@ -81,19 +81,57 @@ int in_jpeg_probe(const uint8_t *data, size_t size, in_info *info, char *error, 
     return IN_OK;
 }
 
-/* A progressive JPEG keeps its DC coefficients in scans of their own (Ss = 0), and decoding at
- * 1/8 scale uses nothing else: libjpeg's 1x1 inverse DCT reads the DC coefficient only. So at
- * 1/8 the AC scans, nearly all of the entropy-coded data, can be left out of the stream libjpeg
- * reads, with a byte-identical result. Returns that stream (the caller frees it), or NULL when
- * the file is not progressive or its marker structure is not walked cleanly to the EOI marker
- * (the caller then decodes the original, which reports what is wrong with it). */
-static uint8_t *dc_scans_only(const uint8_t *data, size_t size, size_t *out_size)
+/* At 1/8 scale most of a progressive JPEG is never used. Its DC coefficients sit in scans of
+ * their own (Ss = 0), and libjpeg's 1x1 inverse DCT reads nothing else; subsampled chroma is
+ * scaled up through a larger inverse DCT where libjpeg-turbo can (4:2:0 chroma gets a 2x2 DCT,
+ * which also reads AC coefficients), so every AC scan of such a component is kept whole. Every
+ * other AC scan, nearly all of the entropy-coded data, is left out of the stream libjpeg reads,
+ * with a byte-identical result. */
+typedef struct scan_plan {
+    uint8_t keep_ac[256]; /* by component id: 1 when its AC scans are needed */
+} scan_plan;
+
+/* Fills the plan from the header (decoding at 1/8 as in_jpeg_thumbnail does); 0 when the file is
+ * not progressive, every component needs its AC scans, or the header does not parse. */
+static int plan_one_eighth(const uint8_t *data, size_t size, scan_plan *plan)
+{
+    struct jpeg_decompress_struct cinfo;
+    guard g;
+    setup(&cinfo, &g);
+    if (setjmp(g.jump)) {
+        jpeg_destroy_decompress(&cinfo);
+        return 0;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    jpeg_read_header(&cinfo, TRUE);
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = 8;
+    cinfo.out_color_space = cinfo.jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_RGB;
+    cinfo.do_fancy_upsampling = TRUE;
+    jpeg_calc_output_dimensions(&cinfo);
+    memset(plan, 0, sizeof(*plan));
+    int useful = 0;
+    for (int c = 0; c < cinfo.num_components; c++) {
+        int needs_ac = cinfo.comp_info[c].DCT_scaled_size != 1;
+        plan->keep_ac[cinfo.comp_info[c].component_id & 0xFF] = (uint8_t)needs_ac;
+        if (!needs_ac) useful = 1;
+    }
+    useful = useful && cinfo.progressive_mode;
+    jpeg_destroy_decompress(&cinfo);
+    return useful;
+}
+
+/* Returns the stream without the AC scans the plan leaves out (the caller frees it), or NULL when
+ * nothing is left out or the marker structure is not walked cleanly to the EOI marker (the caller
+ * then decodes the original, which reports what is wrong with it). */
+static uint8_t *drop_unused_scans(const uint8_t *data, size_t size, const scan_plan *plan, size_t *out_size)
 {
     if (size < 4 || data[0] != 0xFF || data[1] != 0xD8) return NULL;
     uint8_t *out = malloc(size);
     if (out == NULL) return NULL;
     size_t pos = 2, used = 2;
-    int progressive = 0, dropped = 0;
+    int dropped = 0;
     memcpy(out, data, 2);
     for (;;) {
         if (pos >= size || data[pos] != 0xFF) goto fail;
@@ -110,12 +148,12 @@ static uint8_t *dc_scans_only(const uint8_t *data, size_t size, size_t *out_size
         size_t length = (size_t)data[pos] << 8 | data[pos + 1];
         if (length < 2 || length > size - pos) goto fail;
         size_t segment_end = pos + length;
-        if (marker == 0xC2) progressive = 1;
         if (marker == 0xDA) {
             if (length < 3) goto fail;
             size_t components = data[pos + 2];
-            if (length != 6 + 2 * components) goto fail;
+            if (components < 1 || length != 6 + 2 * components) goto fail;
             int spectral_start = data[pos + 3 + 2 * components];
+            int keep = spectral_start == 0 || (components == 1 && plan->keep_ac[data[pos + 3]]);
             /* The entropy-coded data runs to the next marker that is not a stuffed 0xFF00 or a
              * restart marker. */
             size_t end = segment_end;
@@ -126,7 +164,7 @@ static uint8_t *dc_scans_only(const uint8_t *data, size_t size, size_t *out_size
                 if (next == 0x00 || (next >= 0xD0 && next <= 0xD7) || next == 0xFF) end++;
                 else break;
             }
-            if (spectral_start == 0) {
+            if (keep) {
                 out[used++] = 0xFF;
                 out[used++] = marker;
                 memcpy(out + used, data + pos, end - pos);
@@ -143,7 +181,7 @@ static uint8_t *dc_scans_only(const uint8_t *data, size_t size, size_t *out_size
         used += length;
         pos = segment_end;
     }
-    if (!progressive || dropped == 0) goto fail;
+    if (dropped == 0) goto fail;
     *out_size = used;
     return out;
 fail:
@@ -170,11 +208,12 @@ int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *reques
     in_target_size(info->width, info->height, request->max_side, &target_w, &target_h);
     unsigned n = scale_for((unsigned)info->width, (unsigned)info->height, target_w, target_h);
     size_t dc_size = 0;
-    uint8_t *volatile dc_only = NULL;
-    if (n == 1 && !(request->flags & IN_FLAG_FULL_DECODE)) {
-        dc_only = dc_scans_only(data, size, &dc_size);
-        if (dc_only != NULL) {
-            data = dc_only;
+    uint8_t *volatile reduced = NULL; /* the stream without unused AC scans */
+    scan_plan plan;
+    if (n == 1 && !(request->flags & IN_FLAG_FULL_DECODE) && plan_one_eighth(data, size, &plan)) {
+        reduced = drop_unused_scans(data, size, &plan, &dc_size);
+        if (reduced != NULL) {
+            data = reduced;
             size = dc_size;
         }
     }
@@ -186,7 +225,7 @@ int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *reques
     if (setjmp(g.jump)) {
         in_resizer_free(resizer);
         jpeg_destroy_decompress(&cinfo);
-        free(dc_only);
+        free(reduced);
         return in_fail(error, error_size, IN_INVALID, "corrupt JPEG: %s", g.message);
     }
     jpeg_create_decompress(&cinfo);
@@ -197,7 +236,7 @@ int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *reques
         && cinfo.comp_info[0].v_samp_factor == cinfo.comp_info[1].v_samp_factor;
     /* With the AC scans left out, libjpeg would estimate the missing AC coefficients from the
      * neighbouring DC values ("block smoothing"), work the 1x1 DCT then throws away. */
-    if (dc_only != NULL) cinfo.do_block_smoothing = FALSE;
+    if (reduced != NULL) cinfo.do_block_smoothing = FALSE;
     cinfo.scale_num = n;
     cinfo.scale_denom = 8;
     cinfo.out_color_space = cinfo.jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_RGB;
@@ -213,7 +252,7 @@ int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *reques
                                                cinfo.output_width * (JDIMENSION)cinfo.output_components, 1);
     if (resizer == NULL) {
         jpeg_destroy_decompress(&cinfo);
-        free(dc_only);
+        free(reduced);
         return in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
     }
     while (cinfo.output_scanline < cinfo.output_height) {
@@ -224,7 +263,7 @@ int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *reques
         /* libjpeg fills a truncated scan with grey and only warns: treat it as the corruption it is. */
         in_resizer_free(resizer);
         jpeg_destroy_decompress(&cinfo);
-        free(dc_only);
+        free(reduced);
         return in_fail(error, error_size, IN_INVALID, "truncated or corrupt JPEG: %s", g.message);
     }
     jpeg_finish_decompress(&cinfo);
@@ -232,7 +271,7 @@ int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *reques
     *pixels = in_resizer_finish(resizer);
     in_resizer_free(resizer);
     jpeg_destroy_decompress(&cinfo);
-    free(dc_only);
+    free(reduced);
     *width = out_w;
     *height = out_h;
     return IN_OK;

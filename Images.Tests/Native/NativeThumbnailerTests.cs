@@ -6,6 +6,7 @@ using Images.Native;
 using Images.Tests.Support;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 using Xunit.Abstractions;
@@ -133,11 +134,33 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
             }
         });
         using var stream = new MemoryStream();
-        grey.SaveAsJpeg(stream, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { ColorType = SixLabors.ImageSharp.Formats.Jpeg.JpegColorType.Luminance });
+        grey.SaveAsJpeg(stream, new JpegEncoder { ColorType = JpegColorType.Luminance });
 
         var native = NativeThumbnailer.CreateThumbnail(stream.ToArray(), 256, 85, Limit);
         Assert.Equal(1, native.Source.Channels);
         Assert.Equal((256, 192), (native.Width, native.Height));
+    }
+
+    [Theory]
+    [InlineData(JpegColorType.YCbCrRatio420)]
+    [InlineData(JpegColorType.YCbCrRatio444)]
+    [InlineData(JpegColorType.Luminance)]
+    public async Task AProgressiveJpegGivesTheSameThumbnailAsItsBaselineOriginal_NFR4(JpegColorType colorType)
+    {
+        // jpegtran rewrites the file as progressive without touching its DCT coefficients, so the
+        // 1/8-scale thumbnail must not change: not with every scan decoded, and not with the
+        // scans a 1/8 decode does not use left out (the default).
+        using var image = TestImages.Decode(TestImages.Png(2400, 1600, seed: 74));
+        using var encoded = new MemoryStream();
+        image.SaveAsJpeg(encoded, new JpegEncoder { Quality = 85, ColorType = colorType });
+        var baseline = encoded.ToArray();
+        var progressive = await TestImages.ProgressiveAsync(baseline);
+        Assert.True(TestImages.IsProgressiveJpeg(progressive) && !TestImages.IsProgressiveJpeg(baseline));
+
+        var expected = NativeThumbnailer.CreateThumbnail(baseline, 256, 80, Limit);
+        Assert.Equal((256, 171), (expected.Width, expected.Height));
+        Assert.Equal(expected.Data, NativeThumbnailer.CreateThumbnail(progressive, 256, 80, Limit).Data);
+        Assert.Equal(expected.Data, NativeThumbnailer.CreateThumbnail(progressive, 256, 80, Limit, NativeOutput.Jpeg, NativeDecodeOptions.FullDecode).Data);
     }
 
     public static TheoryData<string> Hostile => ["bomb", "truncated-jpeg", "truncated-png", "garbage-after-magic", "empty-webp"];

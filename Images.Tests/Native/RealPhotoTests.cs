@@ -49,7 +49,7 @@ public class RealPhotoTests(DebianPhotos photos, ITestOutputHelper output) : ICl
     {
         // At 1/8 scale only DC coefficients are used, so leaving a progressive file's AC scans
         // out must give the very same bytes as decoding every scan.
-        var progressive = photos.Files.Where(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) && IsProgressive(File.ReadAllBytes(f))).ToList();
+        var progressive = photos.Files.Where(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) && TestImages.IsProgressiveJpeg(File.ReadAllBytes(f))).ToList();
         Assert.NotEmpty(progressive);
         foreach (var file in progressive)
         {
@@ -66,33 +66,11 @@ public class RealPhotoTests(DebianPhotos photos, ITestOutputHelper output) : ICl
     [InlineData(0.97)]
     public void ATruncatedProgressiveJpegIsStillRejected_NFR7(double kept)
     {
-        var file = photos.Files.First(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) && IsProgressive(File.ReadAllBytes(f)));
+        var file = photos.Files.First(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) && TestImages.IsProgressiveJpeg(File.ReadAllBytes(f)));
         var bytes = File.ReadAllBytes(file);
         var truncated = bytes[..(int)(bytes.Length * kept)];
         var ex = Assert.Throws<NativeImageException>(() => NativeThumbnailer.CreateThumbnail(truncated, 256, 80, Settings.Value.MaxImagePixels));
         Assert.Equal(NativeStatus.Invalid, ex.Status);
-    }
-
-    private static bool IsProgressive(byte[] jpeg)
-    {
-        var i = 2;
-        while (i + 4 <= jpeg.Length && jpeg[i] == 0xFF)
-        {
-            var marker = jpeg[i + 1];
-            if (marker == 0xC2)
-            {
-                return true;
-            }
-
-            if (marker == 0xDA)
-            {
-                return false;
-            }
-
-            i += 2 + (jpeg[i + 2] << 8 | jpeg[i + 3]);
-        }
-
-        return false;
     }
 
     private static double Psnr(Image<Rgb24> x, Image<Rgb24> y)

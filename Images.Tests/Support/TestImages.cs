@@ -54,6 +54,48 @@ public static class TestImages
     public static byte[] Tiff(int width = 640, int height = 480, int seed = 4) =>
         Encode(Photo(width, height, seed), _ => { }, new TiffEncoder { BitsPerPixel = TiffBitsPerPixel.Bit24 });
 
+    /// <summary>Whether a JPEG's frame header is progressive (SOF2), read from its markers.</summary>
+    public static bool IsProgressiveJpeg(byte[] jpeg)
+    {
+        var i = 2;
+        while (i + 4 <= jpeg.Length && jpeg[i] == 0xFF)
+        {
+            var marker = jpeg[i + 1];
+            if (marker is 0xC2 or 0xDA)
+            {
+                return marker == 0xC2;
+            }
+
+            i += 2 + (jpeg[i + 2] << 8 | jpeg[i + 3]);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The same JPEG rewritten as progressive by jpegtran (libjpeg-turbo-progs): lossless, the DCT
+    /// coefficients stay as they were.
+    /// </summary>
+    public static async Task<byte[]> ProgressiveAsync(byte[] jpeg)
+    {
+        var jpegtran = RepositoryFiles.FindOnPath("jpegtran")
+            ?? throw new InvalidOperationException("jpegtran is needed to make progressive JPEGs: apt-get install libjpeg-turbo-progs");
+        var input = Path.GetTempFileName();
+        var output = input + ".progressive.jpg";
+        try
+        {
+            await File.WriteAllBytesAsync(input, jpeg);
+            var run = await RepositoryFiles.RunAsync(jpegtran, ["-progressive", "-copy", "all", "-outfile", output, input], TimeSpan.FromSeconds(30));
+            Assert.True(run.ExitCode == 0, run.Error);
+            return await File.ReadAllBytesAsync(output);
+        }
+        finally
+        {
+            File.Delete(input);
+            File.Delete(output);
+        }
+    }
+
     /// <summary>A valid 1x1-pixel-data PNG whose header claims 50,000 x 50,000 pixels (a decompression bomb).</summary>
     public static byte[] PngClaimingGigapixel()
     {
