@@ -25,7 +25,7 @@ public enum NativeDecodeOptions
 {
     None = 0,
 
-    /// <summary>Decode every scan of a progressive JPEG even at 1/8 scale, where its DC scans alone give the same pixels.</summary>
+    /// <summary>Decode every scan of a progressive JPEG even at 1/8 scale, where leaving out the AC scans that scale does not read gives the same pixels.</summary>
     FullDecode = 1,
 }
 

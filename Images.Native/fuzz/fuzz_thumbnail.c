@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     in_result result;
     images_native_probe(data, size, &info, error, sizeof(error));
     for (int output = IN_OUTPUT_JPEG; output <= IN_OUTPUT_WEBP; output++) {
-        /* JPEG output with the default decoding (DC scans alone for progressive JPEGs at 1/8),
+        /* JPEG output with the default decoding (unused AC scans of progressive JPEGs left out at 1/8),
          * WebP output with every scan decoded. */
         in_request request = { .max_side = 64, .quality = 75, .output = output, .flags = output == IN_OUTPUT_WEBP ? IN_FLAG_FULL_DECODE : 0,
                                .max_pixels = 4000000 };

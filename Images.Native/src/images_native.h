@@ -1,6 +1,7 @@
 /* images_native: a native thumbnail fast path for the Images service (NFR-4).
  * JPEG (libjpeg-turbo, DCT-scaled decoding), PNG (libpng, row by row) and WebP (libwebp,
- * scaled decoding), reduced with an exact area-averaging resampler while the rows stream in,
+ * scaled decoding), reduced in two stages (exact area averaging, then a small Catmull-Rom filter)
+ * while the rows stream in,
  * EXIF orientation applied, encoded as JPEG or WebP. Every entry point is safe on hostile input:
  * errors come back as codes and messages, never as a crash or an abort. */
 #ifndef IMAGES_NATIVE_H
@@ -30,8 +31,9 @@ enum in_status {
 enum in_format { IN_FORMAT_UNKNOWN = 0, IN_FORMAT_JPEG = 1, IN_FORMAT_PNG = 2, IN_FORMAT_WEBP = 3 };
 enum in_output { IN_OUTPUT_JPEG = 0, IN_OUTPUT_WEBP = 1 };
 
-/* Decode every scan of a progressive JPEG even at 1/8 scale, where the DC scans alone give the
- * same pixels (for tests and measurements). */
+/* Decode every scan of a progressive JPEG even at 1/8 scale, where the scans that scale reads
+ * (DC, and the AC scans of chroma libjpeg-turbo scales through a 2x2 DCT) give the same pixels
+ * (for tests and measurements). */
 #define IN_FLAG_FULL_DECODE 1
 
 typedef struct in_info {

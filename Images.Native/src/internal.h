@@ -16,8 +16,9 @@ int in_exif_orientation(const uint8_t *data, size_t size);
  * into account only through the caller (sizes here are in stored orientation). */
 void in_target_size(int width, int height, int max_side, int *out_width, int *out_height);
 
-/* Streaming area-averaging resampler: feed source rows top to bottom, get the reduced image.
- * Memory: the output plus three rows of floats. */
+/* Streaming two-stage resampler (area averaging to at most twice the target, then a separable
+ * Catmull-Rom filter): feed source rows top to bottom, get the reduced image. Memory: the output
+ * plus a few rows of floats (and a ring of source rows when a helper thread reduces). */
 typedef struct in_resizer in_resizer;
 
 enum in_alpha_mode { IN_ALPHA_NONE = 0, IN_ALPHA_FLATTEN_WHITE = 1, IN_ALPHA_PREMULTIPLY = 2 };
