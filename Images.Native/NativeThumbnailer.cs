@@ -27,6 +27,9 @@ public enum NativeDecodeOptions
 
     /// <summary>Decode every scan of a progressive JPEG even at 1/8 scale, where leaving out the AC scans that scale does not read gives the same pixels.</summary>
     FullDecode = 1,
+
+    /// <summary>At 1/8 scale, let libjpeg decode a progressive JPEG's DC scans rather than the library's own DC decoder.</summary>
+    LibjpegOnly = 2,
 }
 
 /// <summary>What the library learnt about a source image.</summary>

@@ -1,5 +1,5 @@
 /* libFuzzer harness: every input goes through the probe and the thumbnailer, with both outputs
- * and both ways of decoding progressive JPEGs. */
+ * and the three ways of decoding progressive JPEGs. */
 #include "images_native.h"
 
 #include <stddef.h>
@@ -11,11 +11,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     in_info info;
     in_result result;
     images_native_probe(data, size, &info, error, sizeof(error));
-    for (int output = IN_OUTPUT_JPEG; output <= IN_OUTPUT_WEBP; output++) {
-        /* JPEG output with the default decoding (unused AC scans of progressive JPEGs left out at 1/8),
-         * WebP output with every scan decoded. */
-        in_request request = { .max_side = 64, .quality = 75, .output = output, .flags = output == IN_OUTPUT_WEBP ? IN_FLAG_FULL_DECODE : 0,
-                               .max_pixels = 4000000 };
+    /* The default decoding (progressive JPEGs at 1/8 through the DC-scan decoder), libjpeg alone on
+     * the reduced stream, and every scan decoded; JPEG and WebP output. */
+    static const struct { int output, flags; } runs[] = {
+        { IN_OUTPUT_JPEG, 0 }, { IN_OUTPUT_JPEG, IN_FLAG_LIBJPEG_ONLY }, { IN_OUTPUT_WEBP, IN_FLAG_FULL_DECODE },
+    };
+    for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+        in_request request = { .max_side = 64, .quality = 75, .output = runs[i].output, .flags = runs[i].flags, .max_pixels = 4000000 };
         if (images_native_thumbnail(data, size, &request, &info, &result, error, sizeof(error)) == IN_OK)
             images_native_free(result.data);
     }

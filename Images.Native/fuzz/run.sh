@@ -24,6 +24,13 @@ if [ -d ../bench/corpus/images ]; then
             vips thumbnail "$f" "$corpus/$name.prog.jpg[Q=70,interlace]" 600 >/dev/null 2>&1 || true
             vips thumbnail "$f" "$corpus/$name.png" 600 >/dev/null 2>&1 || true
             vips thumbnail "$f" "$corpus/$name.webp[Q=70]" 600 >/dev/null 2>&1 || true
+            # Progressive files the DC-scan decoder takes (4:4:4, 4:2:2, grey), with restart markers.
+            vips thumbnail "$f" "$corpus/$name.prog444.jpg[Q=70,interlace,subsample-mode=off]" 600 >/dev/null 2>&1 || true
+            if command -v cjpeg >/dev/null && vips thumbnail "$f" "$corpus/$name.ppm" 600 >/dev/null 2>&1; then
+                cjpeg -quality 70 -sample 2x1 -progressive -restart 3B -outfile "$corpus/$name.prog422.jpg" "$corpus/$name.ppm" || true
+                cjpeg -quality 70 -grayscale -progressive -restart 1 -outfile "$corpus/$name.proggrey.jpg" "$corpus/$name.ppm" || true
+                rm -f "$corpus/$name.ppm"
+            fi
         done
     else
         find ../bench/corpus/images -type f -size -300k -exec cp {} "$corpus/" \;

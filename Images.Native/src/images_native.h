@@ -35,6 +35,9 @@ enum in_output { IN_OUTPUT_JPEG = 0, IN_OUTPUT_WEBP = 1 };
  * (DC, and the AC scans of chroma libjpeg-turbo scales through a 2x2 DCT) give the same pixels
  * (for tests and measurements). */
 #define IN_FLAG_FULL_DECODE 1
+/* At 1/8 scale, let libjpeg decode the DC scans too rather than the library's own DC decoder
+ * (for tests and measurements). */
+#define IN_FLAG_LIBJPEG_ONLY 2
 
 typedef struct in_info {
     int32_t format;       /* enum in_format */

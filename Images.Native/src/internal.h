@@ -44,6 +44,10 @@ int in_jpeg_probe(const uint8_t *data, size_t size, in_info *info, char *error, 
 int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *request, in_info *info,
                       uint8_t **pixels, int *width, int *height, int *channels, int *full_chroma,
                       char *error, size_t error_size);
+/* The 1/8-scale image of a progressive JPEG stream holding DC scans only, pushed row by row into
+ * the resizer (out_w x out_h source rows); IN_OK, or a status after which libjpeg should decode
+ * the stream instead. */
+int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int out_w, int out_h);
 int in_png_probe(const uint8_t *data, size_t size, in_info *info, char *error, size_t error_size);
 int in_png_thumbnail(const uint8_t *data, size_t size, const in_request *request, in_info *info,
                      uint8_t **pixels, int *width, int *height, int *channels, char *error, size_t error_size);

@@ -40,11 +40,21 @@ static void setup(struct jpeg_decompress_struct *cinfo, guard *g)
     g->warnings = 0;
 }
 
-static int orientation_of(struct jpeg_decompress_struct *cinfo)
+/* EXIF orientation from the first APP1 "Exif" segment, read in place (libjpeg would copy every
+ * APP1 segment, megabytes of XMP in some photos, to hand it over). */
+static int orientation_in(const uint8_t *data, size_t size)
 {
-    for (jpeg_saved_marker_ptr m = cinfo->marker_list; m != NULL; m = m->next)
-        if (m->marker == JPEG_APP0 + 1 && m->data_length >= 6 && memcmp(m->data, "Exif\0\0", 6) == 0)
-            return in_exif_orientation(m->data, m->data_length);
+    size_t pos = 2;
+    while (pos + 4 <= size && data[pos] == 0xFF) {
+        uint8_t marker = data[pos + 1];
+        if (marker == 0xFF) { pos++; continue; } /* fill byte */
+        if (marker == 0xDA || marker == 0xD9) break;
+        size_t length = (size_t)data[pos + 2] << 8 | data[pos + 3];
+        if (length < 2 || length > size - pos - 2) break;
+        if (marker == 0xE1 && length - 2 >= 6 && memcmp(data + pos + 4, "Exif\0\0", 6) == 0)
+            return in_exif_orientation(data + pos + 4, length - 2);
+        pos += 2 + length;
+    }
     return 1;
 }
 
@@ -69,14 +79,13 @@ int in_jpeg_probe(const uint8_t *data, size_t size, in_info *info, char *error, 
     }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
-    jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
     jpeg_read_header(&cinfo, TRUE);
     info->format = IN_FORMAT_JPEG;
     info->width = (int)cinfo.image_width;
     info->height = (int)cinfo.image_height;
     info->channels = channels_of(&cinfo);
     info->has_alpha = 0;
-    info->orientation = orientation_of(&cinfo);
+    info->orientation = orientation_in(data, size);
     jpeg_destroy_decompress(&cinfo);
     return IN_OK;
 }
@@ -89,6 +98,8 @@ int in_jpeg_probe(const uint8_t *data, size_t size, in_info *info, char *error, 
  * with a byte-identical result. */
 typedef struct scan_plan {
     uint8_t keep_ac[256]; /* by component id: 1 when its AC scans are needed */
+    int dc_decoder;       /* no AC scan needed at all, 8-bit grey or YCbCr: jpeg_dc.c can decode it */
+    int out_w, out_h, components, full_chroma;
 } scan_plan;
 
 /* Fills the plan from the header (decoding at 1/8 as in_jpeg_thumbnail does); 0 when the file is
@@ -118,6 +129,18 @@ static int plan_one_eighth(const uint8_t *data, size_t size, scan_plan *plan)
         if (!needs_ac) useful = 1;
     }
     useful = useful && cinfo.progressive_mode;
+    int all_dc = 1;
+    for (int c = 0; c < cinfo.num_components; c++)
+        if (plan->keep_ac[cinfo.comp_info[c].component_id & 0xFF]) all_dc = 0;
+    plan->dc_decoder = all_dc && cinfo.data_precision == 8 && !cinfo.arith_code
+        && ((cinfo.num_components == 1 && cinfo.jpeg_color_space == JCS_GRAYSCALE)
+            || (cinfo.num_components == 3 && cinfo.jpeg_color_space == JCS_YCbCr));
+    plan->out_w = (int)cinfo.output_width;
+    plan->out_h = (int)cinfo.output_height;
+    plan->components = cinfo.num_components;
+    plan->full_chroma = cinfo.num_components == 3
+        && cinfo.comp_info[0].h_samp_factor == cinfo.comp_info[1].h_samp_factor
+        && cinfo.comp_info[0].v_samp_factor == cinfo.comp_info[1].v_samp_factor;
     jpeg_destroy_decompress(&cinfo);
     return useful;
 }
@@ -175,10 +198,14 @@ static uint8_t *drop_unused_scans(const uint8_t *data, size_t size, const scan_p
             pos = end;
             continue;
         }
-        out[used++] = 0xFF;
-        out[used++] = marker;
-        memcpy(out + used, data + pos, length);
-        used += length;
+        /* Metadata (EXIF, XMP, ICC, comments: megabytes in some photos) is not needed to decode;
+         * JFIF (APP0) and Adobe (APP14) segments stay, they say how to read the colours. */
+        if (!((marker >= 0xE1 && marker <= 0xED) || marker == 0xEF || marker == 0xFE)) {
+            out[used++] = 0xFF;
+            out[used++] = marker;
+            memcpy(out + used, data + pos, length);
+            used += length;
+        }
         pos = segment_end;
     }
     if (dropped == 0) goto fail;
@@ -215,6 +242,24 @@ int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *reques
         if (reduced != NULL) {
             data = reduced;
             size = dc_size;
+        }
+    }
+    if (reduced != NULL && plan.dc_decoder && (request->flags & IN_FLAG_LIBJPEG_ONLY) == 0) {
+        /* DC scans only: one value per block instead of libjpeg's whole coefficient buffer. */
+        int out_w = target_w < plan.out_w ? target_w : plan.out_w, out_h = target_h < plan.out_h ? target_h : plan.out_h;
+        in_resizer *dc_resizer = in_resizer_new(plan.out_w, plan.out_h, out_w, out_h, plan.components, IN_ALPHA_NONE);
+        if (dc_resizer != NULL) {
+            if (in_jpeg_dc_decode(data, size, dc_resizer, plan.out_w, plan.out_h) == IN_OK) {
+                *full_chroma = plan.full_chroma;
+                *channels = in_resizer_channels(dc_resizer);
+                *pixels = in_resizer_finish(dc_resizer);
+                in_resizer_free(dc_resizer);
+                free(reduced);
+                *width = out_w;
+                *height = out_h;
+                return *pixels != NULL ? IN_OK : in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
+            }
+            in_resizer_free(dc_resizer); /* anything unexpected: libjpeg decodes the stream below */
         }
     }
 

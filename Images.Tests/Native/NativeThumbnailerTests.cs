@@ -142,25 +142,30 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(JpegColorType.YCbCrRatio420)]
-    [InlineData(JpegColorType.YCbCrRatio444)]
-    [InlineData(JpegColorType.Luminance)]
-    public async Task AProgressiveJpegGivesTheSameThumbnailAsItsBaselineOriginal_NFR4(JpegColorType colorType)
+    [InlineData("2x2", null)]  // 4:2:0: chroma keeps its AC scans, libjpeg decodes
+    [InlineData("1x1", null)]  // 4:4:4: DC scans only, the library's DC decoder
+    [InlineData("2x1", null)]  // 4:2:2: chroma replicated across two pixels
+    [InlineData("1x2", null)]  // 4:4:0
+    [InlineData("grey", null)]
+    [InlineData("1x1", "1")]   // a restart marker every MCU row
+    [InlineData("2x1", "5B")]  // ... every 5 MCUs
+    [InlineData("grey", "3B")]
+    public async Task AProgressiveJpegGivesTheSameThumbnailAsItsBaselineOriginal_NFR4(string sampling, string? restartInterval)
     {
-        // jpegtran rewrites the file as progressive without touching its DCT coefficients, so the
-        // 1/8-scale thumbnail must not change: not with every scan decoded, and not with the
-        // scans a 1/8 decode does not use left out (the default).
-        using var image = TestImages.Decode(TestImages.Png(2400, 1600, seed: 74));
-        using var encoded = new MemoryStream();
-        image.SaveAsJpeg(encoded, new JpegEncoder { Quality = 85, ColorType = colorType });
-        var baseline = encoded.ToArray();
-        var progressive = await TestImages.ProgressiveAsync(baseline);
+        // jpegtran rewrites the file as progressive (with restart markers every N MCU rows or N
+        // blocks) without touching its DCT coefficients, so the 1/8-scale thumbnail must not
+        // change: not with every scan decoded, not with libjpeg decoding only the scans 1/8 reads,
+        // and not with the library's own DC-scan decoder (the default where it applies).
+        var baseline = await TestImages.CjpegAsync(2400, 1600, 74, sampling == "grey" ? ["-quality", "85", "-grayscale"] : ["-quality", "85", "-sample", sampling]);
+        var progressive = await TestImages.ProgressiveAsync(baseline, restartInterval);
         Assert.True(TestImages.IsProgressiveJpeg(progressive) && !TestImages.IsProgressiveJpeg(baseline));
 
         var expected = NativeThumbnailer.CreateThumbnail(baseline, 256, 80, Limit);
         Assert.Equal((256, 171), (expected.Width, expected.Height));
-        Assert.Equal(expected.Data, NativeThumbnailer.CreateThumbnail(progressive, 256, 80, Limit).Data);
-        Assert.Equal(expected.Data, NativeThumbnailer.CreateThumbnail(progressive, 256, 80, Limit, NativeOutput.Jpeg, NativeDecodeOptions.FullDecode).Data);
+        foreach (var options in new[] { NativeDecodeOptions.None, NativeDecodeOptions.LibjpegOnly, NativeDecodeOptions.FullDecode })
+        {
+            Assert.Equal(expected.Data, NativeThumbnailer.CreateThumbnail(progressive, 256, 80, Limit, NativeOutput.Jpeg, options).Data);
+        }
     }
 
     public static TheoryData<string> Hostile => ["bomb", "truncated-jpeg", "truncated-png", "garbage-after-magic", "empty-webp"];

@@ -73,10 +73,47 @@ public static class TestImages
     }
 
     /// <summary>
+    /// A baseline JPEG of photo-like content written by libjpeg-turbo's cjpeg (libjpeg-turbo-progs),
+    /// which, unlike ImageSharp 2.1, writes any chroma sampling (e.g. "-sample 2x1" for 4:2:2).
+    /// </summary>
+    public static async Task<byte[]> CjpegAsync(int width, int height, int seed, params string[] options)
+    {
+        var cjpeg = RepositoryFiles.FindOnPath("cjpeg")
+            ?? throw new InvalidOperationException("cjpeg is needed to write JPEGs with any chroma sampling: apt-get install libjpeg-turbo-progs");
+        using var image = Photo(width, height, seed);
+        var ppm = new MemoryStream();
+        ppm.Write(System.Text.Encoding.ASCII.GetBytes($"P6\n{width} {height}\n255\n"));
+        image.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height; y++)
+            {
+                foreach (var pixel in rows.GetRowSpan(y))
+                {
+                    ppm.Write([pixel.R, pixel.G, pixel.B]);
+                }
+            }
+        });
+        var input = Path.GetTempFileName();
+        var output = input + ".jpg";
+        try
+        {
+            await File.WriteAllBytesAsync(input, ppm.ToArray());
+            var run = await RepositoryFiles.RunAsync(cjpeg, [.. options, "-outfile", output, input], TimeSpan.FromSeconds(30));
+            Assert.True(run.ExitCode == 0, run.Error);
+            return await File.ReadAllBytesAsync(output);
+        }
+        finally
+        {
+            File.Delete(input);
+            File.Delete(output);
+        }
+    }
+
+    /// <summary>
     /// The same JPEG rewritten as progressive by jpegtran (libjpeg-turbo-progs): lossless, the DCT
     /// coefficients stay as they were.
     /// </summary>
-    public static async Task<byte[]> ProgressiveAsync(byte[] jpeg)
+    public static async Task<byte[]> ProgressiveAsync(byte[] jpeg, string? restartInterval = null)
     {
         var jpegtran = RepositoryFiles.FindOnPath("jpegtran")
             ?? throw new InvalidOperationException("jpegtran is needed to make progressive JPEGs: apt-get install libjpeg-turbo-progs");
@@ -85,7 +122,8 @@ public static class TestImages
         try
         {
             await File.WriteAllBytesAsync(input, jpeg);
-            var run = await RepositoryFiles.RunAsync(jpegtran, ["-progressive", "-copy", "all", "-outfile", output, input], TimeSpan.FromSeconds(30));
+            string[] restart = restartInterval is null ? [] : ["-restart", restartInterval];
+            var run = await RepositoryFiles.RunAsync(jpegtran, ["-progressive", .. restart, "-copy", "all", "-outfile", output, input], TimeSpan.FromSeconds(30));
             Assert.True(run.ExitCode == 0, run.Error);
             return await File.ReadAllBytesAsync(output);
         }
