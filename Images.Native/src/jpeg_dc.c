@@ -154,6 +154,8 @@ int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int
                 if (comps[c].h > max_h) max_h = comps[c].h;
                 if (comps[c].v > max_v) max_v = comps[c].v;
             }
+            for (int c = 0; c < ncomps; c++) /* libjpeg refuses fractional sampling ratios */
+                if (max_h % comps[c].h != 0 || max_v % comps[c].v != 0) { status = IN_UNSUPPORTED; goto done; }
             int mcus_w = (width + 8 * max_h - 1) / (8 * max_h), mcus_h = (height + 8 * max_v - 1) / (8 * max_v);
             for (int c = 0; c < ncomps; c++) {
                 comps[c].blocks_w = mcus_w * comps[c].h;
