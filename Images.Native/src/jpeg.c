@@ -98,7 +98,7 @@ int in_jpeg_probe(const uint8_t *data, size_t size, in_info *info, char *error, 
  * with a byte-identical result. */
 typedef struct scan_plan {
     uint8_t keep_ac[256]; /* by component id: 1 when its AC scans are needed */
-    int dc_decoder;       /* no AC scan needed at all, 8-bit grey or YCbCr: jpeg_dc.c can decode it */
+    int dc_decoder;       /* 8-bit grey or YCbCr: jpeg_dc.c can decode its DC scans */
     int out_w, out_h, components, full_chroma;
 } scan_plan;
 
@@ -129,10 +129,7 @@ static int plan_one_eighth(const uint8_t *data, size_t size, scan_plan *plan)
         if (!needs_ac) useful = 1;
     }
     useful = useful && cinfo.progressive_mode;
-    int all_dc = 1;
-    for (int c = 0; c < cinfo.num_components; c++)
-        if (plan->keep_ac[cinfo.comp_info[c].component_id & 0xFF]) all_dc = 0;
-    plan->dc_decoder = all_dc && cinfo.data_precision == 8 && !cinfo.arith_code
+    plan->dc_decoder = cinfo.data_precision == 8 && !cinfo.arith_code
         && ((cinfo.num_components == 1 && cinfo.jpeg_color_space == JCS_GRAYSCALE)
             || (cinfo.num_components == 3 && cinfo.jpeg_color_space == JCS_YCbCr));
     plan->out_w = (int)cinfo.output_width;
@@ -237,29 +234,37 @@ int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *reques
     size_t dc_size = 0;
     uint8_t *volatile reduced = NULL; /* the stream without unused AC scans */
     scan_plan plan;
-    if (n == 1 && !(request->flags & IN_FLAG_FULL_DECODE) && plan_one_eighth(data, size, &plan)) {
-        reduced = drop_unused_scans(data, size, &plan, &dc_size);
-        if (reduced != NULL) {
-            data = reduced;
-            size = dc_size;
-        }
-    }
-    if (reduced != NULL && plan.dc_decoder && (request->flags & IN_FLAG_LIBJPEG_ONLY) == 0) {
-        /* DC scans only: one value per block instead of libjpeg's whole coefficient buffer. */
-        int out_w = target_w < plan.out_w ? target_w : plan.out_w, out_h = target_h < plan.out_h ? target_h : plan.out_h;
-        in_resizer *dc_resizer = in_resizer_new(plan.out_w, plan.out_h, out_w, out_h, plan.components, IN_ALPHA_NONE);
-        if (dc_resizer != NULL) {
-            if (in_jpeg_dc_decode(data, size, dc_resizer, plan.out_w, plan.out_h) == IN_OK) {
+    int planned = n == 1 && !(request->flags & IN_FLAG_FULL_DECODE) && plan_one_eighth(data, size, &plan);
+    if (planned && plan.dc_decoder && !(request->flags & IN_FLAG_LIBJPEG_ONLY)) {
+        /* Every AC scan left out, the DC scans decoded here: one value per block instead of
+         * libjpeg's whole coefficient buffer. 4:2:0 chroma then comes from its DC values alone,
+         * replicated over 2x2 pixels, where libjpeg-turbo would run a 2x2 inverse DCT. */
+        scan_plan dc_only = plan;
+        memset(dc_only.keep_ac, 0, sizeof(dc_only.keep_ac));
+        size_t stream_size = 0;
+        uint8_t *stream = drop_unused_scans(data, size, &dc_only, &stream_size);
+        if (stream != NULL) {
+            int out_w = target_w < plan.out_w ? target_w : plan.out_w, out_h = target_h < plan.out_h ? target_h : plan.out_h;
+            in_resizer *dc_resizer = in_resizer_new(plan.out_w, plan.out_h, out_w, out_h, plan.components, IN_ALPHA_NONE);
+            int status = dc_resizer == NULL ? IN_NO_MEMORY : in_jpeg_dc_decode(stream, stream_size, dc_resizer, plan.out_w, plan.out_h);
+            free(stream);
+            if (status == IN_OK) {
                 *full_chroma = plan.full_chroma;
                 *channels = in_resizer_channels(dc_resizer);
                 *pixels = in_resizer_finish(dc_resizer);
                 in_resizer_free(dc_resizer);
-                free(reduced);
                 *width = out_w;
                 *height = out_h;
                 return *pixels != NULL ? IN_OK : in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
             }
-            in_resizer_free(dc_resizer); /* anything unexpected: libjpeg decodes the stream below */
+            in_resizer_free(dc_resizer); /* anything unexpected: libjpeg decodes, below */
+        }
+    }
+    if (planned) {
+        reduced = drop_unused_scans(data, size, &plan, &dc_size);
+        if (reduced != NULL) {
+            data = reduced;
+            size = dc_size;
         }
     }
 

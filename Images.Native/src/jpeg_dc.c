@@ -1,11 +1,14 @@
 /* The 1/8-scale image of a progressive JPEG from its DC scans alone, without libjpeg's whole-image
- * coefficient buffer. jpeg.c hands over the stream once every AC scan is gone (only when every
- * component ends at a 1x1 inverse DCT). This decodes the DC first and refinement scans (Huffman,
- * interleaved or not, restart intervals), keeps one value per 8x8 block (2 bytes, against the
- * 128 libjpeg keeps) and produces pixels the way libjpeg-turbo does at that scale: the 1x1 inverse
- * DCT with its range limiting, chroma replicated (libjpeg-turbo does no fancy upsampling at 1/8),
- * its YCbCr->RGB tables. Anything it does not expect is reported, and jpeg.c then lets libjpeg
- * decode the stream instead. */
+ * coefficient buffer. jpeg.c hands over the stream once every AC scan is gone. This decodes the
+ * DC first and refinement scans (Huffman, interleaved or not, restart intervals), keeps one value
+ * per 8x8 block (2 bytes, against the 128 libjpeg keeps) and produces pixels the way
+ * libjpeg-turbo does at that scale: the 1x1 inverse DCT with its range limiting, chroma
+ * replicated (libjpeg-turbo does no fancy upsampling at 1/8), its YCbCr->RGB tables, so the
+ * result is byte-identical to libjpeg's. The exception is 4:2:0, whose chroma libjpeg-turbo
+ * scales through a 2x2 inverse DCT of AC coefficients that are not decoded here: that chroma is
+ * replicated over 2x2 pixels instead (closer to the 2x2 DCT, on the test files, than a triangle
+ * filter). Anything it does not expect is reported, and jpeg.c
+ * then lets libjpeg decode the stream instead. */
 #include "internal.h"
 
 #include <stdlib.h>
