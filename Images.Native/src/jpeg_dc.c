@@ -21,7 +21,8 @@ typedef struct huffman {
 } huffman;
 
 typedef struct component {
-    int id, h, v, table;
+    int id, h, v;
+    int quant_table, dc_table;
     int blocks_w, blocks_h; /* the block grid, padded to whole MCUs */
     int16_t *dc;
     int q0;                 /* DC quantiser, latched at the component's first scan */
@@ -152,7 +153,8 @@ int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int
                 comps[c].id = s[6 + 3 * c];
                 comps[c].h = s[7 + 3 * c] >> 4;
                 comps[c].v = s[7 + 3 * c] & 15;
-                comps[c].table = s[8 + 3 * c] & 3;
+                comps[c].quant_table = s[8 + 3 * c];
+                if (comps[c].quant_table > 3) goto done;
                 if (comps[c].h < 1 || comps[c].h > 4 || comps[c].v < 1 || comps[c].v > 4) goto done;
                 if (comps[c].h > max_h) max_h = comps[c].h;
                 if (comps[c].v > max_v) max_v = comps[c].v;
@@ -180,11 +182,11 @@ int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int
                 if (in_scan[k] == NULL) goto done;
                 component *c = in_scan[k];
                 if (ah == 0) {
-                    if (!tables[s[2 + 2 * k] >> 4 & 3].defined) goto done;
-                    c->table = (c->table & 3) | (s[2 + 2 * k] >> 4 & 3) << 2; /* low bits: quantiser, next: DC table */
+                    c->dc_table = s[2 + 2 * k] >> 4;
+                    if (c->dc_table > 3 || !tables[c->dc_table].defined) goto done;
                     if (c->seen) goto done; /* a second first scan: leave it to libjpeg */
-                    if (!quant_defined[c->table & 3]) goto done;
-                    c->q0 = quant[c->table & 3][0];
+                    if (!quant_defined[c->quant_table]) goto done;
+                    c->q0 = quant[c->quant_table][0];
                     c->seen = 1;
                 } else if (!c->seen || ah != c->bits || al != ah - 1) {
                     goto done;
@@ -230,7 +232,7 @@ int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int
                             int bx = mx * bw + h, by = my * bh + v;
                             int16_t *block = &c->dc[(size_t)by * c->blocks_w + bx];
                             if (ah == 0) {
-                                int t = decode(&b, &tables[c->table >> 2]);
+                                int t = decode(&b, &tables[c->dc_table]);
                                 if (t > 11) goto done;
                                 int diff = (int)get(&b, t);
                                 if (t > 0 && diff < (1 << (t - 1))) diff += (int)(~0u << t) + 1;
