@@ -23,6 +23,8 @@ typedef struct in_resizer in_resizer;
 
 enum in_alpha_mode { IN_ALPHA_NONE = 0, IN_ALPHA_FLATTEN_WHITE = 1, IN_ALPHA_PREMULTIPLY = 2 };
 
+/* The first stage's size in one direction: twice the target, or the source when it is smaller. */
+int in_mid_size(int src, int dst);
 in_resizer *in_resizer_new(int src_width, int src_height, int dst_width, int dst_height,
                            int src_channels, int alpha_mode);
 /* Channels of the output: 3 for a flattened RGBA source, else the source's. */
@@ -44,6 +46,9 @@ int in_jpeg_probe(const uint8_t *data, size_t size, in_info *info, char *error, 
 int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *request, in_info *info,
                       uint8_t **pixels, int *width, int *height, int *channels, int *full_chroma,
                       char *error, size_t error_size);
+/* Where a JPEG scan's entropy-coded data starting at `from` ends: the 0xFF of the next marker
+ * that is not a stuffed 0xFF00, a restart marker or a fill byte; `size` when there is none. */
+size_t in_jpeg_entropy_end(const uint8_t *data, size_t size, size_t from);
 /* The 1/8-scale image of a progressive JPEG stream holding DC scans only, pushed row by row into
  * the resizer (out_w x out_h source rows); IN_OK, or a status after which libjpeg should decode
  * the stream instead. */

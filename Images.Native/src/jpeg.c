@@ -90,6 +90,24 @@ int in_jpeg_probe(const uint8_t *data, size_t size, in_info *info, char *error, 
     return IN_OK;
 }
 
+/* The decoding every thumbnail uses, at scale n/8 (and the 1/8 plan below predicts). */
+static void configure(struct jpeg_decompress_struct *cinfo, unsigned n)
+{
+    cinfo->scale_num = n;
+    cinfo->scale_denom = 8;
+    cinfo->out_color_space = cinfo->jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_RGB;
+    cinfo->dct_method = JDCT_ISLOW;
+    cinfo->do_fancy_upsampling = TRUE;
+}
+
+/* Whether chroma is stored at full resolution (4:4:4), which the encoder then keeps. */
+static int has_full_chroma(const struct jpeg_decompress_struct *cinfo)
+{
+    return cinfo->num_components == 3
+        && cinfo->comp_info[0].h_samp_factor == cinfo->comp_info[1].h_samp_factor
+        && cinfo->comp_info[0].v_samp_factor == cinfo->comp_info[1].v_samp_factor;
+}
+
 /* At 1/8 scale most of a progressive JPEG is never used. Its DC coefficients sit in scans of
  * their own (Ss = 0), and libjpeg's 1x1 inverse DCT reads nothing else; subsampled chroma is
  * scaled up through a larger inverse DCT where libjpeg-turbo can (4:2:0 chroma gets a 2x2 DCT,
@@ -116,10 +134,7 @@ static int plan_one_eighth(const uint8_t *data, size_t size, scan_plan *plan)
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
-    cinfo.scale_num = 1;
-    cinfo.scale_denom = 8;
-    cinfo.out_color_space = cinfo.jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_RGB;
-    cinfo.do_fancy_upsampling = TRUE;
+    configure(&cinfo, 1);
     jpeg_calc_output_dimensions(&cinfo);
     memset(plan, 0, sizeof(*plan));
     int useful = 0;
@@ -135,9 +150,7 @@ static int plan_one_eighth(const uint8_t *data, size_t size, scan_plan *plan)
     plan->out_w = (int)cinfo.output_width;
     plan->out_h = (int)cinfo.output_height;
     plan->components = cinfo.num_components;
-    plan->full_chroma = cinfo.num_components == 3
-        && cinfo.comp_info[0].h_samp_factor == cinfo.comp_info[1].h_samp_factor
-        && cinfo.comp_info[0].v_samp_factor == cinfo.comp_info[1].v_samp_factor;
+    plan->full_chroma = has_full_chroma(&cinfo);
     jpeg_destroy_decompress(&cinfo);
     return useful;
 }
@@ -174,16 +187,8 @@ static uint8_t *drop_unused_scans(const uint8_t *data, size_t size, const scan_p
             if (components < 1 || length != 6 + 2 * components) goto fail;
             int spectral_start = data[pos + 3 + 2 * components];
             int keep = spectral_start == 0 || (components == 1 && plan->keep_ac[data[pos + 3]]);
-            /* The entropy-coded data runs to the next marker that is not a stuffed 0xFF00 or a
-             * restart marker. */
-            size_t end = segment_end;
-            for (;;) {
-                while (end < size && data[end] != 0xFF) end++;
-                if (end + 1 >= size) goto fail; /* truncated: no marker after the scan */
-                uint8_t next = data[end + 1];
-                if (next == 0x00 || (next >= 0xD0 && next <= 0xD7) || next == 0xFF) end++;
-                else break;
-            }
+            size_t end = in_jpeg_entropy_end(data, size, segment_end);
+            if (end >= size) goto fail; /* truncated: no marker after the scan */
             if (keep) {
                 out[used++] = 0xFF;
                 out[used++] = marker;
@@ -211,6 +216,16 @@ static uint8_t *drop_unused_scans(const uint8_t *data, size_t size, const scan_p
 fail:
     free(out);
     return NULL;
+}
+
+size_t in_jpeg_entropy_end(const uint8_t *data, size_t size, size_t from)
+{
+    for (size_t end = from;; end++) {
+        while (end < size && data[end] != 0xFF) end++;
+        if (end + 1 >= size) return size;
+        uint8_t next = data[end + 1];
+        if (!(next == 0x00 || (next >= 0xD0 && next <= 0xD7) || next == 0xFF)) return end;
+    }
 }
 
 /* The smallest scale n/8 whose output still covers the target in both directions. */
@@ -281,17 +296,11 @@ int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *reques
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
-    *full_chroma = cinfo.num_components == 3
-        && cinfo.comp_info[0].h_samp_factor == cinfo.comp_info[1].h_samp_factor
-        && cinfo.comp_info[0].v_samp_factor == cinfo.comp_info[1].v_samp_factor;
+    *full_chroma = has_full_chroma(&cinfo);
     /* With the AC scans left out, libjpeg would estimate the missing AC coefficients from the
      * neighbouring DC values ("block smoothing"), work the 1x1 DCT then throws away. */
     if (reduced != NULL) cinfo.do_block_smoothing = FALSE;
-    cinfo.scale_num = n;
-    cinfo.scale_denom = 8;
-    cinfo.out_color_space = cinfo.jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_RGB;
-    cinfo.dct_method = JDCT_ISLOW;
-    cinfo.do_fancy_upsampling = TRUE;
+    configure(&cinfo, n);
     jpeg_start_decompress(&cinfo);
 
     int out_w = target_w <= (int)cinfo.output_width ? target_w : (int)cinfo.output_width;

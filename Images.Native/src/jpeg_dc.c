@@ -108,6 +108,7 @@ int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int
     huffman tables[4];
     int quant[4][64] = { { 0 } }, quant_defined[4] = { 0 };
     int ncomps = 0, width = 0, height = 0, max_h = 1, max_v = 1, restart = 0, status = IN_INVALID;
+    int frame_mcus_w = 0, frame_mcus_h = 0; /* the MCU grid of interleaved scans */
     memset(comps, 0, sizeof(comps));
     memset(tables, 0, sizeof(tables));
     size_t pos = 2;
@@ -161,10 +162,11 @@ int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int
             }
             for (int c = 0; c < ncomps; c++) /* libjpeg refuses fractional sampling ratios */
                 if (max_h % comps[c].h != 0 || max_v % comps[c].v != 0) { status = IN_UNSUPPORTED; goto done; }
-            int mcus_w = (width + 8 * max_h - 1) / (8 * max_h), mcus_h = (height + 8 * max_v - 1) / (8 * max_v);
+            frame_mcus_w = (width + 8 * max_h - 1) / (8 * max_h);
+            frame_mcus_h = (height + 8 * max_v - 1) / (8 * max_v);
             for (int c = 0; c < ncomps; c++) {
-                comps[c].blocks_w = mcus_w * comps[c].h;
-                comps[c].blocks_h = mcus_h * comps[c].v;
+                comps[c].blocks_w = frame_mcus_w * comps[c].h;
+                comps[c].blocks_h = frame_mcus_h * comps[c].v;
                 comps[c].dc = calloc((size_t)comps[c].blocks_w * comps[c].blocks_h, sizeof(int16_t));
                 if (comps[c].dc == NULL) { status = IN_NO_MEMORY; goto done; }
             }
@@ -194,9 +196,8 @@ int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int
                 c->bits = al;
                 c->pred = 0;
             }
-            /* The entropy-coded data up to the next marker that is not a restart marker. */
-            size_t end = next;
-            while (end + 1 < size && !(data[end] == 0xFF && data[end + 1] != 0x00 && !(data[end + 1] >= 0xD0 && data[end + 1] <= 0xD7))) end++;
+            size_t end = in_jpeg_entropy_end(data, size, next);
+            if (end >= size) goto done;
             bits b = { data + next, data + end, 0, 0, 0, 0 };
             int mcus_w, mcus_h, blocks_per_mcu = 0;
             if (ns == 1) { /* non-interleaved: the component's own blocks, without MCU padding */
@@ -204,8 +205,8 @@ int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int
                 mcus_w = ((width * c->h + max_h - 1) / max_h + 7) / 8;
                 mcus_h = ((height * c->v + max_v - 1) / max_v + 7) / 8;
             } else {
-                mcus_w = (width + 8 * max_h - 1) / (8 * max_h);
-                mcus_h = (height + 8 * max_v - 1) / (8 * max_v);
+                mcus_w = frame_mcus_w;
+                mcus_h = frame_mcus_h;
                 for (int k = 0; k < ns; k++) blocks_per_mcu += in_scan[k]->h * in_scan[k]->v;
                 if (blocks_per_mcu > 10) goto done;
             }

@@ -135,6 +135,8 @@ static int make_taps(int src, int dst, taps *t)
 
 static void free_taps(taps *t) { free(t->first); free(t->count); free(t->weights); }
 
+int in_mid_size(int src, int dst) { return src / 2 >= dst ? 2 * dst : src; }
+
 in_resizer *in_resizer_new(int src_width, int src_height, int dst_width, int dst_height, int src_channels, int alpha_mode)
 {
     if (src_width <= 0 || src_height <= 0 || dst_width <= 0 || dst_height <= 0 || dst_width > src_width || dst_height > src_height)
@@ -142,8 +144,8 @@ in_resizer *in_resizer_new(int src_width, int src_height, int dst_width, int dst
     in_resizer *r = calloc(1, sizeof(*r));
     if (r == NULL) return NULL;
     r->src_w = src_width; r->src_h = src_height; r->dst_w = dst_width; r->dst_h = dst_height;
-    r->mid_w = src_width / 2 >= dst_width ? 2 * dst_width : src_width;
-    r->mid_h = src_height / 2 >= dst_height ? 2 * dst_height : src_height;
+    r->mid_w = in_mid_size(src_width, dst_width);
+    r->mid_h = in_mid_size(src_height, dst_height);
     r->src_ch = src_channels;
     r->alpha_mode = (src_channels == 4 || src_channels == 2) ? alpha_mode : IN_ALPHA_NONE;
     r->ch = (r->alpha_mode == IN_ALPHA_FLATTEN_WHITE) ? src_channels - 1 : src_channels;

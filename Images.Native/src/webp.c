@@ -43,8 +43,8 @@ int in_webp_thumbnail(const uint8_t *data, size_t size, const in_request *reques
     in_target_size(info->width, info->height, request->max_side, &out_w, &out_h);
     /* libwebp's scaled decoding averages areas down to twice the target (or keeps the source when
      * it is smaller than that); the reducer's second stage then filters to the exact size. */
-    int mid_w = info->width / 2 >= out_w ? 2 * out_w : info->width;
-    int mid_h = info->height / 2 >= out_h ? 2 * out_h : info->height;
+    int mid_w = in_mid_size(info->width, out_w);
+    int mid_h = in_mid_size(info->height, out_h);
     WebPDecoderConfig config;
     if (!WebPInitDecoderConfig(&config)) return in_fail(error, error_size, IN_UNSUPPORTED, "libwebp version mismatch");
     config.options.use_scaling = (mid_w != info->width || mid_h != info->height);
