@@ -27,26 +27,6 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
         return thumbnail.ToArray();
     }
 
-    private static double Psnr(byte[] a, byte[] b)
-    {
-        using var x = Image.Load<Rgb24>(a);
-        using var y = Image.Load<Rgb24>(b);
-        Assert.Equal((x.Width, x.Height), (y.Width, y.Height));
-        double sum = 0;
-        for (var row = 0; row < x.Height; row++)
-        {
-            for (var column = 0; column < x.Width; column++)
-            {
-                var p = x[column, row];
-                var q = y[column, row];
-                sum += Math.Pow(p.R - q.R, 2) + Math.Pow(p.G - q.G, 2) + Math.Pow(p.B - q.B, 2);
-            }
-        }
-
-        var mse = sum / (x.Width * x.Height * 3.0);
-        return mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(255 * 255 / mse);
-    }
-
     [Fact]
     public void TheLibraryIsLoadedAndItsVersionChecked()
     {
@@ -75,7 +55,7 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
         };
 
         var native = NativeThumbnailer.CreateThumbnail(original, 256, 85, Limit);
-        var psnr = Psnr(native.Data, await ManagedAsync(original, format));
+        var psnr = TestImages.Psnr(native.Data, await ManagedAsync(original, format));
         output.WriteLine($"{kind} {width}x{height}: native {native.Width}x{native.Height}, PSNR {psnr:F1} dB");
 
         Assert.Equal((width, height), (native.Source.Width, native.Source.Height));
@@ -97,7 +77,7 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
         var native = NativeThumbnailer.CreateThumbnail(original, 256, 90, Limit);
         Assert.Equal(orientation, native.Source.Orientation);
         Assert.Equal(orientation >= 5 ? (142, 256) : (256, 142), (native.Width, native.Height));
-        Assert.True(Psnr(native.Data, await ManagedAsync(original, ImageFormat.Jpeg)) >= 30);
+        Assert.True(TestImages.Psnr(native.Data, await ManagedAsync(original, ImageFormat.Jpeg)) >= 30);
     }
 
     [Fact]
@@ -172,7 +152,7 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
         var dcDecoder = NativeThumbnailer.CreateThumbnail(progressive, 256, 80, Limit);
         if (sampling == "2x2")
         {
-            var psnr = Psnr(expected.Data, dcDecoder.Data);
+            var psnr = TestImages.Psnr(expected.Data, dcDecoder.Data);
             output.WriteLine($"4:2:0 through the DC decoder: PSNR {psnr:F1} dB against every scan decoded");
             Assert.True(psnr >= 38, $"PSNR {psnr:F1} dB");
         }

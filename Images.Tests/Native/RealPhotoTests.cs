@@ -36,7 +36,7 @@ public class RealPhotoTests(DebianPhotos photos, ITestOutputHelper output) : ICl
 
             using var a = Image.Load<Rgb24>(native.Data);
             using var b = Image.Load<Rgb24>(managed.ToArray());
-            var psnr = Psnr(a, b);
+            var psnr = TestImages.Psnr(a, b);
             output.WriteLine($"{Path.GetFileName(file)}: {native.Source.Width}x{native.Source.Height} -> {a.Width}x{a.Height}, PSNR {psnr:F1} dB");
             Assert.Equal((b.Width, b.Height), (a.Width, a.Height));
             Assert.Equal(256, Math.Max(a.Width, a.Height));
@@ -74,22 +74,5 @@ public class RealPhotoTests(DebianPhotos photos, ITestOutputHelper output) : ICl
         var truncated = bytes[..(int)(bytes.Length * kept)];
         var ex = Assert.Throws<NativeImageException>(() => NativeThumbnailer.CreateThumbnail(truncated, 256, 80, Settings.Value.MaxImagePixels));
         Assert.Equal(NativeStatus.Invalid, ex.Status);
-    }
-
-    private static double Psnr(Image<Rgb24> x, Image<Rgb24> y)
-    {
-        double sum = 0;
-        for (var row = 0; row < x.Height; row++)
-        {
-            for (var column = 0; column < x.Width; column++)
-            {
-                var p = x[column, row];
-                var q = y[column, row];
-                sum += Math.Pow(p.R - q.R, 2) + Math.Pow(p.G - q.G, 2) + Math.Pow(p.B - q.B, 2);
-            }
-        }
-
-        var mse = sum / (x.Width * x.Height * 3.0);
-        return mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(255 * 255 / mse);
     }
 }

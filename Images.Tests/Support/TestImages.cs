@@ -54,6 +54,33 @@ public static class TestImages
     public static byte[] Tiff(int width = 640, int height = 480, int seed = 4) =>
         Encode(Photo(width, height, seed), _ => { }, new TiffEncoder { BitsPerPixel = TiffBitsPerPixel.Bit24 });
 
+    /// <summary>PSNR in dB between two encoded images of the same size, over R, G and B.</summary>
+    public static double Psnr(byte[] a, byte[] b)
+    {
+        using var x = Image.Load<Rgb24>(a);
+        using var y = Image.Load<Rgb24>(b);
+        return Psnr(x, y);
+    }
+
+    /// <summary>PSNR in dB between two images of the same size, over R, G and B.</summary>
+    public static double Psnr(Image<Rgb24> x, Image<Rgb24> y)
+    {
+        Assert.Equal((x.Width, x.Height), (y.Width, y.Height));
+        double sum = 0;
+        for (var row = 0; row < x.Height; row++)
+        {
+            for (var column = 0; column < x.Width; column++)
+            {
+                var p = x[column, row];
+                var q = y[column, row];
+                sum += Math.Pow(p.R - q.R, 2) + Math.Pow(p.G - q.G, 2) + Math.Pow(p.B - q.B, 2);
+            }
+        }
+
+        var mse = sum / (x.Width * x.Height * 3.0);
+        return mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(255 * 255 / mse);
+    }
+
     /// <summary>Whether a JPEG's frame header is progressive (SOF2), read from its markers.</summary>
     public static bool IsProgressiveJpeg(byte[] jpeg)
     {
@@ -78,8 +105,6 @@ public static class TestImages
     /// </summary>
     public static async Task<byte[]> CjpegAsync(int width, int height, int seed, params string[] options)
     {
-        var cjpeg = RepositoryFiles.FindOnPath("cjpeg")
-            ?? throw new InvalidOperationException("cjpeg is needed to write JPEGs with any chroma sampling: apt-get install libjpeg-turbo-progs");
         using var image = Photo(width, height, seed);
         var ppm = new MemoryStream();
         ppm.Write(System.Text.Encoding.ASCII.GetBytes($"P6\n{width} {height}\n255\n"));
@@ -93,44 +118,34 @@ public static class TestImages
                 }
             }
         });
-        var input = Path.GetTempFileName();
-        var output = input + ".jpg";
-        try
-        {
-            await File.WriteAllBytesAsync(input, ppm.ToArray());
-            var run = await RepositoryFiles.RunAsync(cjpeg, [.. options, "-outfile", output, input], TimeSpan.FromSeconds(30));
-            Assert.True(run.ExitCode == 0, run.Error);
-            return await File.ReadAllBytesAsync(output);
-        }
-        finally
-        {
-            File.Delete(input);
-            File.Delete(output);
-        }
+        return await RunLibjpegToolAsync("cjpeg", ppm.ToArray(), options);
     }
 
     /// <summary>
     /// The same JPEG rewritten as progressive by jpegtran (libjpeg-turbo-progs): lossless, the DCT
     /// coefficients stay as they were.
     /// </summary>
-    public static async Task<byte[]> ProgressiveAsync(byte[] jpeg, string? restartInterval = null)
+    public static Task<byte[]> ProgressiveAsync(byte[] jpeg, string? restartInterval = null) =>
+        RunLibjpegToolAsync("jpegtran", jpeg, restartInterval is null ? ["-progressive", "-copy", "all"] : ["-progressive", "-restart", restartInterval, "-copy", "all"]);
+
+    /// <summary>Runs cjpeg or jpegtran (libjpeg-turbo-progs) on the input through temporary files.</summary>
+    private static async Task<byte[]> RunLibjpegToolAsync(string tool, byte[] input, string[] options)
     {
-        var jpegtran = RepositoryFiles.FindOnPath("jpegtran")
-            ?? throw new InvalidOperationException("jpegtran is needed to make progressive JPEGs: apt-get install libjpeg-turbo-progs");
-        var input = Path.GetTempFileName();
-        var output = input + ".progressive.jpg";
+        var program = RepositoryFiles.FindOnPath(tool)
+            ?? throw new InvalidOperationException($"{tool} is needed to write JPEGs of every chroma sampling and progressive JPEGs: apt-get install libjpeg-turbo-progs");
+        var inputFile = Path.GetTempFileName();
+        var outputFile = inputFile + ".jpg";
         try
         {
-            await File.WriteAllBytesAsync(input, jpeg);
-            string[] restart = restartInterval is null ? [] : ["-restart", restartInterval];
-            var run = await RepositoryFiles.RunAsync(jpegtran, ["-progressive", .. restart, "-copy", "all", "-outfile", output, input], TimeSpan.FromSeconds(30));
+            await File.WriteAllBytesAsync(inputFile, input);
+            var run = await RepositoryFiles.RunAsync(program, [.. options, "-outfile", outputFile, inputFile], TimeSpan.FromSeconds(30));
             Assert.True(run.ExitCode == 0, run.Error);
-            return await File.ReadAllBytesAsync(output);
+            return await File.ReadAllBytesAsync(outputFile);
         }
         finally
         {
-            File.Delete(input);
-            File.Delete(output);
+            File.Delete(inputFile);
+            File.Delete(outputFile);
         }
     }
 
