@@ -23,6 +23,13 @@ public sealed class ApiOptions
 
     public bool DocsEnabled { get; set; } = true;
 
+    /// <summary>
+    /// IMG_TRUSTED_PROXIES: addresses or CIDR networks of the proxies in front of the Api (an
+    /// ingress). Only from them is X-Forwarded-For believed, for the rate limits and the request log
+    /// (NFR-9); empty (the default) believes no one.
+    /// </summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; set; } = [];
+
     public static void Bind(ApiOptions options, ImgSettingsReader reader)
     {
         options.ServiceName = reader.String("IMG_OTEL_SERVICE_NAME", "image-processing-service");
@@ -40,6 +47,24 @@ public sealed class ApiOptions
         options.CorsMethods = reader.List("IMG_CORS_ALLOW_METHODS", ["GET", "POST", "PUT", "DELETE", "OPTIONS"]);
         options.CorsHeaders = reader.List("IMG_CORS_ALLOW_HEADERS", ["*"]);
         options.DocsEnabled = reader.Bool("IMG_DOCS_ENABLED", true);
+        var proxies = new List<System.Net.IPNetwork>();
+        foreach (var entry in reader.List("IMG_TRUSTED_PROXIES", []))
+        {
+            if (System.Net.IPNetwork.TryParse(entry, out var network))
+            {
+                proxies.Add(network);
+            }
+            else if (System.Net.IPAddress.TryParse(entry, out var address))
+            {
+                proxies.Add(new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+            }
+            else
+            {
+                reader.Require(false, $"IMG_TRUSTED_PROXIES holds '{entry}', which is neither an IP address nor a CIDR network (e.g. 10.0.0.0/8).");
+            }
+        }
+
+        options.TrustedProxies = proxies;
         foreach (var origin in options.CorsOrigins)
         {
             reader.Require(

@@ -26,6 +26,7 @@ public static class DependencyInjection
             context.ProblemDetails.Extensions.TryAdd("trace_id", context.HttpContext.TraceIdentifier));
         services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
         services.AddImagesRateLimiting();
+        services.AddTrustedProxies();
         services.AddCors();
         services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>, ConfigureCors>();
         services.AddOpenApi(options => options
@@ -40,11 +41,17 @@ public static class DependencyInjection
     }
 
     /// <summary>
-    /// Middleware order: request log and RED metrics outermost (so they see the final status, also
-    /// of a request that threw), then errors, CORS, API key, rate limits.
+    /// Middleware order: the forwarded client address first (only from trusted proxies), request log
+    /// and RED metrics next (so they see the final status, also of a request that threw), then
+    /// errors, CORS, API key, rate limits.
     /// </summary>
     public static WebApplication UseApi(this WebApplication app)
     {
+        if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.TrustedProxies.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
         app.UseMiddleware<RequestLoggingMiddleware>();
         app.UseMiddleware<RedMetricsMiddleware>();
         app.UseExceptionHandler();

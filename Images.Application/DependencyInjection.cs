@@ -6,6 +6,7 @@ using Images.Application.Images.List;
 using Images.Application.Images.Process;
 using Images.Application.Images.Recover;
 using Images.Application.Images.Upload;
+using Images.Application.Maintenance.Reconcile;
 using Images.Application.Retention.Sweep;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -28,7 +29,7 @@ public static class DependencyInjection
         services.AddScoped<DownloadImageHandler>();
         services.AddScoped<SweepExpiredImagesHandler>();
         services.AddScoped<RecoverImagesHandler>();
-        services.AddScoped<MarkImageFailedHandler>();
+        services.AddScoped<ReconcileStorageHandler>();
         return services;
     }
 }

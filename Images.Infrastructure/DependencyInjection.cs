@@ -42,6 +42,7 @@ public static class DependencyInjection
         services.AddHostedService<ProcessorReport>();
         services.AddHealthChecks().AddCheck<ProcessorHealthCheck>("image-processor");
         services.AddScoped<IImageRepository, ImageRepository>();
+        services.AddSingleton<IProcessingLeases, ProcessingLeases>();
         return builder;
     }
 

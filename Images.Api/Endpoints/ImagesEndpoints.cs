@@ -8,6 +8,7 @@ using Images.Application.Images.List;
 using Images.Application.Images.Process;
 using Images.Application.Images.Upload;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Images.Api.Endpoints;
 
@@ -66,9 +67,13 @@ internal static class ImagesEndpoints
         return app;
     }
 
-    public static async Task<Created<ImageDto>> UploadImage(HttpRequest request, UploadImageHandler handler, CancellationToken cancellationToken)
+    public static async Task<Created<ImageDto>> UploadImage(
+        HttpRequest request,
+        UploadImageHandler handler,
+        IOptions<ProcessingOptions> options,
+        CancellationToken cancellationToken)
     {
-        var command = await UploadForm.ReadAsync(request, handler, cancellationToken);
+        var command = await UploadForm.ReadAsync(request, handler, options.Value.MaxUploadBytes, cancellationToken);
         await using (command.File)
         {
             var image = await handler.HandleAsync(command, cancellationToken);

@@ -18,7 +18,13 @@ internal static class UploadForm
 {
     private const int MaxFieldBytes = 16 * 1024;
 
-    public static async Task<UploadImageCommand> ReadAsync(HttpRequest request, UploadImageHandler handler, CancellationToken cancellationToken)
+    /// <summary>What the form may add to the file: boundaries, part headers, tags and ttl_hours.</summary>
+    public const long FormAllowanceBytes = 1024 * 1024;
+
+    /// <summary>The file, up to 20 tags as repeated fields, ttl_hours, and a few to spare.</summary>
+    public const int MaxParts = 32;
+
+    public static async Task<UploadImageCommand> ReadAsync(HttpRequest request, UploadImageHandler handler, long maxUploadBytes, CancellationToken cancellationToken)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) ||
             !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) ||
@@ -27,13 +33,16 @@ internal static class UploadForm
             throw new ValidationException("file", "A multipart/form-data body with a 'file' part is required.");
         }
 
-        // Our own limit applies while streaming (after the type check, FR-1.3); lift Kestrel's 30 MB default.
+        // Our own limits apply while streaming, after the type check (FR-1.3): the file's (FR-1.2) and
+        // the whole body's, however its parts are arranged (NFR-8). Kestrel's would answer 413 on the
+        // Content-Length alone, before the type is known, so its 30 MB default is lifted.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
             sizeFeature.MaxRequestBodySize = null;
         }
 
-        var reader = new MultipartReader(HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value!, request.Body)
+        var body = new BoundedReadStream(request.Body, maxUploadBytes + FormAllowanceBytes);
+        var reader = new MultipartReader(HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value!, body)
         {
             HeadersLengthLimit = 16 * 1024,
             HeadersCountLimit = 16,
@@ -45,8 +54,14 @@ internal static class UploadForm
         try
         {
             MultipartSection? section;
+            var parts = 0;
             while ((section = await reader.ReadNextSectionAsync(cancellationToken)) is not null)
             {
+                if (++parts > MaxParts)
+                {
+                    throw new RequestTooLargeException($"An upload has at most {MaxParts} parts (the file, tags and ttl_hours).");
+                }
+
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) ||
                     !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
                 {
@@ -133,5 +148,58 @@ internal static class UploadForm
         }
 
         return Encoding.UTF8.GetString(buffer, 0, read);
+    }
+}
+
+/// <summary>
+/// The request body as the form reader sees it: past <c>limit</c> bytes it throws
+/// <see cref="RequestTooLargeException"/> (413), whichever part the bytes belong to (NFR-8).
+/// </summary>
+internal sealed class BoundedReadStream(Stream inner, long limit) : Stream
+{
+    private long _read;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => _read;
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        Count(await inner.ReadAsync(buffer, cancellationToken));
+
+    public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        Count(await inner.ReadAsync(buffer.AsMemory(offset, count), cancellationToken));
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    private int Count(int read)
+    {
+        _read += read;
+        if (_read > limit)
+        {
+            throw new RequestTooLargeException(
+                $"The request body exceeds {limit} bytes: the upload limit (IMG_MAX_UPLOAD_BYTES) plus {UploadForm.FormAllowanceBytes} bytes for the form.");
+        }
+
+        return read;
     }
 }

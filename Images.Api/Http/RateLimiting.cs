@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace Images.Api.Http;
 
-/// <summary>FR-7.2: fixed windows per client IP for upload, process and read endpoints; 429 with Retry-After.</summary>
+/// <summary>FR-7.2: fixed windows per client (see <see cref="ClientAddress"/>) for upload, process and read endpoints; 429 with Retry-After.</summary>
 internal static class RateLimiting
 {
     public const string Upload = "upload";
@@ -46,7 +46,7 @@ internal static class RateLimiting
     private static RateLimitPartition<string> Partition(HttpContext context, Func<ApiOptions, RateLimit> select)
     {
         var limit = select(context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value);
-        var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var client = ClientAddress.PartitionKey(context);
         return RateLimitPartition.GetFixedWindowLimiter(client, _ => new FixedWindowRateLimiterOptions
         {
             PermitLimit = limit.PermitLimit,

@@ -21,6 +21,15 @@ public interface IBlobStore
     Stream? OpenThumbnail(Guid imageId);
 
     void DeleteThumbnail(Guid imageId);
+
+    /// <summary>Originals last written before <paramref name="before"/>, for reconciliation (NFR-9).</summary>
+    IAsyncEnumerable<ContentHash> ListOriginalsAsync(DateTimeOffset before, CancellationToken cancellationToken);
+
+    /// <summary>Ids of thumbnails last written before <paramref name="before"/>, for reconciliation (NFR-9).</summary>
+    IAsyncEnumerable<Guid> ListThumbnailsAsync(DateTimeOffset before, CancellationToken cancellationToken);
+
+    /// <summary>Deletes temporary files (uploads and thumbnails in progress) last written before <paramref name="before"/>; returns how many.</summary>
+    Task<int> DeleteTemporaryFilesAsync(DateTimeOffset before, CancellationToken cancellationToken);
 }
 
 /// <summary>

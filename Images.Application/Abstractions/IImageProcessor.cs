@@ -4,12 +4,28 @@ namespace Images.Application.Abstractions;
 
 /// <summary>
 /// Decodes an original, learns its metadata and writes its thumbnail (FR-2.1, FR-2.2). Implementations
-/// throw <see cref="Common.ImageProcessingException"/> with a reason for any input they cannot handle.
+/// throw <see cref="Common.ImageProcessingException"/> with a reason for any input they cannot handle,
+/// and stop when the token is cancelled (the time budget of NFR-8).
 /// </summary>
 public interface IImageProcessor
 {
     /// <summary>Whether this processor takes <paramref name="format"/> (lets a faster one take over per format).</summary>
     bool Supports(ImageFormat format);
 
+    /// <summary>
+    /// Reads the header only and says what decoding would cost with the decoder that will run (NFR-8):
+    /// nothing is decoded and nothing large is allocated. The stream is left at its start.
+    /// </summary>
+    Task<DecodePlan> PlanAsync(Stream original, ImageFormat format, CancellationToken cancellationToken);
+
     Task<ImageMetadata> CreateThumbnailAsync(Stream original, ImageFormat format, Stream thumbnail, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// What a decode would take, from the header: the size as stored, the frames or pages in the
+/// container (only the first is decoded), and the working memory of the decoder that will run.
+/// </summary>
+public sealed record DecodePlan(int Width, int Height, int Frames, long MemoryBytes, string Decoder)
+{
+    public long PixelCount => (long)Width * Height;
 }

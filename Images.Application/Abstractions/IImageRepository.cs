@@ -32,10 +32,22 @@ public interface IImageRepository
     Task<BlobCollection> CollectUnreferencedOriginalsAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// Ids of images pending since before <paramref name="pendingBefore"/> and of images stuck in
-    /// processing since before <paramref name="staleBefore"/>, oldest first.
+    /// Ids of images pending since before <paramref name="pendingBefore"/> and of images in
+    /// processing whose lease has lapsed at <paramref name="now"/>, oldest first.
     /// </summary>
-    Task<IReadOnlyList<Guid>> ListRecoverableAsync(DateTimeOffset pendingBefore, DateTimeOffset staleBefore, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Guid>> ListRecoverableAsync(DateTimeOffset pendingBefore, DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Which of <paramref name="hashes"/> some row references (reconciliation of originals).</summary>
+    Task<IReadOnlySet<ContentHash>> FindReferencedAsync(IReadOnlyCollection<ContentHash> hashes, CancellationToken cancellationToken);
+
+    /// <summary>Which of <paramref name="ids"/> exist (reconciliation of thumbnails).</summary>
+    Task<IReadOnlySet<Guid>> FindExistingAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Queues originals that may have lost their last reference for collection; the collector
+    /// deletes each under its hash's lock only if no row references it then.
+    /// </summary>
+    Task ScheduleCollectionAsync(IReadOnlyCollection<ContentHash> hashes, CancellationToken cancellationToken);
 }
 
 public enum SaveResult

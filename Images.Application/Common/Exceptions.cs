@@ -43,3 +43,15 @@ public sealed class ImageProcessingException : Exception
     {
     }
 }
+
+/// <summary>
+/// The blob store failed or is full: an infrastructure fault, never the image's (NFR-9). Uploads
+/// answer 503 (507 when full) with Retry-After; processing gives the image back and tries again.
+/// </summary>
+public sealed class StorageUnavailableException(string message, bool full, Exception inner) : Exception(message, inner)
+{
+    public bool IsFull { get; } = full;
+}
+
+/// <summary>The body as a whole is larger than the upload limit plus its form allowance, or has too many parts (413).</summary>
+public sealed class RequestTooLargeException(string message) : Exception(message);

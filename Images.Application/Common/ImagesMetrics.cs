@@ -16,6 +16,7 @@ public sealed class ImagesMetrics : IDisposable
     private readonly Counter<long> _processed;
     private readonly Histogram<double> _duration;
     private readonly UpDownCounter<long> _inFlight;
+    private readonly Counter<long> _orphans;
 
     public ImagesMetrics(IMeterFactory meters)
     {
@@ -24,14 +25,28 @@ public sealed class ImagesMetrics : IDisposable
         _processed = _meter.CreateCounter<long>("image_processed", description: "Images processed, by outcome (completed or failed).");
         _duration = _meter.CreateHistogram<double>("image_processing_duration", unit: "s", description: "Time to decode an original and write its thumbnail.");
         _inFlight = _meter.CreateUpDownCounter<long>("images_currently_processing", description: "Images being processed right now.");
+        _orphans = _meter.CreateCounter<long>("storage_orphans_removed", description: "Files no row referenced, removed by reconciliation (kind: original, thumbnail, temporary).");
         _uploads.Add(0);
         _processed.Add(0);
         _inFlight.Add(0);
+        _orphans.Add(0);
+    }
+
+    public void OrphansRemoved(string kind, int count)
+    {
+        if (count > 0)
+        {
+            _orphans.Add(count, new KeyValuePair<string, object?>("kind", kind));
+        }
     }
 
     public void Uploaded(string format) => _uploads.Add(1, new KeyValuePair<string, object?>("format", format));
 
     public void Started() => _inFlight.Add(1);
+
+    /// <summary>An image failed before any decode started: over a budget, or its attempts ran out.</summary>
+    public void Failed(string format, string reason) =>
+        _processed.Add(1, new TagList { { "status", "failed" }, { "format", format }, { "reason", reason } });
 
     public void Finished(string status, string format, TimeSpan elapsed)
     {

@@ -5,13 +5,15 @@ namespace Images.Domain.Images;
 /// <summary>
 /// One uploaded image: a record pointing at a content-addressed original, plus what processing found.
 /// The lifecycle (FR-2.3) is pending -> processing -> completed | failed; a failed image may be
-/// processed again, a processing one may be released back to pending (shutdown, crashed worker),
-/// and a completed one is final.
+/// processed again, a processing one may be released back to pending (shutdown, an infrastructure
+/// fault) or reclaimed once its processing lease has lapsed (the process working on it died,
+/// NFR-9), and a completed one is final.
 /// </summary>
 public sealed class Image
 {
     public const int MaxFilenameLength = 255;
     public const int MaxErrorLength = 2000;
+    public const int MaxLeaseHolderLength = 128;
 
     private List<string> _tags = [];
 
@@ -39,7 +41,21 @@ public sealed class Image
     public bool ThumbnailAvailable { get; private set; }
     public string? Error { get; private set; }
     public DateTimeOffset? ProcessingStartedAt { get; private set; }
+
+    /// <summary>How many times processing started (whatever its outcome).</summary>
     public int Attempts { get; private set; }
+
+    /// <summary>
+    /// Starts in a row whose lease lapsed without an outcome (the processing process died); back to
+    /// zero once an attempt ends completed or failed (NFR-9).
+    /// </summary>
+    public int LapsedAttempts { get; private set; }
+
+    /// <summary>Who holds the processing lease (one value per attempt), while processing.</summary>
+    public string? LeaseHolder { get; private set; }
+
+    /// <summary>Until when the holder's claim stands; renewed while it works (NFR-9).</summary>
+    public DateTimeOffset? LeaseExpiresAt { get; private set; }
 
     public static Image Create(
         Guid id,
@@ -79,7 +95,15 @@ public sealed class Image
     /// <summary>FR-4.1: expired once expires_at has passed.</summary>
     public bool IsExpired(DateTimeOffset now) => ExpiresAt is { } expires && expires <= now;
 
-    public void StartProcessing(DateTimeOffset now)
+    /// <summary>Whether a processing image's lease has run out: its holder is presumed dead.</summary>
+    public bool LeaseLapsed(DateTimeOffset now) =>
+        Status == ImageStatus.Processing && (LeaseExpiresAt is not { } until || until <= now);
+
+    /// <summary>
+    /// Claims the image for <paramref name="holder"/> until <paramref name="now"/> + <paramref name="lease"/>.
+    /// Allowed from pending and failed; a processing image must be reclaimed first.
+    /// </summary>
+    public void StartProcessing(DateTimeOffset now, TimeSpan lease, string holder)
     {
         now = Stamp(now);
         if (Status is not (ImageStatus.Pending or ImageStatus.Failed))
@@ -87,11 +111,46 @@ public sealed class Image
             throw Illegal(ImageStatus.Processing);
         }
 
+        if (lease <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lease), lease, "A lease is a positive duration.");
+        }
+
+        ArgumentException.ThrowIfNullOrWhiteSpace(holder);
         Status = ImageStatus.Processing;
         ProcessingStartedAt = now;
+        LeaseHolder = holder.Length <= MaxLeaseHolderLength ? holder : holder[..MaxLeaseHolderLength];
+        LeaseExpiresAt = now + lease;
         Attempts++;
         Error = null;
         UpdatedAt = now;
+    }
+
+    /// <summary>
+    /// Takes back an image whose lease lapsed (NFR-9): it counts as an attempt that died. Below
+    /// <paramref name="maxAttempts"/> such attempts the image goes back to pending and returns true;
+    /// at the cap it ends failed with that reason and returns false, so a file that kills every
+    /// process that opens it is never queued again.
+    /// </summary>
+    public bool Reclaim(DateTimeOffset now, int maxAttempts)
+    {
+        if (!LeaseLapsed(now))
+        {
+            throw new InvalidStatusTransitionException(
+                $"Image {Id} cannot be reclaimed: it is {Status.ToString().ToLowerInvariant()}" +
+                (Status == ImageStatus.Processing ? $" and its lease runs until {LeaseExpiresAt:O}." : "."));
+        }
+
+        LapsedAttempts++;
+        if (LapsedAttempts >= maxAttempts)
+        {
+            var attempts = LapsedAttempts;
+            Fail($"Gave up after {attempts} attempts; the processing process died each time (IMG_PROCESSING_MAX_ATTEMPTS={maxAttempts}).", now);
+            return false;
+        }
+
+        ToPending(now);
+        return true;
     }
 
     public void Complete(ImageMetadata metadata, DateTimeOffset now)
@@ -110,7 +169,7 @@ public sealed class Image
         Format = metadata.Format;
         ThumbnailAvailable = true;
         Status = ImageStatus.Completed;
-        ProcessingStartedAt = null;
+        EndAttempt();
         Error = null;
         UpdatedAt = now;
     }
@@ -126,22 +185,40 @@ public sealed class Image
         var text = string.IsNullOrWhiteSpace(reason) ? "Processing failed." : reason.Trim();
         Error = text.Length <= MaxErrorLength ? text : text[..MaxErrorLength];
         Status = ImageStatus.Failed;
-        ProcessingStartedAt = null;
+        EndAttempt();
         UpdatedAt = now;
     }
 
-    /// <summary>Gives an in-flight image back to the queue (graceful shutdown, or a reaper after a crash).</summary>
+    /// <summary>
+    /// Gives an in-flight image back to the queue by its living holder (graceful shutdown, or an
+    /// infrastructure fault such as a full disk): not an attempt that died.
+    /// </summary>
     public void Release(DateTimeOffset now)
     {
-        now = Stamp(now);
         if (Status != ImageStatus.Processing)
         {
             throw Illegal(ImageStatus.Pending);
         }
 
+        ToPending(now);
+    }
+
+    private void ToPending(DateTimeOffset now)
+    {
         Status = ImageStatus.Pending;
         ProcessingStartedAt = null;
-        UpdatedAt = now;
+        LeaseHolder = null;
+        LeaseExpiresAt = null;
+        UpdatedAt = Stamp(now);
+    }
+
+    /// <summary>An attempt reached an outcome: the lease ends and the count of lapsed attempts restarts.</summary>
+    private void EndAttempt()
+    {
+        ProcessingStartedAt = null;
+        LeaseHolder = null;
+        LeaseExpiresAt = null;
+        LapsedAttempts = 0;
     }
 
     /// <summary>Timestamps keep microseconds, the precision they are stored with.</summary>

@@ -71,13 +71,19 @@ public static class ApplicationOptionsBinding
         options.MaxImagePixels = reader.Long("IMG_MAX_IMAGE_PIXELS", 100_000_000, 1, 1_000_000_000);
         options.MaxUploadBytes = reader.Long("IMG_MAX_UPLOAD_BYTES", 50L * 1024 * 1024, 1, 10L * 1024 * 1024 * 1024);
         options.QueueCapacity = reader.Int("IMG_PROCESSING_QUEUE_CAPACITY", 1000, 1, 1_000_000);
-        options.StaleAfterSeconds = reader.Int("IMG_PROCESSING_TIMEOUT_SECONDS", 300, 5, 86_400);
         options.RequeuePendingAfterSeconds = reader.Int("IMG_PROCESSING_REQUEUE_PENDING_SECONDS", 900, 5, 604_800);
+        options.LeaseSeconds = reader.Int("IMG_PROCESSING_LEASE_SECONDS", 20, 3, 3600);
+        options.MaxAttempts = reader.Int("IMG_PROCESSING_MAX_ATTEMPTS", 3, 1, 100);
+        options.ImageTimeoutSeconds = reader.Int("IMG_PROCESSING_IMAGE_TIMEOUT_SECONDS", 30, 1, 3600);
+        options.MaxDecodeMemoryMegabytes = reader.Int("IMG_MAX_DECODE_MEMORY_MB", 512, 16, 65_536);
+        options.MaxImageSide = reader.Int("IMG_MAX_IMAGE_SIDE", 65_535, 1, 1_000_000);
     }
 
     public static void BindRetention(RetentionOptions options, ImgSettingsReader reader)
     {
         options.BatchSize = reader.Int("IMG_RETENTION_BATCH_SIZE", 100, 1, 10_000);
         options.IntervalSeconds = reader.Int("IMG_RETENTION_INTERVAL_SECONDS", 0, 0, 604_800);
+        options.ReconcileIntervalSeconds = reader.Int("IMG_RECONCILE_INTERVAL_SECONDS", 3600, 0, 604_800);
+        options.OrphanGraceSeconds = reader.Int("IMG_ORPHAN_GRACE_SECONDS", 3600, 60, 2_592_000);
     }
 }

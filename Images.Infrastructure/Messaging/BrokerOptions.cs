@@ -19,9 +19,6 @@ public sealed class BrokerOptions
 
     public string DeadLetterTopic { get; set; } = "image-processing-tasks.dlq";
 
-    /// <summary>Attempts for a task whose processing throws (a transient failure) before it is dead-lettered.</summary>
-    public int MaxAttempts { get; set; } = 3;
-
     public int RetryBackoffMilliseconds { get; set; } = 500;
 
     public int SessionTimeoutMilliseconds { get; set; } = 10_000;
@@ -41,7 +38,6 @@ public sealed class BrokerOptions
         options.Topic = reader.String("IMG_KAFKA_TOPIC", "image-processing-tasks");
         options.TopicPartitions = reader.Int("IMG_KAFKA_TOPIC_PARTITIONS", 6, 1, 1000);
         options.DeadLetterTopic = reader.String("IMG_KAFKA_DLQ_TOPIC", options.Topic + ".dlq");
-        options.MaxAttempts = reader.Int("IMG_KAFKA_MAX_ATTEMPTS", 3, 1, 100);
         options.RetryBackoffMilliseconds = reader.Int("IMG_KAFKA_RETRY_BACKOFF_MS", 500, 0, 600_000);
         options.SessionTimeoutMilliseconds = reader.Int("IMG_KAFKA_SESSION_TIMEOUT_MS", 10_000, 1_000, 300_000);
         options.ConsumersPerWorker = reader.Int("IMG_KAFKA_CONSUMERS", 2, 1, 64);

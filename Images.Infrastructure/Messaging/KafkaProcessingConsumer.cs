@@ -15,9 +15,10 @@ namespace Images.Infrastructure.Messaging;
 /// <summary>
 /// The Worker's consumers (FR-2.7): members of IMG_KAFKA_CONSUMER_GROUP that process each task with
 /// the ProcessImage use case and commit its offset only after the image's new state is persisted.
-/// A failing task is retried with backoff, then the image is marked failed and the task goes to the
-/// dead-letter topic, so one poison message never blocks its partition. On shutdown the in-flight
-/// image is released (back to pending) and its offset left uncommitted, so another member takes it.
+/// An image that fails (its own fault) is recorded on the dead-letter topic; a task that meets an
+/// infrastructure fault is retried with capped backoff until it goes through, never failed (NFR-9).
+/// On shutdown the in-flight image is released (back to pending) and its offset left uncommitted,
+/// so another member takes it.
 /// </summary>
 public sealed partial class KafkaProcessingConsumer(
     IServiceScopeFactory scopes,
@@ -47,47 +48,35 @@ public sealed partial class KafkaProcessingConsumer(
             .SetErrorHandler((_, error) => LogKafkaError(index, error.Code.ToString(), error.Reason))
             .Build();
         consumer.Subscribe(settings.Topic);
+        var loopBackoff = Backoff.Start(settings.RetryBackoffMilliseconds);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                ConsumeResult<string, byte[]>? result;
                 try
                 {
-                    result = consumer.Consume(TimeSpan.FromMilliseconds(250));
-                }
-                catch (ConsumeException ex)
-                {
-                    LogConsumeError(ex, index);
-                    continue;
-                }
+                    if (!await ConsumeOneAsync(consumer, index, settings, deadLetters, stoppingToken))
+                    {
+                        break; // Shutting down mid-task: leave the offset uncommitted.
+                    }
 
-                if (result is null || result.IsPartitionEOF)
-                {
-                    ReportLag(consumer, index);
-                    continue;
+                    loopBackoff = Backoff.Start(settings.RetryBackoffMilliseconds);
                 }
-
-                telemetry.Consumed.Add(1);
-                var started = Stopwatch.GetTimestamp();
-                if (!await HandleAsync(result, settings, deadLetters, stoppingToken))
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
-                    break; // Shutting down mid-task: leave the offset uncommitted.
+                    break;
                 }
-
-                try
+#pragma warning disable CA1031 // Nothing may end the consumer loop but shutdown (NFR-9).
+                catch (Exception ex)
+#pragma warning restore CA1031
                 {
-                    consumer.Commit(result);
+                    var wait = loopBackoff.Next();
+                    LogLoopError(ex, index, wait.TotalSeconds);
+                    if (!await DelayAsync(wait, stoppingToken))
+                    {
+                        break;
+                    }
                 }
-                catch (KafkaException ex)
-                {
-                    // Expected during a rebalance: the message will simply be seen again.
-                    telemetry.CommitFailures.Add(1);
-                    LogCommitFailed(ex, result.Partition.Value, result.Offset.Value);
-                }
-
-                telemetry.ConsumeLatency.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
-                ReportLag(consumer, index);
             }
         }
         finally
@@ -96,7 +85,55 @@ public sealed partial class KafkaProcessingConsumer(
         }
     }
 
-    /// <summary>Returns false only when shutdown interrupted the task.</summary>
+    /// <summary>Consumes, handles and commits at most one task; false when shutdown interrupted it.</summary>
+    private async Task<bool> ConsumeOneAsync(IConsumer<string, byte[]> consumer, int index, BrokerOptions settings, IProducer<string, byte[]> deadLetters, CancellationToken stoppingToken)
+    {
+        ConsumeResult<string, byte[]>? result;
+        try
+        {
+            result = consumer.Consume(TimeSpan.FromMilliseconds(250));
+        }
+        catch (ConsumeException ex)
+        {
+            LogConsumeError(ex, index);
+            return true;
+        }
+
+        if (result is null || result.IsPartitionEOF)
+        {
+            ReportLag(consumer, index);
+            return true;
+        }
+
+        telemetry.Consumed.Add(1);
+        var started = Stopwatch.GetTimestamp();
+        if (!await HandleAsync(result, settings, deadLetters, stoppingToken))
+        {
+            return false;
+        }
+
+        try
+        {
+            consumer.Commit(result);
+        }
+        catch (KafkaException ex)
+        {
+            // Expected during a rebalance: the message will simply be seen again.
+            telemetry.CommitFailures.Add(1);
+            LogCommitFailed(ex, result.Partition.Value, result.Offset.Value);
+        }
+
+        telemetry.ConsumeLatency.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        ReportLag(consumer, index);
+        return true;
+    }
+
+    /// <summary>
+    /// Returns false only when shutdown interrupted the task. An image's own fault ends it failed
+    /// (the handler decides); anything else thrown here is the infrastructure's (database, storage)
+    /// and is retried with backoff for as long as it takes, never turned into a failed image
+    /// (NFR-9). The offset waits, so the task is not lost if this process dies meanwhile.
+    /// </summary>
     private async Task<bool> HandleAsync(ConsumeResult<string, byte[]> result, BrokerOptions settings, IProducer<string, byte[]> deadLetters, CancellationToken stoppingToken)
     {
         using var activity = MessagingTelemetry.StartProcess(result);
@@ -104,52 +141,40 @@ public sealed partial class KafkaProcessingConsumer(
         if (task is null)
         {
             LogPoison(result.Partition.Value, result.Offset.Value);
-            await DeadLetterAsync(deadLetters, settings, result, "Poison message: the value is not a processing task.");
-            return true;
+            return await DeadLetterAsync(deadLetters, settings, result, "Poison message: the value is not a processing task.", stoppingToken);
         }
 
         activity?.SetTag("image.id", task.ImageId.ToString());
+        var backoff = Backoff.Start(settings.RetryBackoffMilliseconds);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var image = await scope.ServiceProvider.GetRequiredService<ProcessImageHandler>().HandleAsync(task.ImageId, stoppingToken);
+                activity?.SetTag("image.status", image?.Status.ToContract() ?? "not_found");
                 if (image is null)
                 {
                     LogDeleted(task.ImageId);
-                }
-                else if (image.Status == ImageStatus.Failed)
-                {
-                    await DeadLetterAsync(deadLetters, settings, result, image.Error ?? "Processing failed.");
+                    return true;
                 }
 
-                activity?.SetTag("image.status", image?.Status.ToContract() ?? "not_found");
-                return true;
+                // A failed image is recorded on the dead-letter topic too, for whoever watches it.
+                return image.Status != ImageStatus.Failed
+                    || await DeadLetterAsync(deadLetters, settings, result, image.Error ?? "Processing failed.", stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return false;
             }
-#pragma warning disable CA1031 // Any failure is retried, then dead-lettered: it must not stop the consumer.
+#pragma warning disable CA1031 // Infrastructure faults are waited out: they must not stop the consumer.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                LogAttemptFailed(ex, task.ImageId, attempt, settings.MaxAttempts);
-                if (attempt >= settings.MaxAttempts)
-                {
-                    var reason = $"Processing failed after {attempt} attempts: {ex.GetType().Name}.";
-                    await TryMarkFailedAsync(task.ImageId, reason, stoppingToken);
-                    await DeadLetterAsync(deadLetters, settings, result, reason);
-                    activity?.SetStatus(ActivityStatusCode.Error, reason);
-                    return true;
-                }
-
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(settings.RetryBackoffMilliseconds * Math.Pow(2, attempt - 1)), stoppingToken);
-                }
-                catch (OperationCanceledException)
+                var wait = backoff.Next();
+                LogAttemptFailed(ex, task.ImageId, attempt, wait.TotalSeconds);
+                telemetry.ProcessingRetries.Add(1);
+                if (!await DelayAsync(wait, stoppingToken))
                 {
                     return false;
                 }
@@ -157,22 +182,11 @@ public sealed partial class KafkaProcessingConsumer(
         }
     }
 
-    private async Task TryMarkFailedAsync(Guid imageId, string reason, CancellationToken stoppingToken)
-    {
-        try
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<MarkImageFailedHandler>().HandleAsync(imageId, reason, stoppingToken);
-        }
-#pragma warning disable CA1031 // The database may be what failed; recovery releases the image later.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            LogMarkFailedError(ex, imageId);
-        }
-    }
-
-    private async Task DeadLetterAsync(IProducer<string, byte[]> producer, BrokerOptions settings, ConsumeResult<string, byte[]> result, string reason)
+    /// <summary>
+    /// Publishes to the dead-letter topic, retrying with backoff while the broker is away; returns
+    /// false only at shutdown (the offset then stays uncommitted and the task is seen again).
+    /// </summary>
+    private async Task<bool> DeadLetterAsync(IProducer<string, byte[]> producer, BrokerOptions settings, ConsumeResult<string, byte[]> result, string reason, CancellationToken stoppingToken)
     {
         var headers = new Headers();
         foreach (var header in result.Message.Headers ?? [])
@@ -182,14 +196,44 @@ public sealed partial class KafkaProcessingConsumer(
 
         headers.Add(ReasonHeader, Encoding.UTF8.GetBytes(reason));
         headers.Add("dlq-source", Encoding.UTF8.GetBytes($"{result.Topic}/{result.Partition.Value.ToString(CultureInfo.InvariantCulture)}/{result.Offset.Value.ToString(CultureInfo.InvariantCulture)}"));
-        await producer.ProduceAsync(settings.DeadLetterTopic, new Message<string, byte[]>
+        var message = new Message<string, byte[]> { Key = result.Message.Key, Value = result.Message.Value, Headers = headers };
+        var backoff = Backoff.Start(settings.RetryBackoffMilliseconds);
+        while (true)
         {
-            Key = result.Message.Key,
-            Value = result.Message.Value,
-            Headers = headers,
-        });
-        telemetry.DeadLettered.Add(1);
-        LogDeadLettered(result.Message.Key ?? "(no key)", reason);
+            try
+            {
+                await producer.ProduceAsync(settings.DeadLetterTopic, message, stoppingToken);
+                telemetry.DeadLettered.Add(1);
+                LogDeadLettered(result.Message.Key ?? "(no key)", reason);
+                return true;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (KafkaException ex)
+            {
+                var wait = backoff.Next();
+                LogDeadLetterFailed(ex, result.Message.Key ?? "(no key)", wait.TotalSeconds);
+                if (!await DelayAsync(wait, stoppingToken))
+                {
+                    return false;
+                }
+            }
+        }
+    }
+
+    private static async Task<bool> DelayAsync(TimeSpan wait, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(wait, stoppingToken);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private void ReportLag(IConsumer<string, byte[]> consumer, int index)
@@ -229,11 +273,14 @@ public sealed partial class KafkaProcessingConsumer(
     [LoggerMessage(Level = LogLevel.Information, Message = "Task for image {ImageId}, which no longer exists: acknowledged")]
     private partial void LogDeleted(Guid imageId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Attempt {Attempt} of {MaxAttempts} for image {ImageId} failed")]
-    private partial void LogAttemptFailed(Exception exception, Guid imageId, int attempt, int maxAttempts);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Attempt {Attempt} for image {ImageId} hit an infrastructure fault; retrying in {WaitSeconds:F1} s")]
+    private partial void LogAttemptFailed(Exception exception, Guid imageId, int attempt, double waitSeconds);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not mark image {ImageId} failed")]
-    private partial void LogMarkFailedError(Exception exception, Guid imageId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish task {Key} to the dead-letter topic; retrying in {WaitSeconds:F1} s")]
+    private partial void LogDeadLetterFailed(Exception exception, string key, double waitSeconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Consumer {Consumer} loop failed; it goes on after {WaitSeconds:F1} s")]
+    private partial void LogLoopError(Exception exception, int consumer, double waitSeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {Key} sent to the dead-letter topic: {Reason}")]
     private partial void LogDeadLettered(string key, string reason);

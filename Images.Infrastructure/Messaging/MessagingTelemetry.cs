@@ -28,9 +28,10 @@ public sealed class MessagingTelemetry : IDisposable
         Consumed = _meter.CreateCounter<long>("broker_messages_consumed", description: "Processing tasks consumed from Kafka.");
         DeadLettered = _meter.CreateCounter<long>("broker_messages_dead_lettered", description: "Tasks sent to the dead-letter topic.");
         CommitFailures = _meter.CreateCounter<long>("broker_commit_failures", description: "Offset commits refused (rebalance); the message is seen again.");
+        ProcessingRetries = _meter.CreateCounter<long>("broker_processing_retries", description: "Tasks retried after an infrastructure fault (database, storage).");
         ConsumeLatency = _meter.CreateHistogram<double>("broker_consumer_processing_duration", unit: "s", description: "Time from receiving a task to committing it.");
         // Counters start at zero so that dashboards and alerts see them before the first event.
-        foreach (var counter in new[] { Published, PublishErrors, Consumed, DeadLettered, CommitFailures })
+        foreach (var counter in new[] { Published, PublishErrors, Consumed, DeadLettered, CommitFailures, ProcessingRetries })
         {
             counter.Add(0);
         }
@@ -48,6 +49,8 @@ public sealed class MessagingTelemetry : IDisposable
     public Counter<long> DeadLettered { get; }
 
     public Counter<long> CommitFailures { get; }
+
+    public Counter<long> ProcessingRetries { get; }
 
     public Histogram<double> ConsumeLatency { get; }
 

@@ -6,6 +6,8 @@ namespace Images.Infrastructure.Persistence;
 
 internal sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
 {
+    public const string VersionProperty = "Version";
+
     public void Configure(EntityTypeBuilder<Image> builder)
     {
         builder.ToTable("images");
@@ -36,15 +38,22 @@ internal sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
         builder.Property(i => i.Error).HasColumnName("error").HasMaxLength(Image.MaxErrorLength);
         builder.Property(i => i.ProcessingStartedAt).HasColumnName("processing_started_at");
         builder.Property(i => i.Attempts).HasColumnName("attempts");
+        builder.Property(i => i.LapsedAttempts).HasColumnName("lapsed_attempts").HasDefaultValue(0);
+        builder.Property(i => i.LeaseHolder).HasColumnName("lease_holder").HasMaxLength(Image.MaxLeaseHolderLength);
+        builder.Property(i => i.LeaseExpiresAt).HasColumnName("lease_expires_at");
 
-        // Optimistic concurrency on PostgreSQL's xmin: two processors never both claim an image.
-        builder.Property<uint>("Version").IsRowVersion();
+        // Optimistic concurrency: the repository moves the version on with every saved change, so two
+        // processors never both claim an image. (Not xmin: lease renewals update the row too, and
+        // must not make the holder's own outcome look like a conflict.)
+        builder.Property<int>(VersionProperty).HasColumnName("version").HasDefaultValue(0).IsConcurrencyToken();
 
         // NFR-3: the list's orders and filters, the sweep's partial index, and references by hash.
         builder.HasIndex(i => new { i.CreatedAt, i.Id }).HasDatabaseName("ix_images_created_at");
         builder.HasIndex(i => new { i.Status, i.CreatedAt }).HasDatabaseName("ix_images_status_created_at");
         builder.HasIndex(i => i.ExpiresAt).HasDatabaseName("ix_images_expires_at").HasFilter("expires_at IS NOT NULL");
         builder.HasIndex(i => i.ContentHash).HasDatabaseName("ix_images_content_hash");
+        // Recovery looks for lapsed leases among the few rows in processing (NFR-9).
+        builder.HasIndex(i => i.LeaseExpiresAt).HasDatabaseName("ix_images_processing_lease").HasFilter("status = 'processing'");
     }
 }
 

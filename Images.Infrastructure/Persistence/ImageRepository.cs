@@ -80,6 +80,15 @@ internal sealed partial class ImageRepository(
     {
         try
         {
+            // Optimistic concurrency on an explicit version: every saved change moves it on, so two
+            // processes never both claim an image; lease renewals do not touch it (ProcessingLeases).
+            var entry = db.Entry(image);
+            if (entry.State == EntityState.Modified)
+            {
+                var version = entry.Property<int>(ImageConfiguration.VersionProperty);
+                version.CurrentValue = version.OriginalValue + 1;
+            }
+
             await db.SaveChangesAsync(cancellationToken);
             return SaveResult.Saved;
         }
@@ -93,24 +102,63 @@ internal sealed partial class ImageRepository(
 
     public async Task<IReadOnlyList<Guid>> DeleteExpiredBatchAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken)
     {
-        // One statement: lock up to a batch of expired rows that no other sweep holds, delete them,
-        // and queue their hashes for collection, atomically (FR-4.2, FR-4.3, FR-4.5).
-        return await db.Database.SqlQuery<Guid>($"""
+        // Lock up to a batch of expired rows that no other sweep holds and delete them (FR-4.2,
+        // FR-4.3, FR-4.5); then, in the same transaction, take each hash's lock and queue the hash
+        // for collection. The lock makes the queueing wait for a collector that is deciding about
+        // that hash right now: once it commits (having seen these rows, so keeping the blob, and
+        // removing its queue entry), the insert below, a statement of its own with a fresh
+        // snapshot, queues the hash again. Locks are taken in key order, as the collector does,
+        // so the two never deadlock.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var deleted = await db.Database.SqlQuery<DeletedRow>($"""
             WITH expired AS (
                 SELECT id FROM images
                 WHERE expires_at IS NOT NULL AND expires_at <= {now}
                 ORDER BY expires_at
                 LIMIT {batchSize}
-                FOR UPDATE SKIP LOCKED),
-            deleted AS (
-                DELETE FROM images i USING expired e WHERE i.id = e.id
-                RETURNING i.id, i.content_hash),
-            queued AS (
-                INSERT INTO blob_collection_queue (content_hash, enqueued_at)
-                SELECT DISTINCT content_hash, {now} FROM deleted
-                ON CONFLICT (content_hash) DO NOTHING)
-            SELECT id AS "Value" FROM deleted
+                FOR UPDATE SKIP LOCKED)
+            DELETE FROM images i USING expired e WHERE i.id = e.id
+            RETURNING i.id AS "Id", i.content_hash AS "ContentHash"
             """).ToListAsync(cancellationToken);
+        var hashes = deleted.Select(d => ContentHash.Parse(d.ContentHash)).Distinct().OrderBy(h => h.LockKey).ToList();
+        foreach (var hash in hashes)
+        {
+            await LockHashAsync(hash, cancellationToken);
+        }
+
+        await QueueForCollectionAsync(hashes, now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return [.. deleted.Select(d => d.Id)];
+    }
+
+    public async Task<IReadOnlySet<ContentHash>> FindReferencedAsync(IReadOnlyCollection<ContentHash> hashes, CancellationToken cancellationToken)
+    {
+        var values = hashes.Select(h => h.Value).ToArray();
+        var found = await db.Database
+            .SqlQuery<string>($"SELECT DISTINCT content_hash AS \"Value\" FROM images WHERE content_hash = ANY({values})")
+            .ToListAsync(cancellationToken);
+        return found.Select(ContentHash.Parse).ToHashSet();
+    }
+
+    public async Task<IReadOnlySet<Guid>> FindExistingAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        var values = ids.ToArray();
+        return (await db.Images.AsNoTracking().Where(i => values.Contains(i.Id)).Select(i => i.Id).ToListAsync(cancellationToken)).ToHashSet();
+    }
+
+    public Task ScheduleCollectionAsync(IReadOnlyCollection<ContentHash> hashes, CancellationToken cancellationToken) =>
+        QueueForCollectionAsync(hashes, DateTimeOffset.UtcNow, cancellationToken);
+
+    private Task QueueForCollectionAsync(IReadOnlyCollection<ContentHash> hashes, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var values = hashes.Select(h => h.Value).ToArray();
+        return values.Length == 0
+            ? Task.CompletedTask
+            : db.Database.ExecuteSqlAsync($"""
+                INSERT INTO blob_collection_queue (content_hash, enqueued_at)
+                SELECT h, {now} FROM unnest({values}) AS h
+                ON CONFLICT (content_hash) DO NOTHING
+                """, cancellationToken);
     }
 
     public async Task<BlobCollection> CollectUnreferencedOriginalsAsync(CancellationToken cancellationToken)
@@ -127,7 +175,8 @@ internal sealed partial class ImageRepository(
                 LIMIT {CollectBatch}
                 FOR UPDATE SKIP LOCKED
                 """).ToListAsync(cancellationToken);
-            var pending = hashes.Where(h => !failed.Contains(h)).ToList();
+            // Locks in key order, as the sweep takes them, so the two never deadlock.
+            var pending = hashes.Where(h => !failed.Contains(h)).OrderBy(h => ContentHash.Parse(h).LockKey).ToList();
             if (pending.Count == 0)
             {
                 await transaction.RollbackAsync(cancellationToken);
@@ -168,10 +217,10 @@ internal sealed partial class ImageRepository(
         }
     }
 
-    public async Task<IReadOnlyList<Guid>> ListRecoverableAsync(DateTimeOffset pendingBefore, DateTimeOffset staleBefore, int limit, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<Guid>> ListRecoverableAsync(DateTimeOffset pendingBefore, DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         await db.Images.AsNoTracking()
             .Where(i => (i.Status == ImageStatus.Pending && i.UpdatedAt <= pendingBefore) ||
-                        (i.Status == ImageStatus.Processing && i.ProcessingStartedAt < staleBefore))
+                        (i.Status == ImageStatus.Processing && (i.LeaseExpiresAt == null || i.LeaseExpiresAt <= now)))
             .OrderBy(i => i.CreatedAt)
             .Select(i => i.Id)
             .Take(limit)
@@ -184,18 +233,23 @@ internal sealed partial class ImageRepository(
     {
         try
         {
-            await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO blob_collection_queue (content_hash, enqueued_at) VALUES ({hash.Value}, {DateTimeOffset.UtcNow})
-                ON CONFLICT (content_hash) DO NOTHING
-                """, CancellationToken.None);
+            await QueueForCollectionAsync([hash], DateTimeOffset.UtcNow, CancellationToken.None);
             await CollectUnreferencedOriginalsAsync(CancellationToken.None);
         }
 #pragma warning disable CA1031 // Clean-up after a failed upload must not hide the original error.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            // Reconciliation finds the blob later (NFR-9).
             LogCleanupFailed(ex, hash.Value);
         }
+    }
+
+    private sealed class DeletedRow
+    {
+        public Guid Id { get; set; }
+
+        public string ContentHash { get; set; } = string.Empty;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not delete unreferenced original {ContentHash}; it stays queued for the next sweep")]

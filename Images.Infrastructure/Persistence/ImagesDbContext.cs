@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Images.Domain.Images;
 using Microsoft.EntityFrameworkCore;
 
@@ -64,11 +65,19 @@ public static class ImagesDbContextOptions
 {
     public const string MigrationsHistoryTable = "__ef_migrations_history";
 
-    /// <summary>The one Npgsql configuration used by the hosts, the design-time factory and the tests.</summary>
+    /// <summary>
+    /// The one Npgsql configuration used by the hosts, the design-time factory and the tests.
+    /// Commands are traced only inside a trace (a request, a task): the polling of background loops
+    /// would otherwise start a root trace per tick and bury the uploads in the dashboard (NFR-10).
+    /// </summary>
     public static TBuilder UseImagesDatabase<TBuilder>(this TBuilder builder, string connectionString)
         where TBuilder : DbContextOptionsBuilder
     {
-        builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable));
+        builder.UseNpgsql(connectionString, npgsql => npgsql
+            .MigrationsHistoryTable(MigrationsHistoryTable)
+            .ConfigureDataSource(dataSource => dataSource.ConfigureTracing(tracing => tracing
+                .ConfigureCommandFilter(_ => Activity.Current is not null)
+                .ConfigureBatchFilter(_ => Activity.Current is not null))));
         return builder;
     }
 }

@@ -7,6 +7,7 @@ using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Formats.Tiff;
 using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 using DomainFormat = Images.Domain.Images.ImageFormat;
@@ -18,19 +19,19 @@ namespace Images.Infrastructure.Processing;
 
 /// <summary>
 /// The managed processor: SixLabors.ImageSharp 2.1 with only the four accepted decoders registered,
-/// a pixel limit checked on the header before any decode, and a capped memory allocator (NFR-7).
+/// limits checked on the header before any decode, the first TIFF page and the first WebP frame
+/// only, a memory allocator capped at the decode budget, and the time budget's token passed to the
+/// decoders (which check it per row or strip; resizing cannot be stopped halfway) (NFR-7, NFR-8).
 /// </summary>
 public sealed class ImageSharpImageProcessor : IImageProcessor
 {
+    private const long MiB = 1024 * 1024;
     private readonly SixLabors.ImageSharp.Configuration _configuration;
     private readonly ProcessingOptions _options;
 
     public ImageSharpImageProcessor(IOptions<ProcessingOptions> options)
     {
         _options = options.Value;
-
-        // Largest buffer one decode may need: 8 bytes a pixel (Rgba64 for 16-bit sources) at the pixel limit.
-        var limitMegabytes = (int)Math.Clamp(_options.MaxImagePixels * 8 / (1024 * 1024) + 64, 64, int.MaxValue);
         _configuration = new SixLabors.ImageSharp.Configuration(
             new JpegConfigurationModule(),
             new PngConfigurationModule(),
@@ -40,38 +41,56 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
             MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
             {
                 MaximumPoolSizeMegabytes = 64,
-                AllocationLimitMegabytes = limitMegabytes,
+                // No single buffer beyond the whole decode budget (a second line behind the plan).
+                AllocationLimitMegabytes = _options.MaxDecodeMemoryMegabytes,
             }),
         };
+        // Only the first page of a TIFF is decoded (the stream also hides the others, see Containers).
+        _configuration.ImageFormatsManager.SetDecoder(TiffFormat.Instance, new TiffDecoder { DecodingMode = FrameDecodingMode.First });
     }
 
     public bool Supports(DomainFormat format) => true;
 
-    public async Task<ImageMetadata> CreateThumbnailAsync(Stream original, DomainFormat format, Stream thumbnail, CancellationToken cancellationToken)
+    public async Task<DecodePlan> PlanAsync(Stream original, DomainFormat format, CancellationToken cancellationToken)
     {
+        var (source, frames) = FirstFrame(original, format);
         try
         {
-            var info = await Image.IdentifyAsync(_configuration, original, cancellationToken)
-                ?? throw new ImageProcessingException($"The file is not a readable {Images.Domain.Images.ImageFormatExtensions.ContractName(format)} image.");
-            var metadata = Describe(info, format);
-            if (info.Width <= 0 || info.Height <= 0)
-            {
-                throw new ImageProcessingException($"The image has invalid dimensions {info.Width}x{info.Height}.");
-            }
-
-            if (metadata.PixelCount > _options.MaxImagePixels)
-            {
-                throw new ImageProcessingException(
-                    $"The image is {info.Width}x{info.Height} ({metadata.PixelCount} pixels), over the limit of {_options.MaxImagePixels} pixels.");
-            }
-
+            var info = await IdentifyAsync(source, format, cancellationToken);
+            return new DecodePlan(info.Width, info.Height, frames, EstimateMemory(info, format, source.Length), "ImageSharp");
+        }
+        finally
+        {
             original.Position = 0;
-            if (format == DomainFormat.Jpeg && !JpegStructure.IsComplete(original))
-            {
-                throw new ImageProcessingException("The JPEG image is truncated or corrupt: no end-of-image marker follows its scan data.");
-            }
+        }
+    }
 
-            using var image = await Image.LoadAsync<Rgba32>(_configuration, original, cancellationToken);
+    public async Task<ImageMetadata> CreateThumbnailAsync(Stream original, DomainFormat format, Stream thumbnail, CancellationToken cancellationToken)
+    {
+        var (source, _) = FirstFrame(original, format);
+        var info = await IdentifyAsync(source, format, cancellationToken);
+        var metadata = Describe(info, format);
+        if (info.Width <= 0 || info.Height <= 0)
+        {
+            throw new ImageProcessingException($"The image has invalid dimensions {info.Width}x{info.Height}.");
+        }
+
+        if (metadata.PixelCount > _options.MaxImagePixels)
+        {
+            throw new ImageProcessingException(
+                $"The image is {info.Width}x{info.Height} ({metadata.PixelCount} pixels), over the limit of {_options.MaxImagePixels} pixels.");
+        }
+
+        source.Position = 0;
+        if (format == DomainFormat.Jpeg && !JpegStructure.IsComplete(source))
+        {
+            throw new ImageProcessingException("The JPEG image is truncated or corrupt: no end-of-image marker follows its scan data.");
+        }
+
+        try
+        {
+            using var image = await Image.LoadAsync<Rgba32>(_configuration, source, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
             var max = _options.ThumbnailMaxSize;
             image.Mutate(x =>
             {
@@ -87,26 +106,81 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
                     x.BackgroundColor(Color.White);
                 }
             });
-
+            cancellationToken.ThrowIfCancellationRequested();
             await image.SaveAsJpegAsync(thumbnail, new JpegEncoder { Quality = _options.ThumbnailQuality }, cancellationToken);
             return metadata;
         }
-        catch (ImageProcessingException)
+        catch (Exception ex) when (IsDecodeFailure(ex))
         {
-            throw;
-        }
-        catch (OperationCanceledException)
-        {
-            throw;
-        }
-        catch (Exception ex) when (ex is ImageFormatException or UnknownImageFormatException or InvalidImageContentException
-                                       or InvalidMemoryOperationException or SixLabors.ImageSharp.ImageProcessingException or NotSupportedException or ArgumentException
-                                       or InvalidOperationException or IndexOutOfRangeException or OverflowException
-                                       or EndOfStreamException or OutOfMemoryException)
-        {
-            throw new ImageProcessingException($"The {Images.Domain.Images.ImageFormatExtensions.ContractName(format)} image could not be decoded: {ex.Message}", ex);
+            throw new ImageProcessingException($"The {Name(format)} image could not be decoded: {ex.Message}", ex);
         }
     }
+
+    /// <summary>
+    /// The working memory of an ImageSharp decode, from the header: the Rgba32 image, a second one
+    /// when orientation rotates or flips it, the decoder's own buffers (a JPEG's coefficients, a TIFF
+    /// strip that may be the whole image, a WebP's planes), the resizer's row of vectors, the
+    /// encoded file when ImageSharp buffers it, and a little slack.
+    /// </summary>
+    private static long EstimateMemory(IImageInfo info, DomainFormat format, long fileBytes)
+    {
+        long pixels = (long)info.Width * info.Height;
+        var image = pixels * 4;
+        var orientation = info.Metadata.ExifProfile?.GetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.Orientation)?.Value ?? 1;
+        var oriented = orientation > 1 ? image : 0;
+        var bitsPerPixel = info.PixelType?.BitsPerPixel ?? 32;
+        var decoder = format switch
+        {
+            // Spectral blocks of every component (64 coefficients of 2 bytes per 64 pixels).
+            DomainFormat.Jpeg => pixels * 2 * Math.Max(1, bitsPerPixel / 8),
+            DomainFormat.Png => (long)info.Width * 16,
+            DomainFormat.Tiff => pixels * Math.Max(1, (bitsPerPixel + 7) / 8),
+            // Lossless keeps ARGB words and a transform buffer; lossy YUV planes and alpha.
+            _ => pixels * 8,
+        };
+        return image + oriented + decoder + ((long)info.Width * 16) + fileBytes + (4 * MiB);
+    }
+
+    private (Stream Source, int Frames) FirstFrame(Stream original, DomainFormat format)
+    {
+        original.Position = 0;
+        switch (format)
+        {
+            case DomainFormat.Tiff when Containers.TiffFirstPage(original) is { } tiff:
+                return (tiff.FirstPage, tiff.Pages);
+            case DomainFormat.Webp when Containers.WebpFrames(original) is { } webp:
+                return (webp.FirstFrame is { } still ? new MemoryStream(still, writable: false) : original, webp.Frames);
+            case DomainFormat.Png:
+                return (original, Containers.PngFrames(original));
+            default:
+                return (original, 1);
+        }
+    }
+
+    private async Task<IImageInfo> IdentifyAsync(Stream source, DomainFormat format, CancellationToken cancellationToken)
+    {
+        try
+        {
+            source.Position = 0;
+            var info = await Image.IdentifyAsync(_configuration, source, cancellationToken)
+                ?? throw new ImageProcessingException($"The file is not a readable {Name(format)} image.");
+            source.Position = 0;
+            return info;
+        }
+        catch (Exception ex) when (IsDecodeFailure(ex))
+        {
+            throw new ImageProcessingException($"The {Name(format)} image header could not be read: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>What ImageSharp throws for bad input (never for a failing stream: those are the store's).</summary>
+    private static bool IsDecodeFailure(Exception ex) =>
+        ex is ImageFormatException or UnknownImageFormatException or InvalidImageContentException
+            or InvalidMemoryOperationException or SixLabors.ImageSharp.ImageProcessingException or NotSupportedException
+            or ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException
+            or EndOfStreamException or OutOfMemoryException;
+
+    private static string Name(DomainFormat format) => Images.Domain.Images.ImageFormatExtensions.ContractName(format);
 
     private static ImageMetadata Describe(IImageInfo info, DomainFormat format)
     {

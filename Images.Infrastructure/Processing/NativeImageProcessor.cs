@@ -17,6 +17,27 @@ public sealed class NativeImageProcessor(IOptions<ProcessingOptions> options) : 
     public bool Supports(DomainFormat format) =>
         NativeThumbnailer.IsAvailable && format is DomainFormat.Jpeg or DomainFormat.Png or DomainFormat.Webp;
 
+    public Task<DecodePlan> PlanAsync(Stream original, DomainFormat format, CancellationToken cancellationToken)
+    {
+        // Interim: the library's header probe and a streaming decoder's rows.
+        if (original is not FileStream file)
+        {
+            throw new NativeImageException(NativeStatus.Unsupported, "the native plan reads files");
+        }
+
+        NativeImageInfo info;
+        try
+        {
+            info = NativeThumbnailer.Probe(file.Name);
+        }
+        catch (NativeImageException ex) when (ex.Status is NativeStatus.Invalid or NativeStatus.TooLarge)
+        {
+            throw new ImageProcessingException(ex.Message, ex);
+        }
+
+        return Task.FromResult(new DecodePlan(info.Width, info.Height, 1, ((long)info.Width * 64) + (16L * 1024 * 1024), "libimages_native"));
+    }
+
     public async Task<ImageMetadata> CreateThumbnailAsync(Stream original, DomainFormat format, Stream thumbnail, CancellationToken cancellationToken)
     {
         var settings = options.Value;
@@ -60,6 +81,23 @@ public sealed partial class CompositeImageProcessor(
     public string ActivePath => options.Value.Enabled && NativeThumbnailer.IsAvailable
         ? "native (libimages_native) for JPEG, PNG and WebP; managed (ImageSharp) for TIFF"
         : "managed (ImageSharp) for every format";
+
+    public async Task<DecodePlan> PlanAsync(Stream original, DomainFormat format, CancellationToken cancellationToken)
+    {
+        if (options.Value.Enabled && native.Supports(format))
+        {
+            try
+            {
+                return await native.PlanAsync(original, format, cancellationToken);
+            }
+            catch (NativeImageException ex) when (ex.Status == NativeStatus.Unsupported)
+            {
+                original.Position = 0;
+            }
+        }
+
+        return await managed.PlanAsync(original, format, cancellationToken);
+    }
 
     public async Task<ImageMetadata> CreateThumbnailAsync(Stream original, DomainFormat format, Stream thumbnail, CancellationToken cancellationToken)
     {

@@ -9,10 +9,11 @@ using Microsoft.Extensions.Options;
 namespace Images.Infrastructure.Queue;
 
 /// <summary>
-/// The reaper: every half processing timeout (at most 30 s) it releases images left in processing past
-/// IMG_PROCESSING_TIMEOUT_SECONDS (a crashed worker) and queues pending images again: at once in
-/// in-process mode (the queue is empty after a restart), after IMG_PROCESSING_REQUEUE_PENDING_SECONDS
-/// with Kafka (whose backlog may hold a task for a while).
+/// The reaper (NFR-9): every half lease (at most 10 s) it takes back images whose processing lease
+/// lapsed (a process died; failed once IMG_PROCESSING_MAX_ATTEMPTS attempts died) and queues pending
+/// images again: at once in in-process mode (the queue is empty after a restart), after
+/// IMG_PROCESSING_REQUEUE_PENDING_SECONDS with Kafka (whose backlog may hold a task for a while).
+/// With the default 20 s lease, a dead Worker's images are taken over within 30 s.
 /// </summary>
 public sealed partial class ImageRecoveryService(
     IServiceScopeFactory scopes,
@@ -23,9 +24,8 @@ public sealed partial class ImageRecoveryService(
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var timeout = TimeSpan.FromSeconds(processing.Value.StaleAfterSeconds);
         var grace = broker.Value.Enabled ? TimeSpan.FromSeconds(processing.Value.RequeuePendingAfterSeconds) : TimeSpan.Zero;
-        var period = TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 2, TimeSpan.TicksPerSecond, 30 * TimeSpan.TicksPerSecond));
+        var period = TimeSpan.FromTicks(Math.Clamp(processing.Value.Lease.Ticks / 2, TimeSpan.TicksPerSecond, 10 * TimeSpan.TicksPerSecond));
         return PeriodicWork.RunAsync(scopes, clock, period, runAtStart: true, async (services, ct) =>
         {
             var queued = await services.GetRequiredService<RecoverImagesHandler>().HandleAsync(grace, ct);
@@ -36,7 +36,7 @@ public sealed partial class ImageRecoveryService(
         }, LogRecoveryError, stoppingToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Recovery queued {Count} pending or stuck images")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recovery queued {Count} pending or reclaimed images")]
     private partial void LogRecovered(int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Recovery of pending images failed")]

@@ -1,4 +1,5 @@
 using Images.Application.Common;
+using Images.Application.Maintenance.Reconcile;
 using Images.Application.Retention.Sweep;
 using Images.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -11,8 +12,9 @@ namespace Images.Infrastructure.Queue;
 
 /// <summary>
 /// Periodic upkeep: the retention sweep when IMG_RETENTION_INTERVAL_SECONDS is above zero (FR-4.5;
-/// safe beside other replicas and a CronJob thanks to SKIP LOCKED), and compaction of the per-status
-/// count deltas every minute.
+/// safe beside other replicas and a CronJob thanks to SKIP LOCKED), reconciliation of storage with
+/// the database every IMG_RECONCILE_INTERVAL_SECONDS (NFR-9; idempotent, so replicas may overlap),
+/// and compaction of the per-status count deltas every minute.
 /// </summary>
 public sealed partial class ScheduledMaintenanceService(
     IServiceScopeFactory scopes,
@@ -30,6 +32,11 @@ public sealed partial class ScheduledMaintenanceService(
             tasks.Add(RepeatAsync(TimeSpan.FromSeconds(retention.Value.IntervalSeconds), SweepAsync, stoppingToken));
         }
 
+        if (retention.Value.ReconcileIntervalSeconds > 0)
+        {
+            tasks.Add(RepeatAsync(TimeSpan.FromSeconds(retention.Value.ReconcileIntervalSeconds), ReconcileAsync, stoppingToken));
+        }
+
         return Task.WhenAll(tasks);
     }
 
@@ -41,6 +48,9 @@ public sealed partial class ScheduledMaintenanceService(
 
     private static Task SweepAsync(IServiceProvider services, CancellationToken cancellationToken) =>
         services.GetRequiredService<SweepExpiredImagesHandler>().HandleAsync(cancellationToken);
+
+    private static Task ReconcileAsync(IServiceProvider services, CancellationToken cancellationToken) =>
+        services.GetRequiredService<ReconcileStorageHandler>().HandleAsync(cancellationToken);
 
     private Task RepeatAsync(TimeSpan period, Func<IServiceProvider, CancellationToken, Task> work, CancellationToken stoppingToken) =>
         PeriodicWork.RunAsync(scopes, clock, period, runAtStart: false, work, ex => LogFailed(ex, work.Method.Name), stoppingToken);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Images.Application.Abstractions;
 using Images.Application.Common;
@@ -12,11 +13,14 @@ namespace Images.Infrastructure.Storage;
 /// Blob store on a (shared) file system. Originals are content-addressed by their full SHA-256
 /// (<c>originals/ab/cd/&lt;hash&gt;</c>, FR-1.7); thumbnails are per image
 /// (<c>thumbnails/ab/&lt;id&gt;.jpg</c>); uploads and thumbnails are written under <c>tmp/</c> and moved
-/// into place with an atomic rename on the same file system.
+/// into place with an atomic rename on the same file system. Failures of the file system itself (a
+/// full disk, a lost mount, permissions) surface as <see cref="StorageUnavailableException"/>: they
+/// are faults of the infrastructure, never of an image (NFR-9).
 /// </summary>
 public sealed class FileSystemBlobStore : IBlobStore
 {
     private const int BufferSize = 81920;
+    private const string TemporarySuffix = ".part";
     private readonly string _originals;
     private readonly string _thumbnails;
     private readonly string _temp;
@@ -34,13 +38,13 @@ public sealed class FileSystemBlobStore : IBlobStore
 
     public async Task<StagedBlob> StageAsync(ReadOnlyMemory<byte> prefix, Stream content, long maxBytes, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(_temp, $"upload-{Guid.NewGuid():N}.part");
+        var path = Path.Combine(_temp, $"upload-{Guid.NewGuid():N}{TemporarySuffix}");
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long length = 0;
-            await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
+            await using (var file = Storage(() => new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous)))
             {
                 async Task AppendAsync(ReadOnlyMemory<byte> chunk)
                 {
@@ -51,15 +55,18 @@ public sealed class FileSystemBlobStore : IBlobStore
                     }
 
                     sha.AppendData(chunk.Span);
-                    await file.WriteAsync(chunk, cancellationToken);
+                    await StorageAsync(() => file.WriteAsync(chunk, cancellationToken).AsTask());
                 }
 
                 await AppendAsync(prefix);
                 int read;
+                // Reading the request is the client's side: its errors are not the store's.
                 while ((read = await content.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
                 {
                     await AppendAsync(buffer.AsMemory(0, read));
                 }
+
+                await StorageAsync(() => file.FlushAsync(cancellationToken));
             }
 
             return new FileSystemStagedBlob(ContentHash.FromBytes(sha.GetHashAndReset()), length, path);
@@ -82,16 +89,21 @@ public sealed class FileSystemBlobStore : IBlobStore
     public async Task WriteThumbnailAsync(Guid imageId, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         var final = ThumbnailPath(imageId);
-        var temp = Path.Combine(_temp, $"thumb-{Guid.NewGuid():N}.part");
+        var temp = Path.Combine(_temp, $"thumb-{Guid.NewGuid():N}{TemporarySuffix}");
         try
         {
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
+            await using (var file = Storage(() => new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous)))
             {
-                await write(file, cancellationToken);
+                await write(new StorageStream(file), cancellationToken);
+                await StorageAsync(() => file.FlushAsync(cancellationToken));
             }
 
-            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-            File.Move(temp, final, overwrite: true);
+            Storage(() =>
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+                File.Move(temp, final, overwrite: true);
+                return true;
+            });
         }
         finally
         {
@@ -101,6 +113,49 @@ public sealed class FileSystemBlobStore : IBlobStore
 
     public void DeleteThumbnail(Guid imageId) => File.Delete(ThumbnailPath(imageId));
 
+    public async IAsyncEnumerable<ContentHash> ListOriginalsAsync(DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var file in Files(_originals, "*", before))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (file.Name.Length == ContentHash.HexLength && file.Name.All(char.IsAsciiHexDigitLower))
+            {
+                yield return ContentHash.Parse(file.Name);
+            }
+        }
+
+        await Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<Guid> ListThumbnailsAsync(DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var file in Files(_thumbnails, "*.jpg", before))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (Guid.TryParseExact(Path.GetFileNameWithoutExtension(file.Name), "N", out var id))
+            {
+                yield return id;
+            }
+        }
+
+        await Task.CompletedTask;
+    }
+
+    public Task<int> DeleteTemporaryFilesAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        foreach (var file in Files(_temp, "*" + TemporarySuffix, before))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (TryDelete(file.FullName))
+            {
+                deleted++;
+            }
+        }
+
+        return Task.FromResult(deleted);
+    }
+
     /// <summary>
     /// Moves a staged upload to its content address unless that blob already exists. The caller
     /// holds the hash's lock. Returns true when this call created the blob.
@@ -109,15 +164,18 @@ public sealed class FileSystemBlobStore : IBlobStore
     {
         var blob = (FileSystemStagedBlob)staged;
         var final = OriginalPath(blob.Hash);
-        if (File.Exists(final))
+        return Storage(() =>
         {
-            TryDelete(blob.Path);
-            return false;
-        }
+            if (File.Exists(final))
+            {
+                TryDelete(blob.Path);
+                return false;
+            }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-        File.Move(blob.Path, final, overwrite: false);
-        return true;
+            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+            File.Move(blob.Path, final, overwrite: false);
+            return true;
+        });
     }
 
     /// <summary>Deletes an original; the caller holds the hash's lock and knows no row references it.</summary>
@@ -134,6 +192,11 @@ public sealed class FileSystemBlobStore : IBlobStore
         return Path.Combine(_thumbnails, id[..2], id + ".jpg");
     }
 
+    private static IEnumerable<FileInfo> Files(string root, string pattern, DateTimeOffset before) =>
+        new DirectoryInfo(root)
+            .EnumerateFiles(pattern, new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 })
+            .Where(f => f.LastWriteTimeUtc < before.UtcDateTime);
+
     private static FileStream? OpenRead(string path)
     {
         try
@@ -149,18 +212,115 @@ public sealed class FileSystemBlobStore : IBlobStore
         {
             return null;
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Unavailable(ex);
+        }
     }
 
-    private static void TryDelete(string path)
+    private static T Storage<T>(Func<T> operation)
+    {
+        try
+        {
+            return operation();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    private static async Task StorageAsync(Func<Task> operation)
+    {
+        try
+        {
+            await operation();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    /// <summary>ENOSPC (28) and EDQUOT (122) on Linux: the disk or the quota is full.</summary>
+    internal static bool IsFull(Exception ex) => ex is IOException { HResult: 28 or 122 } || (ex.HResult & 0xFFFF) is 28 or 122 && ex is IOException;
+
+    private static StorageUnavailableException Unavailable(Exception ex) => IsFull(ex)
+        ? new StorageUnavailableException("The image store is full.", full: true, ex)
+        : new StorageUnavailableException("The image store is not available.", full: false, ex);
+
+    private static bool TryDelete(string path)
     {
         try
         {
             File.Delete(path);
+            return true;
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // Best effort: a leftover temporary file holds no reference and is harmless.
+            // Best effort: a leftover temporary file holds no reference, and reconciliation removes it later.
+            return false;
         }
+    }
+
+    /// <summary>The thumbnail's file as the processor sees it: its write errors are the store's.</summary>
+    private sealed class StorageStream(FileStream inner) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => inner.CanSeek;
+
+        public override bool CanWrite => true;
+
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => inner.Position;
+            set => inner.Position = value;
+        }
+
+        public override void Flush() => Storage(() =>
+        {
+            inner.Flush();
+            return true;
+        });
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+
+        public override void SetLength(long value) => Storage(() =>
+        {
+            inner.SetLength(value);
+            return true;
+        });
+
+        public override void Write(byte[] buffer, int offset, int count) => Storage(() =>
+        {
+            inner.Write(buffer, offset, count);
+            return true;
+        });
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            try
+            {
+                inner.Write(buffer);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw Unavailable(ex);
+            }
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+            await StorageAsync(() => inner.WriteAsync(buffer, cancellationToken).AsTask());
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => StorageAsync(() => inner.FlushAsync(cancellationToken));
     }
 
     private sealed class FileSystemStagedBlob(ContentHash hash, long length, string path) : StagedBlob(hash, length)

@@ -72,11 +72,37 @@ internal sealed class FakeImageRepository : IImageRepository
         return Task.FromResult(new BlobCollection(unreferenced.Count, 0));
     }
 
-    public Task<IReadOnlyList<Guid>> ListRecoverableAsync(DateTimeOffset pendingBefore, DateTimeOffset staleBefore, int limit, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<Guid>> ListRecoverableAsync(DateTimeOffset pendingBefore, DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<Guid>>([.. Rows.Values
-            .Where(i => (i.Status == ImageStatus.Pending && i.UpdatedAt <= pendingBefore) || (i.Status == ImageStatus.Processing && i.ProcessingStartedAt < staleBefore))
+            .Where(i => (i.Status == ImageStatus.Pending && i.UpdatedAt <= pendingBefore) || i.LeaseLapsed(now))
             .Select(i => i.Id)
             .Take(limit)]);
+
+    public Task<IReadOnlySet<ContentHash>> FindReferencedAsync(IReadOnlyCollection<ContentHash> hashes, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlySet<ContentHash>>(hashes.Where(h => Rows.Values.Any(i => i.ContentHash == h)).ToHashSet());
+
+    public Task<IReadOnlySet<Guid>> FindExistingAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlySet<Guid>>(ids.Where(Rows.ContainsKey).ToHashSet());
+
+    public Task ScheduleCollectionAsync(IReadOnlyCollection<ContentHash> hashes, CancellationToken cancellationToken)
+    {
+        Blobs.UnionWith(hashes);
+        return Task.CompletedTask;
+    }
+}
+
+internal sealed class FakeLeases : IProcessingLeases
+{
+    public int Renewals { get; private set; }
+
+    /// <summary>What a renewal answers: true while the holder keeps the image.</summary>
+    public Func<Guid, string, bool> Answer { get; set; } = (_, _) => true;
+
+    public Task<bool> RenewAsync(Guid imageId, string holder, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        Renewals++;
+        return Task.FromResult(Answer(imageId, holder));
+    }
 }
 
 internal sealed class FakeBlobStore : IBlobStore
@@ -86,6 +112,14 @@ internal sealed class FakeBlobStore : IBlobStore
     public ConcurrentDictionary<Guid, byte[]> Thumbnails { get; } = [];
 
     public HashSet<Guid> ThumbnailDeleteFailures { get; } = [];
+
+    /// <summary>When a blob was written; absent means long ago.</summary>
+    public Dictionary<object, DateTimeOffset> WrittenAt { get; } = [];
+
+    public int TemporaryFiles { get; set; }
+
+    /// <summary>Thrown by the next thumbnail write (a full disk, say).</summary>
+    public Exception? FailNextThumbnailWrite { get; set; }
 
     public int OpenStaged { get; private set; }
 
@@ -110,6 +144,12 @@ internal sealed class FakeBlobStore : IBlobStore
 
     public async Task WriteThumbnailAsync(Guid imageId, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
+        if (FailNextThumbnailWrite is { } failure)
+        {
+            FailNextThumbnailWrite = null;
+            throw failure;
+        }
+
         using var buffer = new MemoryStream();
         await write(buffer, cancellationToken);
         Thumbnails[imageId] = buffer.ToArray();
@@ -127,6 +167,33 @@ internal sealed class FakeBlobStore : IBlobStore
         Thumbnails.TryRemove(imageId, out _);
     }
 
+    public async IAsyncEnumerable<ContentHash> ListOriginalsAsync(DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var hash in Originals.Keys.Where(h => WrittenAt.GetValueOrDefault(h, DateTimeOffset.MinValue) < before).ToList())
+        {
+            yield return hash;
+        }
+
+        await Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<Guid> ListThumbnailsAsync(DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var id in Thumbnails.Keys.Where(id => WrittenAt.GetValueOrDefault(id, DateTimeOffset.MinValue) < before).ToList())
+        {
+            yield return id;
+        }
+
+        await Task.CompletedTask;
+    }
+
+    public Task<int> DeleteTemporaryFilesAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var deleted = TemporaryFiles;
+        TemporaryFiles = 0;
+        return Task.FromResult(deleted);
+    }
+
     private sealed class Staged(FakeBlobStore store, ContentHash hash, long length) : StagedBlob(hash, length)
     {
         public override ValueTask DisposeAsync()
@@ -141,15 +208,33 @@ internal sealed class FakeImageProcessor : IImageProcessor
 {
     public Func<byte[], ImageMetadata>? Behaviour { get; set; }
 
+    /// <summary>What the header says; by default a small image that fits every budget.</summary>
+    public Func<byte[], DecodePlan>? Plan { get; set; }
+
+    /// <summary>Runs inside the decode, with its token (to play a slow or hanging decoder).</summary>
+    public Func<CancellationToken, Task>? During { get; set; }
+
     private int _calls;
 
     public int Calls => _calls;
 
     public bool Supports(ImageFormat format) => true;
 
+    public async Task<DecodePlan> PlanAsync(Stream original, ImageFormat format, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await original.CopyToAsync(buffer, cancellationToken);
+        return Plan?.Invoke(buffer.ToArray()) ?? new DecodePlan(100, 50, 1, 1024 * 1024, "fake");
+    }
+
     public async Task<ImageMetadata> CreateThumbnailAsync(Stream original, ImageFormat format, Stream thumbnail, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _calls);
+        if (During is { } during)
+        {
+            await during(cancellationToken);
+        }
+
         using var buffer = new MemoryStream();
         await original.CopyToAsync(buffer, cancellationToken);
         var metadata = Behaviour?.Invoke(buffer.ToArray()) ?? new ImageMetadata(100, 50, format, 3, false);

@@ -132,13 +132,13 @@ public class OtherUseCaseTests
     [Fact]
     public async Task RecoveryRequeuesPendingAndReleasesStaleProcessing()
     {
-        using var harness = new UseCaseHarness(processing: o => o.StaleAfterSeconds = 60);
+        using var harness = new UseCaseHarness(processing: o => o.LeaseSeconds = 60);
         var pending = Seed(harness);
         var stale = Seed(harness);
-        stale.StartProcessing(harness.Clock.GetUtcNow());
+        stale.StartProcessing(harness.Clock.GetUtcNow(), TimeSpan.FromSeconds(60), "test");
         var fresh = Seed(harness);
         harness.Clock.Advance(TimeSpan.FromMinutes(5));
-        fresh.StartProcessing(harness.Clock.GetUtcNow());
+        fresh.StartProcessing(harness.Clock.GetUtcNow(), TimeSpan.FromSeconds(60), "test");
 
         var queued = await harness.Get<RecoverImagesHandler>().HandleAsync(TimeSpan.Zero, CancellationToken.None);
 

@@ -29,6 +29,7 @@ internal sealed class UseCaseHarness : IDisposable
         services.AddSingleton<IBlobStore>(Blobs);
         services.AddSingleton<IImageProcessor>(Processor);
         services.AddSingleton<IProcessingQueue>(Queue);
+        services.AddSingleton<IProcessingLeases>(Leases);
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 
@@ -41,6 +42,8 @@ internal sealed class UseCaseHarness : IDisposable
     public FakeImageProcessor Processor { get; } = new();
 
     public FakeQueue Queue { get; }
+
+    public FakeLeases Leases { get; } = new();
 
     public T Get<T>()
         where T : notnull => _provider.CreateScope().ServiceProvider.GetRequiredService<T>();

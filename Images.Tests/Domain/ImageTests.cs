@@ -7,6 +7,7 @@ public class ImageTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
     private static readonly ContentHash Hash = ContentHash.Parse(new string('a', 64));
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
 
     private static Image NewImage(int? ttl = null, IEnumerable<string>? tags = null) =>
         Image.Create(Guid.NewGuid(), "cat.jpg", ImageFormat.Jpeg, 1234, Hash, tags ?? [], ttl, Now);
@@ -76,7 +77,7 @@ public class ImageTests
     public void LifecycleGoesPendingProcessingCompleted_FR2_3()
     {
         var image = NewImage();
-        image.StartProcessing(Now.AddSeconds(1));
+        image.StartProcessing(Now.AddSeconds(1), Lease, "test");
         Assert.Equal(ImageStatus.Processing, image.Status);
         Assert.Equal(1, image.Attempts);
 
@@ -91,12 +92,12 @@ public class ImageTests
     public void FailureKeepsTheReasonAndMayBeRetried_FR2_6()
     {
         var image = NewImage();
-        image.StartProcessing(Now);
+        image.StartProcessing(Now, Lease, "test");
         image.Fail("corrupt data", Now);
         Assert.Equal(ImageStatus.Failed, image.Status);
         Assert.Equal("corrupt data", image.Error);
 
-        image.StartProcessing(Now);
+        image.StartProcessing(Now, Lease, "test");
         Assert.Equal(ImageStatus.Processing, image.Status);
         Assert.Null(image.Error);
         Assert.Equal(2, image.Attempts);
@@ -111,13 +112,13 @@ public class ImageTests
         Assert.Throws<InvalidStatusTransitionException>(() => pending.Release(Now));
 
         var processing = NewImage();
-        processing.StartProcessing(Now);
-        Assert.Throws<InvalidStatusTransitionException>(() => processing.StartProcessing(Now));
+        processing.StartProcessing(Now, Lease, "test");
+        Assert.Throws<InvalidStatusTransitionException>(() => processing.StartProcessing(Now, Lease, "test"));
 
         var completed = NewImage();
-        completed.StartProcessing(Now);
+        completed.StartProcessing(Now, Lease, "test");
         completed.Complete(new ImageMetadata(1, 1, ImageFormat.Jpeg, 3, false), Now);
-        Assert.Throws<InvalidStatusTransitionException>(() => completed.StartProcessing(Now));
+        Assert.Throws<InvalidStatusTransitionException>(() => completed.StartProcessing(Now, Lease, "test"));
         Assert.Throws<InvalidStatusTransitionException>(() => completed.Fail("x", Now));
     }
 
@@ -125,7 +126,7 @@ public class ImageTests
     public void ReleaseGivesAProcessingImageBackToPending()
     {
         var image = NewImage();
-        image.StartProcessing(Now);
+        image.StartProcessing(Now, Lease, "test");
         image.Release(Now);
         Assert.Equal(ImageStatus.Pending, image.Status);
         Assert.Null(image.ProcessingStartedAt);

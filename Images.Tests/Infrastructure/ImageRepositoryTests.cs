@@ -15,6 +15,7 @@ namespace Images.Tests.Infrastructure;
 public sealed class ImageRepositoryTests : IClassFixture<DatabaseFixture>, IDisposable
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
     private readonly DatabaseFixture _database;
     private readonly string _root = Path.Combine(Path.GetTempPath(), "images-tests-repo-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly FileSystemBlobStore _store;
@@ -112,7 +113,7 @@ public sealed class ImageRepositoryTests : IClassFixture<DatabaseFixture>, IDisp
             Assert.Equal([Now.AddMinutes(3), Now.AddMinutes(2)], page.Select(i => i.CreatedAt));
 
             var claimed = await repository.GetAsync(page[0].Id, CancellationToken.None);
-            claimed!.StartProcessing(Now);
+            claimed!.StartProcessing(Now, Lease, "test");
             Assert.Equal(SaveResult.Saved, await repository.UpdateAsync(claimed, CancellationToken.None));
 
             Assert.Equal(1, (await repository.ListAsync(ImageStatus.Processing, 0, 10, CancellationToken.None)).Total);
@@ -149,8 +150,8 @@ public sealed class ImageRepositoryTests : IClassFixture<DatabaseFixture>, IDisp
         {
             var a = (await first.GetAsync(image.Id, CancellationToken.None))!;
             var b = (await second.GetAsync(image.Id, CancellationToken.None))!;
-            a.StartProcessing(Now);
-            b.StartProcessing(Now);
+            a.StartProcessing(Now, Lease, "test");
+            b.StartProcessing(Now, Lease, "test");
             Assert.Equal(SaveResult.Saved, await first.UpdateAsync(a, CancellationToken.None));
             Assert.Equal(SaveResult.Conflict, await second.UpdateAsync(b, CancellationToken.None));
         }
@@ -165,7 +166,7 @@ public sealed class ImageRepositoryTests : IClassFixture<DatabaseFixture>, IDisp
         {
             var loaded = (await repository.GetAsync(image.Id, CancellationToken.None))!;
             await _database.ExecuteAsync($"DELETE FROM images WHERE id = '{image.Id}'");
-            loaded.StartProcessing(Now);
+            loaded.StartProcessing(Now, Lease, "test");
             Assert.Equal(SaveResult.Gone, await repository.UpdateAsync(loaded, CancellationToken.None));
         }
     }
@@ -255,7 +256,7 @@ public sealed class ImageRepositoryTests : IClassFixture<DatabaseFixture>, IDisp
     }
 
     [Fact]
-    public async Task RecoverableListsPendingAndStaleProcessingOnly()
+    public async Task RecoverableListsPendingAndLapsedProcessingOnly()
     {
         var pending = await AddAsync([1]);
         var stale = await AddAsync([2]);
@@ -264,13 +265,13 @@ public sealed class ImageRepositoryTests : IClassFixture<DatabaseFixture>, IDisp
         await using (db)
         {
             var s = (await repository.GetAsync(stale.Id, CancellationToken.None))!;
-            s.StartProcessing(Now.AddMinutes(-30));
+            s.StartProcessing(Now.AddMinutes(-30), Lease, "test");
             var b = (await repository.GetAsync(busy.Id, CancellationToken.None))!;
-            b.StartProcessing(Now);
+            b.StartProcessing(Now, Lease, "test");
             await repository.UpdateAsync(b, CancellationToken.None);
 
-            var ids = await repository.ListRecoverableAsync(Now, Now.AddMinutes(-5), 100, CancellationToken.None);
-            Assert.Equal(new[] { stale.Id }, await repository.ListRecoverableAsync(Now.AddMinutes(-1), Now.AddMinutes(-5), 100, CancellationToken.None));
+            var ids = await repository.ListRecoverableAsync(Now, Now, 100, CancellationToken.None);
+            Assert.Equal(new[] { stale.Id }, await repository.ListRecoverableAsync(Now.AddMinutes(-1), Now, 100, CancellationToken.None));
             Assert.Equal(new[] { pending.Id, stale.Id }.Order(), ids.Order());
         }
     }

@@ -3,37 +3,69 @@ using Images.Application.Abstractions;
 using Images.Application.Common;
 using Images.Domain.Images;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Images.Application.Images.Process;
 
-/// <summary>FR-2.4/FR-2.6: processes one image; a bad image ends <c>failed</c> with its reason, never an exception.</summary>
-public sealed class ProcessImageHandler(
+/// <summary>
+/// FR-2.4/FR-2.6: processes one image. A fault of the image (it cannot be decoded, it is over a
+/// budget of NFR-8, it takes longer than the time budget) ends it <c>failed</c> with the reason; a
+/// fault of the infrastructure (database, storage, a full disk) never does (NFR-9): the image is
+/// given back and the exception reaches the caller, which tries again later. While it works, the
+/// handler renews its lease on the image, so that a process that dies is noticed within a lease.
+/// </summary>
+public sealed partial class ProcessImageHandler(
     IImageRepository images,
     IBlobStore blobs,
     IImageProcessor processor,
+    IProcessingLeases leases,
     ProcessingGate gate,
     ImagesMetrics metrics,
+    IOptions<ProcessingOptions> options,
     TimeProvider clock,
     ILogger<ProcessImageHandler> logger)
 {
     /// <summary>Returns the image's state afterwards, or null when no such image exists.</summary>
     public async Task<Image?> HandleAsync(Guid imageId, CancellationToken cancellationToken)
     {
+        var settings = options.Value;
         var image = await images.GetAsync(imageId, cancellationToken);
-        if (image is null)
-        {
-            return null;
-        }
-
-        // Idempotent: a completed image is done, and one that another worker holds is left to it.
-        if (image.Status is ImageStatus.Completed or ImageStatus.Processing)
+        if (image is null || image.Status == ImageStatus.Completed)
         {
             return image;
         }
 
-        // Take a slot before claiming the image, so waiting images stay pending, not processing.
-        using var slot = await gate.EnterAsync(cancellationToken);
-        image.StartProcessing(clock.GetUtcNow());
+        if (image.Status == ImageStatus.Processing)
+        {
+            if (!image.LeaseLapsed(clock.GetUtcNow()))
+            {
+                return image; // Its holder is alive and renews the lease: leave the image to it.
+            }
+
+            // The holder died: take the image over, or give up at the attempt cap (NFR-9).
+            LogReclaimed(image.Id, image.LeaseHolder);
+            if (!image.Reclaim(clock.GetUtcNow(), settings.MaxAttempts))
+            {
+                metrics.Failed(image.Format.ContractName(), "lapsed");
+                return await SaveOutcomeAsync(image);
+            }
+        }
+
+        // The header says what the decode needs before anything is claimed or allocated (NFR-8).
+        var (plan, refusal) = await PlanAsync(image, settings, cancellationToken);
+        if (refusal is not null)
+        {
+            image.StartProcessing(clock.GetUtcNow(), settings.Lease, LeaseHolders.New());
+            image.Fail(refusal, clock.GetUtcNow());
+            LogRefused(image.Id, refusal);
+            metrics.Failed(image.Format.ContractName(), "budget");
+            return await SaveOutcomeAsync(image);
+        }
+
+        // Wait for a slot and the memory before claiming, so waiting images stay pending.
+        using var slot = await gate.EnterAsync(plan!.MemoryBytes, cancellationToken);
+        var holder = LeaseHolders.New();
+        image.StartProcessing(clock.GetUtcNow(), settings.Lease, holder);
         switch (await images.UpdateAsync(image, cancellationToken))
         {
             case SaveResult.Gone:
@@ -44,55 +76,143 @@ public sealed class ProcessImageHandler(
 
         var started = Stopwatch.GetTimestamp();
         metrics.Started();
+        using var leaseLost = new CancellationTokenSource();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(settings.ImageTimeoutSeconds), clock);
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, leaseLost.Token);
+        using var renewing = new CancellationTokenSource();
+        var renewal = RenewLeaseAsync(image.Id, holder, settings.Lease, leaseLost, renewing.Token);
         try
         {
-            var metadata = await CreateThumbnailAsync(image, cancellationToken);
+            var metadata = await CreateThumbnailAsync(image, work.Token);
             image.Complete(metadata, clock.GetUtcNow());
-            logger.LogInformation(
-                "Processed image {ImageId} ({Format} {Width}x{Height}) in {ElapsedMs:F1} ms",
-                image.Id, metadata.Format, metadata.Width, metadata.Height, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Shutting down: give the image back instead of leaving it in processing.
-            image.Release(clock.GetUtcNow());
-            await images.UpdateAsync(image, CancellationToken.None);
-            throw;
+            LogProcessed(image.Id, metadata.Format, metadata.Width, metadata.Height, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (ImageProcessingException ex)
         {
-            logger.LogWarning(ex, "Image {ImageId} failed processing", image.Id);
+            LogImageFailed(ex, image.Id);
             image.Fail(ex.Message, clock.GetUtcNow());
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down: give the image back instead of leaving it to lapse.
+            await GiveBackAsync(image);
+            throw;
+        }
+        catch (OperationCanceledException) when (leaseLost.IsCancellationRequested)
+        {
+            // Another process took the image over (this one was presumed dead): its outcome counts.
+            LogLeaseLost(image.Id);
+            return await images.GetAsync(imageId, CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            image.Fail($"Processing exceeded the time limit of {settings.ImageTimeoutSeconds} s (IMG_PROCESSING_IMAGE_TIMEOUT_SECONDS).", clock.GetUtcNow());
+        }
+        catch (Exception ex) when (ex is StorageUnavailableException or IOException or UnauthorizedAccessException)
+        {
+            // NFR-9: storage trouble (a full disk, a lost mount) is not the image's fault.
+            LogStorageFault(ex, image.Id);
+            await GiveBackAsync(image);
+            throw;
         }
 #pragma warning disable CA1031 // FR-2.6: whatever goes wrong with one image must not take the process down.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            logger.LogError(ex, "Unexpected error while processing image {ImageId}", image.Id);
+            LogUnexpected(ex, image.Id);
             image.Fail($"Processing error: {ex.GetType().Name}.", clock.GetUtcNow());
         }
-
         finally
         {
+            await renewing.CancelAsync();
+            await renewal;
             metrics.Finished(image.Status.ToContract(), image.Format.ContractName(), Stopwatch.GetElapsedTime(started));
         }
 
-        var saved = await images.UpdateAsync(image, CancellationToken.None);
-        if (saved == SaveResult.Gone)
+        return await SaveOutcomeAsync(image);
+    }
+
+    private async Task<(DecodePlan? Plan, string? Refusal)> PlanAsync(Image image, ProcessingOptions settings, CancellationToken cancellationToken)
+    {
+        DecodePlan plan;
+        try
         {
-            // Deleted while we worked (retention): drop the thumbnail we just wrote.
-            blobs.DeleteThumbnail(image.Id);
-            return null;
+            await using var original = OpenOriginal(image);
+            plan = await processor.PlanAsync(original, image.Format, cancellationToken);
+        }
+        catch (ImageProcessingException ex)
+        {
+            return (null, ex.Message);
         }
 
-        return image;
+        return (plan, Budget.Refusal(plan, image.Format, settings));
     }
+
+    /// <summary>Saves an outcome; an image deleted meanwhile (retention) loses the thumbnail just written.</summary>
+    private async Task<Image?> SaveOutcomeAsync(Image image)
+    {
+        switch (await images.UpdateAsync(image, CancellationToken.None))
+        {
+            case SaveResult.Gone:
+                blobs.DeleteThumbnail(image.Id);
+                return null;
+            case SaveResult.Conflict:
+                return await images.GetAsync(image.Id, CancellationToken.None);
+            default:
+                return image;
+        }
+    }
+
+    /// <summary>Releases the image to pending; when even that fails its lease lapses and recovery takes it.</summary>
+    private async Task GiveBackAsync(Image image)
+    {
+        try
+        {
+            image.Release(clock.GetUtcNow());
+            await images.UpdateAsync(image, CancellationToken.None);
+        }
+#pragma warning disable CA1031 // The original exception is what the caller must see.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogReleaseFailed(ex, image.Id);
+        }
+    }
+
+    private async Task RenewLeaseAsync(Guid imageId, string holder, TimeSpan lease, CancellationTokenSource leaseLost, CancellationToken stop)
+    {
+        var period = lease / 3;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(period, clock, stop);
+                try
+                {
+                    if (!await leases.RenewAsync(imageId, holder, clock.GetUtcNow() + lease, stop))
+                    {
+                        await leaseLost.CancelAsync();
+                        return;
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The database may be away for a moment; the lease has two more periods to go.
+                    LogRenewalFailed(ex, imageId);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private Stream OpenOriginal(Image image) =>
+        blobs.OpenOriginal(image.ContentHash) ?? throw new ImageProcessingException("The original file is missing from storage.");
 
     private async Task<ImageMetadata> CreateThumbnailAsync(Image image, CancellationToken cancellationToken)
     {
-        await using var original = blobs.OpenOriginal(image.ContentHash)
-            ?? throw new ImageProcessingException("The original file is missing from storage.");
-
+        await using var original = OpenOriginal(image);
         ImageMetadata? metadata = null;
         await blobs.WriteThumbnailAsync(
             image.Id,
@@ -100,4 +220,31 @@ public sealed class ProcessImageHandler(
             cancellationToken);
         return metadata!;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processed image {ImageId} ({Format} {Width}x{Height}) in {ElapsedMs:F1} ms")]
+    private partial void LogProcessed(Guid imageId, ImageFormat format, int width, int height, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {ImageId} failed processing")]
+    private partial void LogImageFailed(Exception exception, Guid imageId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {ImageId} refused before decoding: {Reason}")]
+    private partial void LogRefused(Guid imageId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected error while processing image {ImageId}")]
+    private partial void LogUnexpected(Exception exception, Guid imageId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage fault while processing image {ImageId}; it goes back to pending and is tried again")]
+    private partial void LogStorageFault(Exception exception, Guid imageId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {ImageId}: the lease of {Holder} lapsed; taking it over")]
+    private partial void LogReclaimed(Guid imageId, string? holder);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {ImageId}: lease lost to another process; stopping")]
+    private partial void LogLeaseLost(Guid imageId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the lease of image {ImageId}; trying again")]
+    private partial void LogRenewalFailed(Exception exception, Guid imageId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not give image {ImageId} back; its lease will lapse and recovery takes it")]
+    private partial void LogReleaseFailed(Exception exception, Guid imageId);
 }

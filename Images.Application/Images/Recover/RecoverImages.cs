@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 namespace Images.Application.Images.Recover;
 
 /// <summary>
-/// Nothing stays pending or processing forever: pending images (a full queue, a restart) are queued
-/// again, and images left in processing by a crashed worker past the timeout are released first.
+/// Nothing stays pending or processing forever (NFR-9): images whose processing lease lapsed (the
+/// process working on them died) are reclaimed, or failed once their attempts are spent, and
+/// pending images (a full queue, a restart, a lost task) are queued again.
 /// </summary>
 public sealed class RecoverImagesHandler(
     IImageRepository images,
@@ -20,13 +21,13 @@ public sealed class RecoverImagesHandler(
     /// <summary>
     /// Returns how many images were handed to the queue. <paramref name="pendingGrace"/> is how long
     /// an image may stay pending before it is queued again: zero for the in-process queue (which
-    /// drops duplicates and is empty after a restart), the processing timeout for Kafka (whose
-    /// backlog may legitimately hold it for a while).
+    /// drops duplicates and is empty after a restart), longer for Kafka (whose backlog may
+    /// legitimately hold it for a while). Reclaimed images are queued at once.
     /// </summary>
     public async Task<int> HandleAsync(TimeSpan pendingGrace, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var ids = await images.ListRecoverableAsync(now - pendingGrace, now.AddSeconds(-options.Value.StaleAfterSeconds), BatchLimit, cancellationToken);
+        var ids = await images.ListRecoverableAsync(now - pendingGrace, now, BatchLimit, cancellationToken);
         var queued = 0;
         foreach (var id in ids)
         {
@@ -36,9 +37,9 @@ public sealed class RecoverImagesHandler(
                 continue;
             }
 
-            if (image.Status == ImageStatus.Processing)
+            if (image.LeaseLapsed(now))
             {
-                image.Release(now);
+                image.Reclaim(now, options.Value.MaxAttempts);
                 if (await images.UpdateAsync(image, cancellationToken) != SaveResult.Saved)
                 {
                     continue;

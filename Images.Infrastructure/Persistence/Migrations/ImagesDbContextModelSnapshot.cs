@@ -83,6 +83,21 @@ namespace Images.Infrastructure.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("height");
 
+                    b.Property<int>("LapsedAttempts")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0)
+                        .HasColumnName("lapsed_attempts");
+
+                    b.Property<DateTimeOffset?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_expires_at");
+
+                    b.Property<string>("LeaseHolder")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("lease_holder");
+
                     b.Property<DateTimeOffset?>("ProcessingStartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("processing_started_at");
@@ -105,11 +120,12 @@ namespace Images.Infrastructure.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
-                    b.Property<uint>("Version")
+                    b.Property<int>("Version")
                         .IsConcurrencyToken()
-                        .ValueGeneratedOnAddOrUpdate()
-                        .HasColumnType("xid")
-                        .HasColumnName("xmin");
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0)
+                        .HasColumnName("version");
 
                     b.Property<int?>("Width")
                         .HasColumnType("integer")
@@ -128,6 +144,10 @@ namespace Images.Infrastructure.Persistence.Migrations
                     b.HasIndex("ExpiresAt")
                         .HasDatabaseName("ix_images_expires_at")
                         .HasFilter("expires_at IS NOT NULL");
+
+                    b.HasIndex("LeaseExpiresAt")
+                        .HasDatabaseName("ix_images_processing_lease")
+                        .HasFilter("status = 'processing'");
 
                     b.HasIndex("CreatedAt", "Id")
                         .HasDatabaseName("ix_images_created_at");

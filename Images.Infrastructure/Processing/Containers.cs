@@ -1,0 +1,290 @@
+using System.Buffers.Binary;
+
+namespace Images.Infrastructure.Processing;
+
+/// <summary>
+/// What the managed path reads from containers itself, bounded and without trusting them (NFR-7,
+/// NFR-8): how many frames or pages there are, and a view of the first one only, because ImageSharp
+/// 2.1 would decode every page of a TIFF into memory and refuses animated WebP outright.
+/// </summary>
+internal static class Containers
+{
+    /// <summary>More IFDs or frames than this are not counted further (a loop or a bomb).</summary>
+    public const int MaxCounted = 100_000;
+
+    /// <summary>
+    /// The pages of a TIFF, and a stream that shows only the first: the first IFD's link to the next
+    /// is read as zero (a loop or a chain of a thousand pages then costs nothing). Null when the
+    /// header does not parse; ImageSharp then reports what is wrong.
+    /// </summary>
+    public static (int Pages, Stream FirstPage)? TiffFirstPage(Stream stream)
+    {
+        var start = stream.Position;
+        try
+        {
+            Span<byte> header = stackalloc byte[16];
+            if (stream.ReadAtLeast(header, 16, throwOnEndOfStream: false) < 8)
+            {
+                return null;
+            }
+
+            var little = header[0] == (byte)'I';
+            var big = Read16(header[2..], little) == 43;
+            long first = big ? (long)Read64(header[8..], little) : Read32(header[4..], little);
+            var visited = new HashSet<long>();
+            long linkAt = -1;
+            var pages = 0;
+            Span<byte> count = stackalloc byte[8];
+            Span<byte> next = stackalloc byte[8];
+            for (var ifd = first; ifd != 0 && pages < MaxCounted; pages++)
+            {
+                if (ifd < 8 || ifd >= stream.Length || !visited.Add(ifd))
+                {
+                    break; // Out of the file, or a loop: what is counted so far is all there is.
+                }
+
+                var entriesSize = big ? 8 : 2;
+                var entrySize = big ? 20 : 12;
+                var linkSize = big ? 8 : 4;
+                stream.Position = ifd;
+                if (stream.ReadAtLeast(count[..entriesSize], entriesSize, throwOnEndOfStream: false) < entriesSize)
+                {
+                    break;
+                }
+
+                var entries = big ? (long)Read64(count, little) : Read16(count, little);
+                if (entries < 0 || entries > stream.Length / entrySize)
+                {
+                    break;
+                }
+
+                var link = ifd + entriesSize + (entries * entrySize);
+                if (link + linkSize > stream.Length)
+                {
+                    break;
+                }
+
+                if (linkAt < 0)
+                {
+                    linkAt = link;
+                }
+
+                stream.Position = link;
+                stream.ReadExactly(next[..linkSize]);
+                ifd = big ? (long)Read64(next, little) : Read32(next, little);
+            }
+
+            if (linkAt < 0)
+            {
+                return null;
+            }
+
+            return (Math.Max(pages, 1), new PatchedStream(stream, start, linkAt, big ? 8 : 4));
+        }
+        finally
+        {
+            stream.Position = start;
+        }
+    }
+
+    /// <summary>
+    /// The frames of a WebP (1 for a still one), and for an animation a still WebP made of its first
+    /// frame's own chunks (ALPH + VP8, or VP8L) at the frame's size. Null when the RIFF does not parse.
+    /// </summary>
+    public static (int Frames, byte[]? FirstFrame)? WebpFrames(Stream stream)
+    {
+        var start = stream.Position;
+        try
+        {
+            Span<byte> header = stackalloc byte[12];
+            if (stream.ReadAtLeast(header, 12, throwOnEndOfStream: false) < 12)
+            {
+                return null;
+            }
+
+            var end = Math.Min(stream.Length, start + 8 + (long)BinaryPrimitives.ReadUInt32LittleEndian(header[4..]));
+            var animated = false;
+            var frames = 0;
+            byte[]? first = null;
+            Span<byte> chunk = stackalloc byte[8];
+            for (var position = start + 12; position + 8 <= end && frames < MaxCounted;)
+            {
+                stream.Position = position;
+                stream.ReadExactly(chunk);
+                var size = BinaryPrimitives.ReadUInt32LittleEndian(chunk[4..]);
+                if (size > end - position - 8)
+                {
+                    break;
+                }
+
+                var fourCc = chunk[..4];
+                if (fourCc.SequenceEqual("VP8X"u8) && size >= 1)
+                {
+                    animated = (stream.ReadByte() & 0x02) != 0;
+                }
+                else if (fourCc.SequenceEqual("ANMF"u8))
+                {
+                    frames++;
+                    if (first is null && size > 16)
+                    {
+                        first = new byte[size];
+                        stream.ReadExactly(first);
+                    }
+                }
+
+                position += 8 + size + (size & 1);
+            }
+
+            if (!animated || frames == 0)
+            {
+                return (1, null);
+            }
+
+            return (frames, first is null ? null : StillFromFrame(first));
+        }
+        catch (EndOfStreamException)
+        {
+            return null;
+        }
+        finally
+        {
+            stream.Position = start;
+        }
+    }
+
+    /// <summary>The acTL frame count of an animated PNG (1 for a still one); libpng and ImageSharp decode its default image.</summary>
+    public static int PngFrames(Stream stream)
+    {
+        var start = stream.Position;
+        try
+        {
+            Span<byte> chunk = stackalloc byte[12];
+            stream.Position = start + 8;
+            for (var chunks = 0; chunks < 1000 && stream.ReadAtLeast(chunk[..8], 8, throwOnEndOfStream: false) == 8; chunks++)
+            {
+                var length = BinaryPrimitives.ReadUInt32BigEndian(chunk);
+                var type = chunk[4..8];
+                if (type.SequenceEqual("acTL"u8) && length >= 8 && stream.ReadAtLeast(chunk[..4], 4, throwOnEndOfStream: false) == 4)
+                {
+                    return (int)Math.Clamp(BinaryPrimitives.ReadUInt32BigEndian(chunk), 1, MaxCounted);
+                }
+
+                if (type.SequenceEqual("IDAT"u8) || length > stream.Length)
+                {
+                    break; // acTL comes before the image data.
+                }
+
+                stream.Position += length + 4;
+            }
+
+            return 1;
+        }
+        finally
+        {
+            stream.Position = start;
+        }
+    }
+
+    private static byte[]? StillFromFrame(byte[] frame)
+    {
+        // ANMF payload: X, Y, width-1, height-1, duration (3 bytes each), flags (1), then the frame's chunks.
+        var width = Read24(frame.AsSpan(6)) + 1;
+        var height = Read24(frame.AsSpan(9)) + 1;
+        var data = frame.AsSpan(16);
+        var hasAlpha = data.Length >= 4 && data[..4].SequenceEqual("ALPH"u8);
+        using var output = new MemoryStream(data.Length + 40);
+        output.Write("RIFF\0\0\0\0WEBP"u8);
+        if (hasAlpha)
+        {
+            // An ALPH chunk is only valid after a VP8X header that says so.
+            Span<byte> vp8x = stackalloc byte[18];
+            "VP8X"u8.CopyTo(vp8x);
+            BinaryPrimitives.WriteUInt32LittleEndian(vp8x[4..], 10);
+            vp8x[8] = 0x10;
+            Write24(vp8x[12..], width - 1);
+            Write24(vp8x[15..], height - 1);
+            output.Write(vp8x);
+        }
+
+        output.Write(data);
+        var bytes = output.ToArray();
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), (uint)(bytes.Length - 8));
+        return bytes;
+    }
+
+    private static int Read24(ReadOnlySpan<byte> p) => p[0] | (p[1] << 8) | (p[2] << 16);
+
+    private static void Write24(Span<byte> p, int value)
+    {
+        p[0] = (byte)value;
+        p[1] = (byte)(value >> 8);
+        p[2] = (byte)(value >> 16);
+    }
+
+    private static ushort Read16(ReadOnlySpan<byte> p, bool little) =>
+        little ? BinaryPrimitives.ReadUInt16LittleEndian(p) : BinaryPrimitives.ReadUInt16BigEndian(p);
+
+    private static uint Read32(ReadOnlySpan<byte> p, bool little) =>
+        little ? BinaryPrimitives.ReadUInt32LittleEndian(p) : BinaryPrimitives.ReadUInt32BigEndian(p);
+
+    private static ulong Read64(ReadOnlySpan<byte> p, bool little) =>
+        little ? BinaryPrimitives.ReadUInt64LittleEndian(p) : BinaryPrimitives.ReadUInt64BigEndian(p);
+
+    /// <summary>A read-only view of a stream in which a few bytes at one offset read as zero.</summary>
+    private sealed class PatchedStream(Stream inner, long origin, long zeroAt, int zeroCount) : Stream
+    {
+        private long _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => true;
+
+        public override bool CanWrite => false;
+
+        public override long Length => inner.Length - origin;
+
+        public override long Position
+        {
+            get => _position;
+            set => _position = value;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            inner.Position = origin + _position;
+            var read = inner.Read(buffer);
+            var from = Math.Max(zeroAt - origin, _position);
+            var to = Math.Min(zeroAt - origin + zeroCount, _position + read);
+            if (from < to)
+            {
+                buffer[(int)(from - _position)..(int)(to - _position)].Clear();
+            }
+
+            _position += read;
+            return read;
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Read(buffer.Span));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            Task.FromResult(Read(buffer.AsSpan(offset, count)));
+
+        public override long Seek(long offset, SeekOrigin origin) => _position = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            _ => Length + offset,
+        };
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
