@@ -5,6 +5,12 @@ namespace Images.Api;
 /// <summary>HTTP-level settings: API key (FR-7.1), rate limits (FR-7.2), CORS (FR-7.3), docs (FR-6).</summary>
 public sealed class ApiOptions
 {
+    /// <summary>The placeholder key of the manifests and docs; a deployment that kept it is refused at start-up.</summary>
+    public const string PlaceholderApiKey = "CHANGE-ME";
+
+    /// <summary>Keys shorter than this still work (the seed's clients may have them) but are warned about at start-up.</summary>
+    public const int RecommendedApiKeyLength = 16;
+
     public string ServiceName { get; set; } = "image-processing-service";
 
     public string? ApiKey { get; set; }
@@ -34,6 +40,10 @@ public sealed class ApiOptions
     {
         options.ServiceName = reader.String("IMG_OTEL_SERVICE_NAME", "image-processing-service");
         options.ApiKey = reader.Raw("IMG_API_KEY");
+        // Raw() has trimmed the value already; the placeholder is refused in any letter case.
+        reader.Require(
+            !string.Equals(options.ApiKey, PlaceholderApiKey, StringComparison.OrdinalIgnoreCase),
+            $"IMG_API_KEY is still the placeholder '{PlaceholderApiKey}'; set a real key (README, Deploying).");
         options.Upload = new RateLimit(
             reader.Int("IMG_RATE_LIMIT_UPLOAD_MAX", 10, 1, 1_000_000),
             reader.Int("IMG_RATE_LIMIT_UPLOAD_WINDOW", 60, 1, 86_400));

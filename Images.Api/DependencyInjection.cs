@@ -16,6 +16,7 @@ public static class DependencyInjection
     {
         var services = builder.Services;
         services.AddImgOptions<ApiOptions>(ApiOptions.Bind);
+        services.AddHostedService<ApiKeyStrengthCheck>();
         services.Configure<JsonOptions>(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

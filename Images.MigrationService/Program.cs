@@ -5,7 +5,17 @@ var builder = Host.CreateApplicationBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddInfrastructure();
-builder.Services.AddHostedService<MigrationWorker>();
+if (SchemaWaitOptions.FromArguments(args) is { } schemaWait)
+{
+    // Init container of the api and worker pods: wait until the migrations are applied.
+    builder.Services.AddSingleton(schemaWait);
+    builder.Services.AddHostedService<SchemaWaiter>();
+}
+else
+{
+    builder.Services.AddHostedService<MigrationWorker>();
+}
+
 builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(MigrationWorker.ActivitySourceName));
 
 builder.Build().Run();

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using Images.Tests.Support;
-using Microsoft.Extensions.Logging;
 
 namespace Images.Tests.Api;
 
@@ -24,32 +22,5 @@ public class RequestLoggingTests(ApiFixture database) : IClassFixture<ApiFixture
         Assert.IsType<double>(health.State["LatencyMs"]);
         var invalid = Assert.Single(requests, e => Equals(e.State["Path"], "/api/v1/images/not-a-uuid"));
         Assert.Equal(422, invalid.State["StatusCode"]);
-    }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<(string Category, IReadOnlyDictionary<string, object?> State)> Entries { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, Entries);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(string category, ConcurrentQueue<(string, IReadOnlyDictionary<string, object?>)> entries) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (state is IEnumerable<KeyValuePair<string, object?>> fields)
-                {
-                    entries.Enqueue((category, fields.ToDictionary(f => f.Key, f => f.Value)));
-                }
-            }
-        }
     }
 }
