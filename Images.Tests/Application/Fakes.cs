@@ -84,8 +84,11 @@ internal sealed class FakeImageRepository : IImageRepository
     public Task<IReadOnlySet<Guid>> FindExistingAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlySet<Guid>>(ids.Where(Rows.ContainsKey).ToHashSet());
 
+    public List<ContentHash> Scheduled { get; } = [];
+
     public Task ScheduleCollectionAsync(IReadOnlyCollection<ContentHash> hashes, CancellationToken cancellationToken)
     {
+        Scheduled.AddRange(hashes);
         Blobs.UnionWith(hashes);
         return Task.CompletedTask;
     }

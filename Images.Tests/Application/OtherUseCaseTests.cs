@@ -4,6 +4,7 @@ using Images.Application.Images.Download;
 using Images.Application.Images.Get;
 using Images.Application.Images.List;
 using Images.Application.Images.Recover;
+using Images.Application.Maintenance.Reconcile;
 using Images.Application.Retention.Sweep;
 using Images.Domain.Images;
 
@@ -147,5 +148,48 @@ public class OtherUseCaseTests
         Assert.Equal(ImageStatus.Processing, fresh.Status);
         Assert.Contains(pending.Id, harness.Queue.Items);
         Assert.Contains(stale.Id, harness.Queue.Items);
+    }
+
+    [Fact]
+    public async Task RecoveryFailsALapsedImageWhoseAttemptsAreSpentInsteadOfQueueingIt_NFR9()
+    {
+        using var harness = new UseCaseHarness(processing: o => o.MaxAttempts = 2);
+        var image = Seed(harness);
+        image.StartProcessing(harness.Clock.GetUtcNow(), TimeSpan.FromSeconds(20), "w/1");
+        harness.Clock.Advance(TimeSpan.FromSeconds(21));
+        image.Reclaim(harness.Clock.GetUtcNow(), 2);
+        image.StartProcessing(harness.Clock.GetUtcNow(), TimeSpan.FromSeconds(20), "w/2");
+        harness.Clock.Advance(TimeSpan.FromSeconds(21));
+
+        var queued = await harness.Get<RecoverImagesHandler>().HandleAsync(TimeSpan.FromMinutes(15), CancellationToken.None);
+
+        Assert.Equal(0, queued);
+        Assert.Equal(ImageStatus.Failed, image.Status);
+        Assert.Contains("Gave up after 2 attempts", image.Error, StringComparison.Ordinal);
+        Assert.Empty(harness.Queue.Items);
+    }
+
+    [Fact]
+    public async Task ReconciliationRemovesOnlyOldFilesThatNoRowReferences_NFR9()
+    {
+        using var harness = new UseCaseHarness();
+        var kept = Seed(harness);
+        var orphan = ContentHash.FromBytes(System.Security.Cryptography.SHA256.HashData([7, 7, 7]));
+        var young = ContentHash.FromBytes(System.Security.Cryptography.SHA256.HashData([8, 8, 8]));
+        harness.Blobs.Originals[orphan] = [7, 7, 7];
+        harness.Blobs.Originals[young] = [8, 8, 8];
+        harness.Blobs.WrittenAt[young] = harness.Clock.GetUtcNow(); // Its row may be committing right now.
+        var orphanThumbnail = Guid.NewGuid();
+        harness.Blobs.Thumbnails[orphanThumbnail] = [1];
+        harness.Blobs.Thumbnails[kept.Id] = [1];
+        harness.Blobs.TemporaryFiles = 2;
+
+        var result = await harness.Get<ReconcileStorageHandler>().HandleAsync(CancellationToken.None);
+
+        Assert.Equal(new ReconcileResult(1, 1, 2), result);
+        Assert.Equal([orphan], harness.Repository.Scheduled); // Neither the young file nor a referenced one.
+        Assert.DoesNotContain(orphan, harness.Repository.Blobs);
+        Assert.False(harness.Blobs.Thumbnails.ContainsKey(orphanThumbnail));
+        Assert.True(harness.Blobs.Thumbnails.ContainsKey(kept.Id));
     }
 }

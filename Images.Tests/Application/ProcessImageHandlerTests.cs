@@ -154,4 +154,174 @@ public class ProcessImageHandlerTests
         Assert.InRange(peak, 1, 2);
         Assert.Equal(8, harness.Processor.Calls);
     }
+
+    private const long MiB = 1024 * 1024;
+
+    [Fact]
+    public async Task AnImageOverTheMemoryBudgetFailsBeforeAnyDecodeWithTheFigure_NFR8()
+    {
+        using var harness = new UseCaseHarness();
+        var image = Seed(harness);
+        harness.Processor.Plan = _ => new DecodePlan(12_000, 8_000, 1, 1530 * MiB, "libimages_native PNG");
+
+        var result = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+
+        Assert.Equal(ImageStatus.Failed, result!.Status);
+        Assert.Equal(
+            "Decoding this 12000x8000 PNG image needs about 1530 MiB of working memory (libimages_native PNG), over the limit of 512 MiB (IMG_MAX_DECODE_MEMORY_MB).",
+            result.Error);
+        Assert.Equal(0, harness.Processor.Calls);
+    }
+
+    [Theory]
+    [InlineData(70_000, 10, "IMG_MAX_IMAGE_SIDE")]
+    [InlineData(20_000, 20_000, "IMG_MAX_IMAGE_PIXELS")]
+    [InlineData(0, 10, "invalid dimensions")]
+    public async Task AnImageOverASizeLimitFailsBeforeAnyDecode_NFR7(int width, int height, string named)
+    {
+        using var harness = new UseCaseHarness();
+        var image = Seed(harness);
+        harness.Processor.Plan = _ => new DecodePlan(width, height, 1, MiB, "fake");
+
+        var result = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+
+        Assert.Equal(ImageStatus.Failed, result!.Status);
+        Assert.Contains(named, result.Error, StringComparison.Ordinal);
+        Assert.Equal(0, harness.Processor.Calls);
+    }
+
+    [Fact]
+    public async Task ADecodeOverTheTimeBudgetIsStoppedAndFailsNamingTheLimit_NFR8()
+    {
+        using var harness = new UseCaseHarness(processing: o => o.ImageTimeoutSeconds = 30);
+        var image = Seed(harness);
+        harness.Processor.During = async token =>
+        {
+            harness.Clock.Advance(TimeSpan.FromSeconds(31));
+            await Task.Delay(Timeout.Infinite, token); // A decode that only stops when told to.
+        };
+
+        var result = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(ImageStatus.Failed, result!.Status);
+        Assert.Equal("Processing exceeded the time limit of 30 s (IMG_PROCESSING_IMAGE_TIMEOUT_SECONDS).", result.Error);
+    }
+
+    [Fact]
+    public async Task AStorageFaultGivesTheImageBackInsteadOfFailingIt_NFR9()
+    {
+        using var harness = new UseCaseHarness();
+        var image = Seed(harness);
+        harness.Blobs.FailNextThumbnailWrite = new StorageUnavailableException("The image store is full.", full: true, new IOException("No space left on device"));
+
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None));
+
+        var stored = harness.Repository.Rows[image.Id];
+        Assert.Equal(ImageStatus.Pending, stored.Status);
+        Assert.Null(stored.Error);
+        Assert.Equal(0, stored.LapsedAttempts);
+
+        // Once the disk has room again, the next attempt completes.
+        var retried = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+        Assert.Equal(ImageStatus.Completed, retried!.Status);
+    }
+
+    [Fact]
+    public async Task TheLeaseIsRenewedWhileTheDecodeRuns_NFR9()
+    {
+        using var harness = new UseCaseHarness(processing: o => o.LeaseSeconds = 30);
+        var image = Seed(harness);
+        harness.Processor.During = async _ =>
+        {
+            for (var i = 0; i < 3 && harness.Leases.Renewals == 0; i++)
+            {
+                harness.Clock.Advance(TimeSpan.FromSeconds(11));
+                await WaitUntilAsync(() => harness.Leases.Renewals > i);
+            }
+        };
+
+        var result = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+
+        Assert.Equal(ImageStatus.Completed, result!.Status);
+        Assert.True(harness.Leases.Renewals >= 1);
+    }
+
+    [Fact]
+    public async Task LosingTheLeaseStopsTheDecodeAndLeavesTheImageToItsNewHolder_NFR9()
+    {
+        using var harness = new UseCaseHarness(processing: o => o.LeaseSeconds = 30);
+        var image = Seed(harness);
+        harness.Leases.Answer = (_, _) => false; // Another process reclaimed it.
+        harness.Processor.During = async token =>
+        {
+            harness.Clock.Advance(TimeSpan.FromSeconds(11));
+            await Task.Delay(Timeout.Infinite, token);
+        };
+
+        await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1, harness.Repository.Updates); // The claim only: no outcome was written over the new holder's.
+        Assert.False(harness.Blobs.Thumbnails.ContainsKey(image.Id));
+    }
+
+    [Fact]
+    public async Task AnImageWhoseHolderIsAliveIsLeftAlone_NFR9()
+    {
+        using var harness = new UseCaseHarness();
+        var image = Seed(harness);
+        image.StartProcessing(harness.Clock.GetUtcNow(), TimeSpan.FromSeconds(20), "other-worker/1/a");
+
+        var result = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+
+        Assert.Equal(ImageStatus.Processing, result!.Status);
+        Assert.Equal("other-worker/1/a", result.LeaseHolder);
+        Assert.Equal(0, harness.Processor.Calls);
+    }
+
+    [Fact]
+    public async Task AnImageWhoseHolderDiedIsTakenOverAndCompleted_NFR9()
+    {
+        using var harness = new UseCaseHarness();
+        var image = Seed(harness);
+        image.StartProcessing(harness.Clock.GetUtcNow(), TimeSpan.FromSeconds(20), "dead-worker/1/a");
+        harness.Clock.Advance(TimeSpan.FromSeconds(21));
+
+        var result = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+
+        Assert.Equal(ImageStatus.Completed, result!.Status);
+        Assert.Equal(2, result.Attempts);
+        Assert.Equal(0, result.LapsedAttempts);
+    }
+
+    [Fact]
+    public async Task AnImageThatKilledItsHolderEveryTimeIsFailedNotTriedAgain_NFR9()
+    {
+        using var harness = new UseCaseHarness(processing: o => o.MaxAttempts = 3);
+        var image = Seed(harness);
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            if (attempt > 1)
+            {
+                image.Reclaim(harness.Clock.GetUtcNow(), 3);
+            }
+
+            image.StartProcessing(harness.Clock.GetUtcNow(), TimeSpan.FromSeconds(20), $"killed-worker/{attempt}");
+            harness.Clock.Advance(TimeSpan.FromSeconds(21));
+        }
+
+        var result = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+
+        Assert.Equal(ImageStatus.Failed, result!.Status);
+        Assert.StartsWith("Gave up after 3 attempts; the processing process died each time", result.Error, StringComparison.Ordinal);
+        Assert.Equal(0, harness.Processor.Calls);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        while (!condition())
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+    }
 }

@@ -132,6 +132,57 @@ public class ImageTests
         Assert.Null(image.ProcessingStartedAt);
     }
 
+    [Fact]
+    public void AProcessingImageHoldsALeaseUntilItLapses_NFR9()
+    {
+        var image = NewImage();
+        image.StartProcessing(Now, Lease, "worker-a/1");
+
+        Assert.Equal("worker-a/1", image.LeaseHolder);
+        Assert.Equal(Now + Lease, image.LeaseExpiresAt);
+        Assert.False(image.LeaseLapsed(Now + Lease - TimeSpan.FromTicks(10)));
+        Assert.True(image.LeaseLapsed(Now + Lease));
+        Assert.Throws<InvalidStatusTransitionException>(() => image.Reclaim(Now, maxAttempts: 3));
+    }
+
+    [Fact]
+    public void ALapsedImageIsReclaimedToPendingUntilItsAttemptsAreSpent_NFR9()
+    {
+        var image = NewImage();
+        for (var attempt = 1; attempt <= 2; attempt++)
+        {
+            image.StartProcessing(Now, Lease, $"worker/{attempt}");
+            Assert.True(image.Reclaim(Now + Lease, maxAttempts: 3));
+            Assert.Equal(ImageStatus.Pending, image.Status);
+            Assert.Equal(attempt, image.LapsedAttempts);
+            Assert.Null(image.LeaseHolder);
+        }
+
+        image.StartProcessing(Now, Lease, "worker/3");
+        Assert.False(image.Reclaim(Now + Lease, maxAttempts: 3));
+
+        Assert.Equal(ImageStatus.Failed, image.Status);
+        Assert.Equal("Gave up after 3 attempts; the processing process died each time (IMG_PROCESSING_MAX_ATTEMPTS=3).", image.Error);
+        Assert.Equal(3, image.Attempts);
+        Assert.Null(image.LeaseExpiresAt);
+    }
+
+    [Fact]
+    public void AGracefulReleaseOrAnOutcomeIsNotADeadAttempt_NFR9()
+    {
+        var image = NewImage();
+        image.StartProcessing(Now, Lease, "w/1");
+        image.Reclaim(Now + Lease, maxAttempts: 3);
+        image.StartProcessing(Now, Lease, "w/2");
+        image.Release(Now);
+        Assert.Equal(1, image.LapsedAttempts);
+
+        image.StartProcessing(Now, Lease, "w/3");
+        image.Fail("corrupt", Now);
+        Assert.Equal(0, image.LapsedAttempts);
+        Assert.Null(image.LeaseHolder);
+    }
+
     [Theory]
     [InlineData("../../etc/passwd", "passwd")]
     [InlineData("C:\\Users\\me\\cat.jpg", "cat.jpg")]
