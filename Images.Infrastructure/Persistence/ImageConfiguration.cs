@@ -52,8 +52,6 @@ internal sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
         builder.HasIndex(i => new { i.Status, i.CreatedAt }).HasDatabaseName("ix_images_status_created_at");
         builder.HasIndex(i => i.ExpiresAt).HasDatabaseName("ix_images_expires_at").HasFilter("expires_at IS NOT NULL");
         builder.HasIndex(i => i.ContentHash).HasDatabaseName("ix_images_content_hash");
-        // Recovery looks for lapsed leases among the few rows in processing (NFR-9).
-        builder.HasIndex(i => i.LeaseExpiresAt).HasDatabaseName("ix_images_processing_lease").HasFilter("status = 'processing'");
     }
 }
 

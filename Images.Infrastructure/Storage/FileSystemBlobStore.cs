@@ -92,10 +92,15 @@ public sealed class FileSystemBlobStore : IBlobStore
         var temp = Path.Combine(_temp, $"thumb-{Guid.NewGuid():N}{TemporarySuffix}");
         try
         {
-            await using (var file = Storage(() => new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous)))
+            var file = Storage(() => new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous));
+            try
             {
                 await write(new StorageStream(file), cancellationToken);
                 await StorageAsync(() => file.FlushAsync(cancellationToken));
+            }
+            finally
+            {
+                await DisposeQuietlyAsync(file);
             }
 
             Storage(() =>
@@ -215,6 +220,21 @@ public sealed class FileSystemBlobStore : IBlobStore
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw Unavailable(ex);
+        }
+    }
+
+    /// <summary>
+    /// Closes a file whose data was flushed already, or whose writing failed: a second flush error
+    /// on the way out must not hide the first one (the temporary file is deleted anyway).
+    /// </summary>
+    private static async ValueTask DisposeQuietlyAsync(FileStream file)
+    {
+        try
+        {
+            await file.DisposeAsync();
+        }
+        catch (IOException)
+        {
         }
     }
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Images.Application.Common;
 using Images.Infrastructure.Configuration;
 using Images.Infrastructure.Storage;
+using Images.Tests.Support;
 using Microsoft.Extensions.Options;
 
 namespace Images.Tests.Infrastructure;
@@ -82,5 +83,56 @@ public sealed class FileSystemBlobStoreTests : IDisposable
         _store.DeleteThumbnail(id);
         Assert.Null(_store.OpenThumbnail(id));
         _store.DeleteThumbnail(id);
+    }
+
+    [Fact]
+    public async Task ReconciliationListingsSeeOnlyFilesOlderThanTheGrace_NFR9()
+    {
+        var old = await PlaceAsync([1, 2, 3]);
+        var young = await PlaceAsync([4, 5, 6]);
+        File.SetLastWriteTimeUtc(_store.OriginalPath(old), DateTime.UtcNow.AddHours(-2));
+        var oldThumbnail = Guid.NewGuid();
+        var youngThumbnail = Guid.NewGuid();
+        await _store.WriteThumbnailAsync(oldThumbnail, (s, ct) => s.WriteAsync(new byte[] { 1 }, ct).AsTask(), CancellationToken.None);
+        await _store.WriteThumbnailAsync(youngThumbnail, (s, ct) => s.WriteAsync(new byte[] { 1 }, ct).AsTask(), CancellationToken.None);
+        var thumbnailPath = Directory.GetFiles(Path.Combine(_root, "thumbnails"), oldThumbnail.ToString("N") + ".jpg", SearchOption.AllDirectories).Single();
+        File.SetLastWriteTimeUtc(thumbnailPath, DateTime.UtcNow.AddHours(-2));
+        var staleUpload = Path.Combine(_root, "tmp", "upload-crashed.part");
+        var liveUpload = Path.Combine(_root, "tmp", "upload-live.part");
+        await File.WriteAllBytesAsync(staleUpload, [1]);
+        await File.WriteAllBytesAsync(liveUpload, [1]);
+        File.SetLastWriteTimeUtc(staleUpload, DateTime.UtcNow.AddHours(-2));
+        var before = DateTimeOffset.UtcNow.AddHours(-1);
+
+        Assert.Equal([old], await _store.ListOriginalsAsync(before, CancellationToken.None).ToListAsync());
+        Assert.Equal([oldThumbnail], await _store.ListThumbnailsAsync(before, CancellationToken.None).ToListAsync());
+        Assert.Equal(1, await _store.DeleteTemporaryFilesAsync(before, CancellationToken.None));
+        Assert.Equal([liveUpload], TempFiles);
+        Assert.True(File.Exists(_store.OriginalPath(young)));
+    }
+
+    [RootFact]
+    public async Task AFullDiskIsTheStoresFaultNotTheUploadsAndLeavesNoTemporaryFile_NFR9()
+    {
+        using var disk = SmallDisk.Mount(kilobytes: 256);
+        var store = new FileSystemBlobStore(Options.Create(new StorageOptions { BaseDirectory = disk.Path }));
+
+        var staging = await Assert.ThrowsAsync<StorageUnavailableException>(() =>
+            store.StageAsync(ReadOnlyMemory<byte>.Empty, new MemoryStream(RandomNumberGenerator.GetBytes(512 * 1024)), 1 << 20, CancellationToken.None));
+        Assert.True(staging.IsFull);
+        Assert.Empty(Directory.GetFiles(Path.Combine(disk.Path, "tmp")));
+
+        disk.Fill();
+        var thumbnail = await Assert.ThrowsAsync<StorageUnavailableException>(() =>
+            store.WriteThumbnailAsync(Guid.NewGuid(), (s, ct) => s.WriteAsync(RandomNumberGenerator.GetBytes(64 * 1024), ct).AsTask(), CancellationToken.None));
+        Assert.True(thumbnail.IsFull);
+        Assert.Empty(Directory.GetFiles(Path.Combine(disk.Path, "tmp")));
+    }
+
+    private async Task<Images.Domain.Images.ContentHash> PlaceAsync(byte[] bytes)
+    {
+        await using var staged = await _store.StageAsync(ReadOnlyMemory<byte>.Empty, new MemoryStream(bytes), 10_000, CancellationToken.None);
+        _store.Place(staged);
+        return staged.Hash;
     }
 }

@@ -6,7 +6,10 @@ using Images.Infrastructure.Messaging;
 using Images.Infrastructure.Persistence;
 using Images.Infrastructure.Storage;
 using Images.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using Microsoft.Extensions.Options;
 
 namespace Images.Tests.Infrastructure;
@@ -273,6 +276,146 @@ public sealed class ImageRepositoryTests : IClassFixture<DatabaseFixture>, IDisp
             var ids = await repository.ListRecoverableAsync(Now, Now, 100, CancellationToken.None);
             Assert.Equal(new[] { stale.Id }, await repository.ListRecoverableAsync(Now.AddMinutes(-1), Now, 100, CancellationToken.None));
             Assert.Equal(new[] { pending.Id, stale.Id }.Order(), ids.Order());
+        }
+    }
+
+    [Fact]
+    public async Task ALeaseRenewalMovesOnlyTheLeaseSoTheHolderStillSavesItsOutcome_NFR9()
+    {
+        var image = await AddAsync([5, 5]);
+        await using var services = Services();
+        var leases = new ProcessingLeases(services.GetRequiredService<IServiceScopeFactory>());
+        var (repository, db) = NewRepository();
+        await using (db)
+        {
+            var claimed = (await repository.GetAsync(image.Id, CancellationToken.None))!;
+            claimed.StartProcessing(Now, Lease, "holder-a");
+            Assert.Equal(SaveResult.Saved, await repository.UpdateAsync(claimed, CancellationToken.None));
+
+            Assert.True(await leases.RenewAsync(image.Id, "holder-a", Now.AddMinutes(5), CancellationToken.None));
+            Assert.False(await leases.RenewAsync(image.Id, "holder-b", Now.AddMinutes(9), CancellationToken.None));
+            Assert.Equal(Now.AddMinutes(5), await LeaseExpiresAtAsync(image.Id));
+
+            claimed.Complete(new ImageMetadata(1, 1, ImageFormat.Png, 3, false), Now.AddMinutes(1));
+            Assert.Equal(SaveResult.Saved, await repository.UpdateAsync(claimed, CancellationToken.None));
+            Assert.False(await leases.RenewAsync(image.Id, "holder-a", Now.AddMinutes(9), CancellationToken.None));
+        }
+    }
+
+    [Fact]
+    public async Task ATakeoverMakesTheFormerHoldersOutcomeAConflict_NFR9()
+    {
+        var image = await AddAsync([6, 6]);
+        var (former, db1) = NewRepository();
+        var (successor, db2) = NewRepository();
+        await using (db1)
+        await using (db2)
+        {
+            var mine = (await former.GetAsync(image.Id, CancellationToken.None))!;
+            mine.StartProcessing(Now, Lease, "slow-holder");
+            await former.UpdateAsync(mine, CancellationToken.None);
+
+            var theirs = (await successor.GetAsync(image.Id, CancellationToken.None))!;
+            Assert.True(theirs.Reclaim(Now + Lease, maxAttempts: 3));
+            theirs.StartProcessing(Now + Lease, Lease, "successor");
+            Assert.Equal(SaveResult.Saved, await successor.UpdateAsync(theirs, CancellationToken.None));
+
+            mine.Complete(new ImageMetadata(1, 1, ImageFormat.Png, 3, false), Now + Lease);
+            Assert.Equal(SaveResult.Conflict, await former.UpdateAsync(mine, CancellationToken.None));
+        }
+    }
+
+    [Fact]
+    public async Task RecoveryFindsLapsedLeasesThroughTheStatusIndex_NFR3_NFR9()
+    {
+        // The rows in processing are few; the status index reaches them without scanning the table.
+        var plan = await _database.ScalarTextAsync("""
+            EXPLAIN SELECT id FROM images
+            WHERE (status = 'pending' AND updated_at <= now()) OR (status = 'processing' AND (lease_expires_at IS NULL OR lease_expires_at <= now()))
+            ORDER BY created_at LIMIT 500
+            """);
+        Assert.Contains("ix_images_status_created_at", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("Seq Scan on images", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ASweepRacingTheCollectorOverOneHashStillGetsItsBlobCollected_FR4_5()
+    {
+        // A collector is deciding about hash H: it holds H's lock and H's queue entry, and it sees the
+        // expired row still there, so it keeps the blob. The sweep deletes that row meanwhile. Before
+        // the fix the sweep's queue insert met the collector's entry and did nothing; the collector
+        // then removed the entry and the blob stayed forever with no row and no entry.
+        var image = await AddAsync(RandomNumberGenerator.GetBytes(64), ttlHours: 1);
+        var hash = image.ContentHash;
+        await using var collector = new NpgsqlConnection(_database.ConnectionString);
+        await collector.OpenAsync();
+        await using var transaction = await collector.BeginTransactionAsync();
+        await Sql(collector, $"INSERT INTO blob_collection_queue (content_hash, enqueued_at) VALUES ('{hash.Value}', now())");
+        await Sql(collector, $"SELECT pg_advisory_xact_lock({hash.LockKey})");
+        Assert.Equal(1L, await Sql(collector, $"SELECT count(*) FROM images WHERE content_hash = '{hash.Value}'"));
+
+        var sweep = Task.Run(async () =>
+        {
+            var (repository, db) = NewRepository();
+            await using (db)
+            {
+                return await repository.DeleteExpiredBatchAsync(Now.AddHours(2), 100, CancellationToken.None);
+            }
+        });
+        await WaitForLockWaitAsync();
+        await Sql(collector, $"DELETE FROM blob_collection_queue WHERE content_hash = '{hash.Value}'");
+        await transaction.CommitAsync();
+
+        Assert.Equal([image.Id], await sweep.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(1, await _database.ScalarAsync($"SELECT count(*) FROM blob_collection_queue WHERE content_hash = '{hash.Value}'"));
+        var (collecting, db2) = NewRepository();
+        await using (db2)
+        {
+            Assert.Equal(1, (await collecting.CollectUnreferencedOriginalsAsync(CancellationToken.None)).Deleted);
+        }
+
+        Assert.False(BlobExists(hash));
+    }
+
+    [Fact]
+    public async Task ReferencedHashesAndExistingIdsAreFoundInBatches_NFR9()
+    {
+        var image = await AddAsync([7, 7, 7]);
+        var unknown = ContentHash.FromBytes(SHA256.HashData([1]));
+        var (repository, db) = NewRepository();
+        await using (db)
+        {
+            Assert.Equal([image.ContentHash], await repository.FindReferencedAsync([image.ContentHash, unknown], CancellationToken.None));
+            Assert.Equal([image.Id], await repository.FindExistingAsync([image.Id, Guid.NewGuid()], CancellationToken.None));
+        }
+    }
+
+    private ServiceProvider Services()
+    {
+        var services = new ServiceCollection();
+        services.AddDbContext<ImagesDbContext>(o => o.UseImagesDatabase(_database.ConnectionString));
+        return services.BuildServiceProvider();
+    }
+
+    private async Task<DateTimeOffset?> LeaseExpiresAtAsync(Guid id)
+    {
+        await using var db = _database.CreateDbContext();
+        return (await db.Images.AsNoTracking().SingleAsync(i => i.Id == id)).LeaseExpiresAt;
+    }
+
+    private static async Task<object?> Sql(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
+
+    private async Task WaitForLockWaitAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await _database.ScalarAsync("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the sweep never waited for the hash's lock");
+            await Task.Delay(20);
         }
     }
 }

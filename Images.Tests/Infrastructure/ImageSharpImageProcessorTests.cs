@@ -125,4 +125,55 @@ public class ImageSharpImageProcessorTests
         var ex = await Assert.ThrowsAsync<ImageProcessingException>(() => RunAsync(bytes, format));
         Assert.False(string.IsNullOrWhiteSpace(ex.Message));
     }
+
+    [Fact]
+    public async Task OnlyTheFirstPageOfAMultiPageTiffIsPlannedAndDecoded_NFR8()
+    {
+        // Pages 2-20 claim 5000 x 5000 pixels each and hold none: decoding them would fail (or, were
+        // they real, take 20 x 100 MB).
+        var tiff = TestImages.TiffWithPages(TestImages.Tiff(600, 400), extraPages: 19, 5000, 5000);
+        var processor = Processor();
+
+        var plan = await processor.PlanAsync(new MemoryStream(tiff), ImageFormat.Tiff, CancellationToken.None);
+        var (metadata, thumbnail) = await RunAsync(tiff, ImageFormat.Tiff, processor);
+
+        Assert.Equal((600, 400, 20), (plan.Width, plan.Height, plan.Frames));
+        Assert.InRange(plan.MemoryBytes, 600 * 400 * 4, 64L * 1024 * 1024);
+        Assert.Equal((600, 400), (metadata.Width, metadata.Height));
+        using var decoded = TestImages.Decode(thumbnail);
+        Assert.Equal((256, 171), (decoded.Width, decoded.Height));
+    }
+
+    [Fact]
+    public async Task ATiffWhoseIfdsLinkInALoopIsReadOnce_NFR7()
+    {
+        var tiff = TestImages.TiffWithPages(TestImages.Tiff(300, 200), extraPages: 0, 0, 0, loop: true);
+        var processor = Processor();
+
+        var plan = await processor.PlanAsync(new MemoryStream(tiff), ImageFormat.Tiff, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        var (metadata, _) = await RunAsync(tiff, ImageFormat.Tiff, processor).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1, plan.Frames);
+        Assert.Equal((300, 200), (metadata.Width, metadata.Height));
+    }
+
+    [Fact]
+    public async Task ThePlanCountsTheDecodedImageAndItsRotatedCopy_NFR8()
+    {
+        var upright = await Processor().PlanAsync(new MemoryStream(TestImages.Jpeg(2000, 1000)), ImageFormat.Jpeg, CancellationToken.None);
+        var rotated = await Processor().PlanAsync(new MemoryStream(TestImages.Jpeg(2000, 1000, orientation: 6)), ImageFormat.Jpeg, CancellationToken.None);
+
+        Assert.Equal((2000, 1000, 1), (upright.Width, upright.Height, upright.Frames));
+        Assert.InRange(upright.MemoryBytes, 2000L * 1000 * 4, 2000L * 1000 * 16);
+        Assert.Equal(2000L * 1000 * 4, rotated.MemoryBytes - upright.MemoryBytes, tolerance: 64 * 1024);
+    }
+
+    [Fact]
+    public async Task ACancelledDecodeStops_NFR8()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            Processor().CreateThumbnailAsync(new MemoryStream(TestImages.Png(800, 600)), ImageFormat.Png, new MemoryStream(), cancelled.Token));
+    }
 }

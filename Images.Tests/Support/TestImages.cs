@@ -187,6 +187,55 @@ public static class TestImages
         return tiff;
     }
 
+    /// <summary>
+    /// A little-endian TIFF with <paramref name="extraPages"/> more IFDs chained after its first, each
+    /// claiming <paramref name="width"/> x <paramref name="height"/> grey pixels whose data is not
+    /// there: only a decoder that reads page 1 alone gets through it. With <paramref name="loop"/>,
+    /// the first IFD links to itself instead.
+    /// </summary>
+    public static byte[] TiffWithPages(byte[] tiff, int extraPages, uint width, uint height, bool loop = false)
+    {
+        Assert.True(tiff[0] == (byte)'I', "little-endian TIFF expected");
+        var first = BinaryPrimitives.ReadUInt32LittleEndian(tiff.AsSpan(4));
+        var link = (int)first + 2 + (BinaryPrimitives.ReadUInt16LittleEndian(tiff.AsSpan((int)first)) * 12);
+        var output = new List<byte>(tiff);
+        if (loop)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(output)[link..], first);
+            return [.. output];
+        }
+
+        for (var page = 0; page < extraPages; page++)
+        {
+            if (output.Count % 2 == 1)
+            {
+                output.Add(0);
+            }
+
+            var ifd = (uint)output.Count;
+            BinaryPrimitives.WriteUInt32LittleEndian(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(output)[link..], ifd);
+            var entries = new (ushort Tag, ushort Type, uint Value)[]
+            {
+                (256, 4, width), (257, 4, height), (258, 3, 8), (259, 3, 1), (262, 3, 1), (273, 4, 8), (278, 4, height), (279, 4, width * height),
+            };
+            var block = new byte[2 + (entries.Length * 12) + 4];
+            BinaryPrimitives.WriteUInt16LittleEndian(block, (ushort)entries.Length);
+            for (var i = 0; i < entries.Length; i++)
+            {
+                var entry = block.AsSpan(2 + (i * 12));
+                BinaryPrimitives.WriteUInt16LittleEndian(entry, entries[i].Tag);
+                BinaryPrimitives.WriteUInt16LittleEndian(entry[2..], entries[i].Type);
+                BinaryPrimitives.WriteUInt32LittleEndian(entry[4..], 1);
+                BinaryPrimitives.WriteUInt32LittleEndian(entry[8..], entries[i].Value);
+            }
+
+            output.AddRange(block);
+            link = output.Count - 4;
+        }
+
+        return [.. output];
+    }
+
     public static Image<Rgba32> Decode(byte[] bytes) => Image.Load<Rgba32>(bytes);
 
     private static Image<Rgba32> Photo(int width, int height, int seed)

@@ -145,10 +145,6 @@ namespace Images.Infrastructure.Persistence.Migrations
                         .HasDatabaseName("ix_images_expires_at")
                         .HasFilter("expires_at IS NOT NULL");
 
-                    b.HasIndex("LeaseExpiresAt")
-                        .HasDatabaseName("ix_images_processing_lease")
-                        .HasFilter("status = 'processing'");
-
                     b.HasIndex("CreatedAt", "Id")
                         .HasDatabaseName("ix_images_created_at");
 

@@ -39,21 +39,11 @@ namespace Images.Infrastructure.Persistence.Migrations
                 type: "character varying(128)",
                 maxLength: 128,
                 nullable: true);
-
-            migrationBuilder.CreateIndex(
-                name: "ix_images_processing_lease",
-                table: "images",
-                column: "lease_expires_at",
-                filter: "status = 'processing'");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.DropIndex(
-                name: "ix_images_processing_lease",
-                table: "images");
-
             migrationBuilder.DropColumn(
                 name: "lapsed_attempts",
                 table: "images");

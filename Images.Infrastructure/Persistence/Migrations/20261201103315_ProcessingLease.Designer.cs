@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Images.Infrastructure.Persistence.Migrations
 {
     [DbContext(typeof(ImagesDbContext))]
-    [Migration("20261201102513_ProcessingLease")]
+    [Migration("20261201103315_ProcessingLease")]
     partial class ProcessingLease
     {
         /// <inheritdoc />
@@ -147,10 +147,6 @@ namespace Images.Infrastructure.Persistence.Migrations
                     b.HasIndex("ExpiresAt")
                         .HasDatabaseName("ix_images_expires_at")
                         .HasFilter("expires_at IS NOT NULL");
-
-                    b.HasIndex("LeaseExpiresAt")
-                        .HasDatabaseName("ix_images_processing_lease")
-                        .HasFilter("status = 'processing'");
 
                     b.HasIndex("CreatedAt", "Id")
                         .HasDatabaseName("ix_images_created_at");
