@@ -9,13 +9,19 @@ public class DatabaseFixture : IAsyncLifetime
 {
     private PostgresServer? _server;
 
+    /// <summary>The cluster this database lives on.</summary>
+    public PostgresServer Server => _server!;
+
+    /// <summary>The shared cluster; a fixture that stops its server gets one of its own.</summary>
+    protected virtual Task<PostgresServer> StartServerAsync() => PostgresServer.GetAsync();
+
     public string DatabaseName { get; } = "images_test_" + Guid.NewGuid().ToString("N")[..12];
 
     public virtual string ConnectionString => _server!.ConnectionString(DatabaseName);
 
     public virtual async Task InitializeAsync()
     {
-        _server = await PostgresServer.GetAsync();
+        _server = await StartServerAsync();
         await using (var admin = new NpgsqlConnection(_server.ConnectionString("postgres")))
         {
             await admin.OpenAsync();

@@ -23,17 +23,23 @@ public class KafkaPipelineFixture : ApiFixture
         ["IMG_KAFKA_TOPIC_PARTITIONS"] = Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    public Dictionary<string, string> WorkerEnvironment() => new()
+    public Dictionary<string, string> WorkerEnvironment()
+    {
+        var environment = DefaultWorkerEnvironment();
+        environment["IMG_KAFKA_SESSION_TIMEOUT_MS"] = "6000";
+        environment["IMG_KAFKA_RETRY_BACKOFF_MS"] = "100";
+        environment["IMG_KAFKA_CONSUMERS"] = "2";
+        environment["IMG_PROCESSING_MAX_WORKERS"] = "2";
+        return environment;
+    }
+
+    /// <summary>What a Worker needs to join this pipeline, and every other setting at its default.</summary>
+    public Dictionary<string, string> DefaultWorkerEnvironment() => new()
     {
         ["ConnectionStrings__imagesdb"] = ConnectionString,
         ["IMG_STORAGE_BASE_DIR"] = Factory.StorageDirectory,
         ["IMG_BROKER_ENABLED"] = "true",
         ["IMG_KAFKA_BOOTSTRAP_SERVERS"] = Broker.BootstrapServers,
-        ["IMG_KAFKA_SESSION_TIMEOUT_MS"] = "6000",
-        ["IMG_KAFKA_RETRY_BACKOFF_MS"] = "100",
-        ["IMG_KAFKA_CONSUMERS"] = "2",
-        ["IMG_PROCESSING_MAX_WORKERS"] = "2",
-        ["IMG_PROCESSING_TIMEOUT_SECONDS"] = "10",
         ["Logging__LogLevel__Default"] = "Warning",
     };
 

@@ -12,13 +12,16 @@ namespace Images.Tests.Support;
 public sealed class PostgresServer
 {
     private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
-    private readonly Process _process;
     private readonly string _directory;
+    private readonly string _bin;
+    private readonly bool _asRoot;
+    private Process _process = null!;
 
-    private PostgresServer(Process process, string directory, int port)
+    private PostgresServer(string bin, string directory, int port, bool asRoot)
     {
-        _process = process;
+        _bin = bin;
         _directory = directory;
+        _asRoot = asRoot;
         Port = port;
     }
 
@@ -27,7 +30,11 @@ public sealed class PostgresServer
     public const string User = "postgres";
     public const string Password = "postgres";
 
+    /// <summary>The cluster every test class shares (one database each).</summary>
     public static Task<PostgresServer> GetAsync() => Shared.Value;
+
+    /// <summary>A cluster of its own, for a test that stops and restarts the server (NFR-9).</summary>
+    public static Task<PostgresServer> StartDedicatedAsync() => StartAsync();
 
     public string ConnectionString(string database) => new NpgsqlConnectionStringBuilder
     {
@@ -40,11 +47,23 @@ public sealed class PostgresServer
         Timeout = 15,
     }.ConnectionString;
 
+    /// <summary>Kills the server at once, as a crash or a lost host would (it recovers at the next start).</summary>
+    public void Halt()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+    }
+
+    /// <summary>Starts the server again on the same port and data, and waits until it answers.</summary>
+    public Task ResumeAsync() => RunServerAsync();
+
     private static async Task<PostgresServer> StartAsync()
     {
         var bin = FindBinDirectory();
         var directory = Path.Combine(Path.GetTempPath(), "images-tests-pg-" + Guid.NewGuid().ToString("N")[..12]);
-        var data = Path.Combine(directory, "data");
         Directory.CreateDirectory(directory);
         var asRoot = Environment.UserName == "root";
         if (asRoot)
@@ -52,38 +71,43 @@ public sealed class PostgresServer
             await RunAsync("chown", ["postgres:postgres", directory], asPostgres: false);
         }
 
-        await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", User, "--auth=trust", "-E", "UTF8", "--no-sync"], asRoot);
+        await RunAsync(Path.Combine(bin, "initdb"), ["-D", Path.Combine(directory, "data"), "-U", User, "--auth=trust", "-E", "UTF8", "--no-sync"], asRoot);
 
-        var port = Ports.Free();
-        var psi = Command(Path.Combine(bin, "postgres"),
-            ["-D", data, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-k", directory,
+        var server = new PostgresServer(bin, directory, Ports.Free(), asRoot);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
+        await server.RunServerAsync();
+        return server;
+    }
+
+    private async Task RunServerAsync()
+    {
+        var psi = Command(Path.Combine(_bin, "postgres"),
+            ["-D", Path.Combine(_directory, "data"), "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-k", _directory,
              "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
              "-c", "full_page_writes=off", "-c", "max_connections=300"],
-            asRoot);
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("Could not start postgres.");
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        var server = new PostgresServer(process, directory, port);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
+            _asRoot);
+        _process = Process.Start(psi) ?? throw new InvalidOperationException("Could not start postgres.");
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
             try
             {
-                await using var connection = new NpgsqlConnection(server.ConnectionString("postgres"));
+                await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
                 await connection.OpenAsync();
-                return server;
+                return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or SocketException && DateTime.UtcNow < deadline && !process.HasExited)
+            catch (Exception ex) when (ex is NpgsqlException or SocketException && DateTime.UtcNow < deadline && !_process.HasExited)
             {
                 await Task.Delay(100);
             }
         }
     }
 
-    private void Stop()
+    /// <summary>Stops the server and removes its files.</summary>
+    public void Stop()
     {
         try
         {

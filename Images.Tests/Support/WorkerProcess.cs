@@ -21,6 +21,8 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public int Port { get; }
 
+    public int Pid => _process.Id;
+
     public string Output
     {
         get
