@@ -69,6 +69,8 @@ public static class ImagesDbContextOptions
     /// The one Npgsql configuration used by the hosts, the design-time factory and the tests.
     /// Commands are traced only inside a trace (a request, a task): the polling of background loops
     /// would otherwise start a root trace per tick and bury the uploads in the dashboard (NFR-10).
+    /// Opening a physical connection is not traced at all: it has no filter, pooling makes it rare,
+    /// and a loop that opens one would start a root trace of its own.
     /// </summary>
     public static TBuilder UseImagesDatabase<TBuilder>(this TBuilder builder, string connectionString)
         where TBuilder : DbContextOptionsBuilder
@@ -77,7 +79,8 @@ public static class ImagesDbContextOptions
             .MigrationsHistoryTable(MigrationsHistoryTable)
             .ConfigureDataSource(dataSource => dataSource.ConfigureTracing(tracing => tracing
                 .ConfigureCommandFilter(_ => Activity.Current is not null)
-                .ConfigureBatchFilter(_ => Activity.Current is not null))));
+                .ConfigureBatchFilter(_ => Activity.Current is not null)
+                .EnablePhysicalOpenTracing(false))));
         return builder;
     }
 }

@@ -43,7 +43,7 @@ public class KafkaPipelineFixture : ApiFixture
         ["Logging__LogLevel__Default"] = "Warning",
     };
 
-    public Task<WorkerProcess> StartWorkerAsync() => WorkerProcess.StartAsync(WorkerEnvironment(), TimeSpan.FromSeconds(60));
+    public Task<ServiceProcess> StartWorkerAsync() => ServiceProcess.StartWorkerAsync(WorkerEnvironment(), TimeSpan.FromSeconds(60));
 
     public async Task<long> CountAsync(string status) =>
         await ScalarAsync($"SELECT count(*) FROM images WHERE status = '{status}'");

@@ -31,7 +31,7 @@ public class DatabaseOutageTests(DatabaseOutageFixture pipeline, ITestOutputHelp
     [Fact]
     public async Task KillingPostgreSqlDuringUploadsAndProcessingFailsNothingAndLosesNothing_NFR9()
     {
-        await using var worker = await WorkerProcess.StartAsync(pipeline.DefaultWorkerEnvironment(), TimeSpan.FromSeconds(60));
+        await using var worker = await ServiceProcess.StartWorkerAsync(pipeline.DefaultWorkerEnvironment(), TimeSpan.FromSeconds(60));
         var statuses = new ConcurrentQueue<HttpStatusCode>();
         var accepted = new ConcurrentQueue<string>();
         var sent = 0;

@@ -53,7 +53,7 @@ public class KafkaThroughputTests(ThroughputFixture pipeline, ITestOutputHelper 
         Assert.True(consumed.Sum() >= 200);
     }
 
-    private static async Task<double> ConsumedAsync(WorkerProcess worker)
+    private static async Task<double> ConsumedAsync(ServiceProcess worker)
     {
         using var client = new HttpClient();
         var metrics = await client.GetStringAsync($"http://127.0.0.1:{worker.Port}/metrics");
@@ -76,8 +76,8 @@ public class KafkaFailoverTests(FailoverFixture pipeline, ITestOutputHelper outp
     [Fact]
     public async Task KillingABusyWorkerLosesNoImageAndAllCompleteWithinAMinute_FR2_7_NFR9()
     {
-        var victim = await WorkerProcess.StartAsync(pipeline.DefaultWorkerEnvironment(), TimeSpan.FromSeconds(60));
-        await using var survivor = await WorkerProcess.StartAsync(pipeline.DefaultWorkerEnvironment(), TimeSpan.FromSeconds(60));
+        var victim = await ServiceProcess.StartWorkerAsync(pipeline.DefaultWorkerEnvironment(), TimeSpan.FromSeconds(60));
+        await using var survivor = await ServiceProcess.StartWorkerAsync(pipeline.DefaultWorkerEnvironment(), TimeSpan.FromSeconds(60));
 
         // TIFFs go through the managed decoder: slow enough that a Worker holds some for a while.
         // Uploads go on until the victim is seen holding images (the group decides who gets what).
