@@ -3,6 +3,12 @@ namespace Images.Application.Common;
 /// <summary>Processing settings (IMG_PROCESSING_*, IMG_THUMBNAIL_*, IMG_MAX_*).</summary>
 public sealed class ProcessingOptions
 {
+    /// <summary>
+    /// More scans than this in a progressive JPEG is an attack, not a photo (they have about ten):
+    /// each scan costs a pass over the whole image (NFR-8). libjpeg-turbo's own fuzzers use 500.
+    /// </summary>
+    public const int MaxJpegScans = 500;
+
     /// <summary>IMG_PROCESSING_MAX_WORKERS: images decoded at once in this process.</summary>
     public int MaxWorkers { get; set; } = 4;
 

@@ -82,9 +82,18 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
         }
 
         source.Position = 0;
-        if (format == DomainFormat.Jpeg && !JpegStructure.IsComplete(source))
+        if (format == DomainFormat.Jpeg)
         {
-            throw new ImageProcessingException("The JPEG image is truncated or corrupt: no end-of-image marker follows its scan data.");
+            var (complete, scans) = JpegStructure.Inspect(source);
+            if (!complete)
+            {
+                throw new ImageProcessingException("The JPEG image is truncated or corrupt: no end-of-image marker follows its scan data.");
+            }
+
+            if (scans > ProcessingOptions.MaxJpegScans)
+            {
+                throw new ImageProcessingException($"The JPEG image has {scans} scans, more than the {ProcessingOptions.MaxJpegScans} a progressive JPEG may have.");
+            }
         }
 
         try

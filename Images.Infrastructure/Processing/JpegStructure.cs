@@ -12,12 +12,23 @@ internal static class JpegStructure
 {
     private const int BufferSize = 64 * 1024;
 
-    public static bool IsComplete(Stream stream)
+    /// <summary>
+    /// Whether the marker segments lead to a scan and an end-of-image marker follows, and how many
+    /// scans the file holds: a progressive JPEG of tens of thousands of tiny scans makes a decoder
+    /// walk the whole image once per scan (NFR-8), so the count is checked before decoding.
+    /// </summary>
+    public static (bool Complete, int Scans) Inspect(Stream stream)
     {
         var start = stream.Position;
         try
         {
-            return ScanStart(stream) && HasEndOfImage(stream);
+            if (!ScanStart(stream))
+            {
+                return (false, 0);
+            }
+
+            var (complete, scans) = FollowScans(stream);
+            return (complete, scans + 1);
         }
         finally
         {
@@ -79,19 +90,32 @@ internal static class JpegStructure
         }
     }
 
-    private static bool HasEndOfImage(Stream stream)
+    /// <summary>
+    /// Reads the entropy-coded data to the end of the image: inside it a 0xFF byte is followed by
+    /// 0x00, a fill byte or a restart marker, so FF DA starts another scan and FF D9 ends the image.
+    /// </summary>
+    private static (bool Complete, int MoreScans) FollowScans(Stream stream)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize + 1);
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
+            var scans = 0;
             var carry = false;
             int read;
             while ((read = stream.Read(buffer, 0, BufferSize)) > 0)
             {
                 var span = buffer.AsSpan(0, read);
-                if (carry && span[0] == 0xD9)
+                if (carry)
                 {
-                    return true;
+                    if (span[0] == 0xD9)
+                    {
+                        return (true, scans);
+                    }
+
+                    if (span[0] == 0xDA)
+                    {
+                        scans++;
+                    }
                 }
 
                 var offset = 0;
@@ -104,9 +128,17 @@ internal static class JpegStructure
                     }
 
                     var position = offset + index;
-                    if (position + 1 < span.Length && span[position + 1] == 0xD9)
+                    if (position + 1 < span.Length)
                     {
-                        return true;
+                        if (span[position + 1] == 0xD9)
+                        {
+                            return (true, scans);
+                        }
+
+                        if (span[position + 1] == 0xDA)
+                        {
+                            scans++;
+                        }
                     }
 
                     offset = position + 1;
@@ -119,7 +151,7 @@ internal static class JpegStructure
                 carry = span[^1] == 0xFF;
             }
 
-            return false;
+            return (false, scans);
         }
         finally
         {
