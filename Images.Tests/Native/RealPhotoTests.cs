@@ -27,7 +27,7 @@ public class RealPhotoTests(DebianPhotos photos, ITestOutputHelper output) : ICl
         var files = photos.Take(extension, count);
         foreach (var file in files)
         {
-            var native = NativeThumbnailer.CreateThumbnail(file, 256, 85, Settings.Value.MaxImagePixels);
+            var native = NativeThumbnailer.CreateThumbnail(file, new NativeThumbnailRequest(256, 85, Settings.Value.MaxImagePixels, 0, 0));
 
             await using var source = File.OpenRead(file);
             using var managed = new MemoryStream();
@@ -54,9 +54,9 @@ public class RealPhotoTests(DebianPhotos photos, ITestOutputHelper output) : ICl
         Assert.NotEmpty(progressive);
         foreach (var file in progressive)
         {
-            var shortcut = NativeThumbnailer.CreateThumbnail(file, 256, 80, Settings.Value.MaxImagePixels);
-            var full = NativeThumbnailer.CreateThumbnail(file, 256, 80, Settings.Value.MaxImagePixels, NativeOutput.Jpeg, NativeDecodeOptions.FullDecode);
-            var libjpeg = NativeThumbnailer.CreateThumbnail(file, 256, 80, Settings.Value.MaxImagePixels, NativeOutput.Jpeg, NativeDecodeOptions.LibjpegOnly);
+            var shortcut = NativeThumbnailer.CreateThumbnail(file, new NativeThumbnailRequest(256, 80, Settings.Value.MaxImagePixels, 0, 0));
+            var full = NativeThumbnailer.CreateThumbnail(file, new NativeThumbnailRequest(256, 80, Settings.Value.MaxImagePixels, 0, 0, NativeOutput.Jpeg, NativeDecodeOptions.FullDecode));
+            var libjpeg = NativeThumbnailer.CreateThumbnail(file, new NativeThumbnailRequest(256, 80, Settings.Value.MaxImagePixels, 0, 0, NativeOutput.Jpeg, NativeDecodeOptions.LibjpegOnly));
             output.WriteLine($"{Path.GetFileName(file)}: {shortcut.Source.Width}x{shortcut.Source.Height}, {shortcut.Data.Length} bytes every way");
             Assert.Equal(full.Data, shortcut.Data);
             Assert.Equal(full.Data, libjpeg.Data);
@@ -72,7 +72,7 @@ public class RealPhotoTests(DebianPhotos photos, ITestOutputHelper output) : ICl
         var file = photos.Files.First(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) && TestImages.IsProgressiveJpeg(File.ReadAllBytes(f)));
         var bytes = File.ReadAllBytes(file);
         var truncated = bytes[..(int)(bytes.Length * kept)];
-        var ex = Assert.Throws<NativeImageException>(() => NativeThumbnailer.CreateThumbnail(truncated, 256, 80, Settings.Value.MaxImagePixels));
+        var ex = Assert.Throws<NativeImageException>(() => NativeThumbnailer.CreateThumbnail(truncated, new NativeThumbnailRequest(256, 80, Settings.Value.MaxImagePixels, 0, 0)));
         Assert.Equal(NativeStatus.Invalid, ex.Status);
     }
 }
