@@ -45,6 +45,25 @@ public class RealPhotoTests(DebianPhotos photos, ITestOutputHelper output) : ICl
     }
 
     [Fact]
+    public void EveryRealImagePlansARealisticFigureUnderTheDefaultBudget_NFR8()
+    {
+        // 4-17 MP photos, artwork and wallpapers, thumbnails made while the rows stream in: a few MiB
+        // each (the most: a progressive JPEG at 1/8, whose stream is copied without its AC scans).
+        var request = new NativeThumbnailRequest(256, 85, Settings.Value.MaxImagePixels, MaxMemoryBytes: 512L * 1024 * 1024, MaxDimension: 65535);
+        var files = photos.Files.Where(f => Path.GetExtension(f).ToLowerInvariant() is ".jpg" or ".png" or ".webp").ToList();
+        Assert.NotEmpty(files);
+        foreach (var file in files)
+        {
+            var plan = NativeThumbnailer.Plan(file, request);
+            var thumbnail = NativeThumbnailer.CreateThumbnail(file, request);
+            output.WriteLine($"{Path.GetFileName(file)}: {plan.Format} {plan.Width}x{plan.Height}, {new FileInfo(file).Length / 1024} KB, plan {plan.MemoryBytes / 1024.0 / 1024:F2} MiB");
+            Assert.Equal(plan, thumbnail.Source);
+            Assert.Equal(1, plan.Frames);
+            Assert.InRange(plan.MemoryBytes, 256 * 1024, 2 * new FileInfo(file).Length + (16 << 20));
+        }
+    }
+
+    [Fact]
     public void ProgressiveJpegsAtOneEighthScaleDecodeFromTheirDcScansAlone_NFR4()
     {
         // At 1/8 scale only DC coefficients are used, so leaving a progressive file's AC scans
