@@ -406,9 +406,11 @@ size_t in_jpeg_entropy_end(const uint8_t *data, size_t size, size_t from)
     }
 }
 
-/* The zig-zag positions whose natural row and column are both below 8 (all of them): a progressive
- * file whose data ended early must have every coefficient the scale reads fully refined. */
-static const char *incomplete_coefficients(const struct jpeg_decompress_struct *cinfo, const guard *g)
+/* When the data ended early (libjpeg went on with a fake EOI), what the scale reads must still be
+ * complete: in a progressive file every coefficient it reads fully refined (coef_bits, -1 or the
+ * latest Al for each; valid until jpeg_finish_decompress frees it, and final once
+ * jpeg_start_decompress has read every scan); in a sequential one, every component scanned. */
+static const char *incomplete(const struct jpeg_decompress_struct *cinfo, const guard *g)
 {
     if (cinfo->progressive_mode) {
         for (int c = 0; c < cinfo->num_components; c++) {
@@ -468,14 +470,16 @@ static int decode_libjpeg(const uint8_t *data, size_t size, int reduced, const i
         jpeg_read_scanlines(&cinfo, row, 1);
         in_resizer_push(resizer, row[0]);
     }
-    jpeg_finish_decompress(&cinfo);
-    if (g.eof) {
-        const char *missing = incomplete_coefficients(&cinfo, &g);
-        if (missing != NULL) {
-            snprintf(g.message, sizeof(g.message), "truncated JPEG: the data ends after scan %d and %s", cinfo.input_scan_number, missing);
-            g.status = IN_INVALID;
-            goto failed;
-        }
+    /* Progressive: checked before finishing (coef_bits); sequential: after (EOI read). */
+    const char *missing = g.eof && cinfo.progressive_mode ? incomplete(&cinfo, &g) : NULL;
+    if (missing == NULL) {
+        jpeg_finish_decompress(&cinfo);
+        missing = g.eof && !cinfo.progressive_mode ? incomplete(&cinfo, &g) : NULL;
+    }
+    if (missing != NULL) {
+        snprintf(g.message, sizeof(g.message), "truncated JPEG: the data ends after scan %d and %s", cinfo.input_scan_number, missing);
+        g.status = IN_INVALID;
+        goto failed;
     }
     *channels = in_resizer_channels(resizer);
     *pixels = in_resizer_finish(resizer);
