@@ -201,6 +201,7 @@ static int map_file(const char *path, mapped *map, char *error, size_t error_siz
 
 int32_t images_native_probe_file(const char *path, in_info *info, char *error, size_t error_size)
 {
+    if (info != NULL) memset(info, 0, sizeof(*info));
     mapped map = { NULL, 0 };
     int status = map_file(path, &map, error, error_size);
     if (status != IN_OK) return status;
@@ -211,6 +212,7 @@ int32_t images_native_probe_file(const char *path, in_info *info, char *error, s
 
 int32_t images_native_plan_file(const char *path, const in_request *request, in_info *info, char *error, size_t error_size)
 {
+    if (info != NULL) memset(info, 0, sizeof(*info));
     mapped map = { NULL, 0 };
     int status = map_file(path, &map, error, error_size);
     if (status != IN_OK) return status;
@@ -222,6 +224,8 @@ int32_t images_native_plan_file(const char *path, const in_request *request, in_
 int32_t images_native_thumbnail_file(const char *path, const in_request *request, in_info *info,
                                      in_result *result, char *error, size_t error_size)
 {
+    if (info != NULL) memset(info, 0, sizeof(*info));
+    if (result != NULL) memset(result, 0, sizeof(*result));
     mapped map = { NULL, 0 };
     int status = map_file(path, &map, error, error_size);
     if (status != IN_OK) return status;

@@ -202,10 +202,13 @@ int in_png_thumbnail(const uint8_t *data, size_t size, const in_request *request
     }
     memset(&header, 0, sizeof(header));
     png_uint_32 side_limit = request->max_dimension > 0 ? (png_uint_32)request->max_dimension : IN_PNG_SIDE_LIMIT;
-    if (read_header(png, info_ptr, &r, &header, side_limit) != PNG_INTERLACE_NONE
-        || header.width != info->width || header.height != info->height) {
+    if (read_header(png, info_ptr, &r, &header, side_limit) != PNG_INTERLACE_NONE) {
         png_destroy_read_struct(&png, &info_ptr, NULL);
         return in_fail(error, error_size, IN_UNSUPPORTED, "interlaced PNG: left to the managed path");
+    }
+    if (header.width != info->width || header.height != info->height) { /* not the header the plan read */
+        png_destroy_read_struct(&png, &info_ptr, NULL);
+        return in_fail(error, error_size, IN_INVALID, "corrupt PNG header");
     }
 #ifdef PNG_IGNORE_ADLER32
     /* The zlib stream's Adler-32 is a second checksum over the decompressed bytes (the chunk CRCs

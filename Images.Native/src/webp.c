@@ -38,27 +38,38 @@
 static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 static uint32_t le24(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16; }
 
-/* The image chunks of a still image or of an animation frame. */
+/* The chunks libwebp decodes for a still image or an animation frame: the first VP8 or VP8L
+ * chunk, and the ALPH chunk that goes with it. */
 typedef struct image_chunks {
     const uint8_t *vp8l, *alph;
     size_t vp8l_size, alph_size;
-    int lossy;
+    int found, lossy;
 } image_chunks;
 
-/* The container, walked in place: the image's chunks (of the first frame for an animation), the
- * number of ANMF frames and of chunks, the EXIF orientation. */
+/* The container, walked in place: the still image's chunks (the last ALPH before the first image
+ * chunk, as libwebp's parser takes them), the first frame's (its first ALPH and image chunk, as
+ * the demuxer takes them), the number of ANMF frames and of chunks, the EXIF orientation. */
 typedef struct layout {
-    image_chunks image;
+    image_chunks still, first;
     int frames, first_w, first_h;
     int64_t chunks;
     int orientation;
 } layout;
 
-static void image_chunk(image_chunks *image, const uint8_t *type, const uint8_t *payload, uint32_t length)
+/* One chunk towards an image (nothing once its image chunk is found). */
+static void image_chunk(image_chunks *image, const uint8_t *type, const uint8_t *payload, uint32_t length, int first_alpha_wins)
 {
-    if (memcmp(type, "VP8L", 4) == 0) { image->vp8l = payload; image->vp8l_size = length; }
-    else if (memcmp(type, "ALPH", 4) == 0) { image->alph = payload; image->alph_size = length; }
-    else if (memcmp(type, "VP8 ", 4) == 0) image->lossy = 1;
+    if (image->found) return;
+    if (memcmp(type, "ALPH", 4) == 0) {
+        if (!first_alpha_wins || image->alph == NULL) { image->alph = payload; image->alph_size = length; }
+    } else if (memcmp(type, "VP8L", 4) == 0) {
+        image->vp8l = payload;
+        image->vp8l_size = length;
+        image->found = 1;
+    } else if (memcmp(type, "VP8 ", 4) == 0) {
+        image->lossy = 1;
+        image->found = 1;
+    }
 }
 
 static void walk(const uint8_t *data, size_t size, layout *l)
@@ -78,14 +89,14 @@ static void walk(const uint8_t *data, size_t size, layout *l)
                 for (size_t sub = 16; sub + 8 <= length;) { /* the frame's own chunks */
                     uint32_t sub_length = le32(payload + sub + 4);
                     if (sub_length > length - sub - 8) break;
-                    image_chunk(&l->image, payload + sub, payload + sub + 8, sub_length);
+                    image_chunk(&l->first, payload + sub, payload + sub + 8, sub_length, 1);
                     sub += 8 + (size_t)sub_length + (sub_length & 1);
                 }
             }
         } else if (memcmp(type, "EXIF", 4) == 0) {
             l->orientation = in_exif_orientation(payload, length);
-        } else if (l->frames == 0) {
-            image_chunk(&l->image, type, payload, length);
+        } else {
+            image_chunk(&l->still, type, payload, length, 0);
         }
         offset += 8 + (size_t)length + (length & 1);
     }
@@ -170,7 +181,7 @@ int in_webp_plan(const uint8_t *data, size_t size, const in_request *request, co
     int64_t decoder = 0;
     int status;
     if (features.has_animation) {
-        if (l.frames == 0 || l.first_w <= 0 || l.first_h <= 0 || (l.image.vp8l == NULL && !l.image.lossy))
+        if (l.frames == 0 || l.first_w <= 0 || l.first_h <= 0 || !l.first.found)
             return in_fail(error, error_size, IN_INVALID, "animated WebP without a readable first frame");
         plan->animated = 1;
         plan->kind = "animated WebP";
@@ -178,12 +189,15 @@ int in_webp_plan(const uint8_t *data, size_t size, const in_request *request, co
         plan->mid_h = info->height;
         plan->channels = in_resizer_output_channels(4, alpha_mode_for(request));
         /* The frame is decoded at its own size straight into the canvas. */
-        status = decoder_memory(&l.image, l.first_w, l.first_h, 0, request, &decoder, error, error_size);
+        status = decoder_memory(&l.first, l.first_w, l.first_h, 0, request, &decoder, error, error_size);
         if (status != IN_OK) return status;
         plan->memory = decoder + 2 * 4 * (int64_t)info->width * info->height + IN_DEMUX_BYTES_PER_CHUNK * l.chunks
             + in_resizer_memory(info->width, info->height, plan->target_w, plan->target_h, 4, alpha_mode_for(request));
         return IN_OK;
     }
+    /* The estimate must describe the stream libwebp decodes. */
+    if (!l.still.found || (features.format == 2) != (l.still.vp8l != NULL))
+        return in_fail(error, error_size, IN_INVALID, "corrupt WebP container");
     /* libwebp's scaled decoding averages areas down to twice the target (or keeps the source when
      * it is smaller than that); the reducer's second stage then filters to the exact size. */
     plan->mid_w = in_mid_size(info->width, plan->target_w);
@@ -192,7 +206,7 @@ int in_webp_plan(const uint8_t *data, size_t size, const in_request *request, co
     int bpp = info->has_alpha ? 4 : 3;
     plan->kind = features.format == 2 ? "lossless WebP" : "WebP";
     plan->channels = in_resizer_output_channels(bpp, alpha_mode_for(request));
-    status = decoder_memory(&l.image, info->width, info->height, scaling ? plan->mid_w : 0, request, &decoder, error, error_size);
+    status = decoder_memory(&l.still, info->width, info->height, scaling ? plan->mid_w : 0, request, &decoder, error, error_size);
     if (status != IN_OK) return status;
     int out_w = plan->target_w < plan->mid_w ? plan->target_w : plan->mid_w;
     int out_h = plan->target_h < plan->mid_h ? plan->target_h : plan->mid_h;

@@ -1,8 +1,8 @@
 /* The part of a lossless WebP (VP8L) image stream that decides how much memory libwebp's decoder
  * takes beyond the pixels: the transforms' sub-images and the meta-Huffman ("entropy") image.
- * libwebp builds Huffman lookup tables for every group of codes the entropy image uses, about
- * 20 KiB a group (4 bytes x kTableSize[color cache bits] plus the group's own structure), and a
- * stream may use up to 65,536 groups: 1.3 GiB of tables from a file of a few hundred KiB. The
+ * libwebp builds Huffman lookup tables for every group of codes the entropy image uses, 12 to
+ * 20 KiB a group (4 bytes x kTableSize[colour cache bits] plus the group's own structure), and a
+ * stream may use up to 65,536 groups: 0.8 to 1.3 GiB of tables from a file of a few hundred KiB. The
  * count is in the entropy image, which is itself entropy-coded, so it is decoded here (the
  * transforms' sub-images before it only skipped: their symbols are read, their pixels not kept),
  * following libwebp 1.2.4's vp8l_dec.c (ReadTransform, ReadHuffmanCode(s), DecodeImageData) and
