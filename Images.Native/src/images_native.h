@@ -58,7 +58,8 @@ typedef struct in_info {
     int64_t memory;       /* estimated working memory, in bytes, of the decode the request would
                              run (filled by plan and thumbnail; 0 after a bare probe) */
     int32_t frames;       /* frames or pages in the container (1 for a still image; APNG: acTL's
-                             num_frames; animated WebP: the demuxer's count); only the first is
+                             num_frames; animated WebP: its ANMF chunks, what the demuxer counts,
+                             walked in place before anything is allocated); only the first is
                              decoded */
 } in_info;
 
@@ -86,7 +87,7 @@ typedef struct in_result {
 
 IMAGES_NATIVE_API int32_t images_native_version(void);
 
-/* Header-only probe: format, size, channels, orientation. */
+/* Header-only probe: format, size, channels, orientation, frames. */
 IMAGES_NATIVE_API int32_t images_native_probe(const uint8_t *data, size_t size, in_info *info,
                                               char *error, size_t error_size);
 IMAGES_NATIVE_API int32_t images_native_probe_file(const char *path, in_info *info,
