@@ -54,6 +54,7 @@ typedef struct layout {
     int frames, first_w, first_h;
     int64_t chunks;
     int orientation;
+    int truncated;        /* a chunk runs past the end of the data (it is taken as far as it goes) */
 } layout;
 
 /* One chunk towards an image (nothing once its image chunk is found). */
@@ -79,7 +80,10 @@ static void walk(const uint8_t *data, size_t size, layout *l)
     size_t offset = 12;
     while (offset + 8 <= size) {
         uint32_t length = le32(data + offset + 4);
-        if (length > size - offset - 8) break;
+        if (length > size - offset - 8) {
+            l->truncated = 1;
+            length = (uint32_t)(size - offset - 8);
+        }
         const uint8_t *type = data + offset, *payload = data + offset + 8;
         l->chunks++;
         if (memcmp(type, "ANMF", 4) == 0) {
@@ -88,7 +92,10 @@ static void walk(const uint8_t *data, size_t size, layout *l)
                 l->first_h = 1 + (int)le24(payload + 9);
                 for (size_t sub = 16; sub + 8 <= length;) { /* the frame's own chunks */
                     uint32_t sub_length = le32(payload + sub + 4);
-                    if (sub_length > length - sub - 8) break;
+                    if (sub_length > length - sub - 8) {
+                        l->truncated = 1;
+                        sub_length = (uint32_t)(length - sub - 8);
+                    }
                     image_chunk(&l->first, payload + sub, payload + sub + 8, sub_length, 1);
                     sub += 8 + (size_t)sub_length + (sub_length & 1);
                 }
@@ -133,7 +140,7 @@ static int lossless_memory(const uint8_t *stream, size_t size, int with_header, 
     in_vp8l_header header;
     int status = in_vp8l_scan(stream, size, with_header, w, h, request, &header);
     if (status == IN_CANCELLED) return in_fail(error, error_size, status, "cancelled");
-    if (status != IN_OK) return in_fail(error, error_size, status, "corrupt lossless WebP stream");
+    if (status != IN_OK) return in_fail(error, error_size, status, "corrupt or truncated lossless WebP stream");
     *memory = m + header.table_bytes + header.stored_bytes;
     return IN_OK;
 }
@@ -197,7 +204,7 @@ int in_webp_plan(const uint8_t *data, size_t size, const in_request *request, co
     }
     /* The estimate must describe the stream libwebp decodes. */
     if (!l.still.found || (features.format == 2) != (l.still.vp8l != NULL))
-        return in_fail(error, error_size, IN_INVALID, "corrupt WebP container");
+        return in_fail(error, error_size, IN_INVALID, l.truncated ? "truncated WebP" : "corrupt WebP container");
     /* libwebp's scaled decoding averages areas down to twice the target (or keeps the source when
      * it is smaller than that); the reducer's second stage then filters to the exact size. */
     plan->mid_w = in_mid_size(info->width, plan->target_w);
@@ -240,7 +247,7 @@ static int first_frame(const uint8_t *data, size_t size, const in_request *reque
     options.use_threads = 0;
     WebPData webp = { data, size };
     WebPAnimDecoder *decoder = WebPAnimDecoderNew(&webp, &options);
-    if (decoder == NULL) return in_fail(error, error_size, IN_INVALID, "corrupt animated WebP");
+    if (decoder == NULL) return in_fail(error, error_size, IN_INVALID, "corrupt or truncated animated WebP");
     WebPAnimInfo anim;
     uint8_t *canvas = NULL;
     int timestamp = 0;
