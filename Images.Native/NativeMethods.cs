@@ -7,8 +7,9 @@ namespace Images.Native;
 internal static unsafe partial class NativeMethods
 {
     public const string Library = "images_native";
-    public const int ExpectedVersion = 2;
+    public const int ExpectedVersion = 3;
 
+    /// <summary>in_info: 40 bytes, the int64 at offset 24 (the C header asserts the same layout).</summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct Info
     {
@@ -18,8 +19,11 @@ internal static unsafe partial class NativeMethods
         public int Channels;
         public int HasAlpha;
         public int Orientation;
+        public long Memory;
+        public int Frames;
     }
 
+    /// <summary>in_request: 48 bytes.</summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct Request
     {
@@ -28,6 +32,10 @@ internal static unsafe partial class NativeMethods
         public int Output;
         public int Flags;
         public long MaxPixels;
+        public long MaxMemory;
+        public int MaxDimension;
+        public int MaxScans;
+        public int* Cancel;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -46,6 +54,14 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "images_native_probe_file", StringMarshalling = StringMarshalling.Utf8)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory)]
     public static partial int ProbeFile(string path, out Info info, byte* error, nuint errorSize);
+
+    [LibraryImport(Library, EntryPoint = "images_native_plan_file", StringMarshalling = StringMarshalling.Utf8)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory)]
+    public static partial int PlanFile(string path, in Request request, out Info info, byte* error, nuint errorSize);
+
+    [LibraryImport(Library, EntryPoint = "images_native_plan")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory)]
+    public static partial int Plan(byte* data, nuint size, in Request request, out Info info, byte* error, nuint errorSize);
 
     [LibraryImport(Library, EntryPoint = "images_native_thumbnail_file", StringMarshalling = StringMarshalling.Utf8)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory)]

@@ -8,9 +8,17 @@ public enum NativeStatus
     Ok = 0,
     Unsupported = 1,
     Invalid = 2,
+
+    /// <summary>Over the pixel limit or the largest-side limit (decided on the header).</summary>
     TooLarge = 3,
     NoMemory = 4,
     Io = 5,
+
+    /// <summary>The cancellation token fired during the decode; everything the decode held is freed.</summary>
+    Cancelled = 6,
+
+    /// <summary>The decode would need more working memory than <see cref="NativeThumbnailRequest.MaxMemoryBytes"/> (decided on the header).</summary>
+    OverBudget = 7,
 }
 
 public enum NativeOutput
@@ -32,8 +40,32 @@ public enum NativeDecodeOptions
     LibjpegOnly = 2,
 }
 
+/// <summary>
+/// One thumbnail to make, with the budget it must fit (NFR-8), all checked on the header before
+/// anything large is allocated.
+/// </summary>
+/// <param name="MaxSide">Longest side of the thumbnail; never upscaled.</param>
+/// <param name="Quality">Encoder quality, 1..100.</param>
+/// <param name="MaxPixels">Decompression-bomb limit on width x height.</param>
+/// <param name="MaxMemoryBytes">Working-memory budget of the decode in bytes; 0 = no limit.</param>
+/// <param name="MaxDimension">Largest width or height accepted; 0 = no limit (libpng's own 1,000,000 still applies to PNG).</param>
+/// <param name="Output">Encoded format of the thumbnail.</param>
+/// <param name="Options">Decoding variants for tests and measurements.</param>
+/// <param name="MaxScans">Most scans accepted in a progressive JPEG; 0 = the library's default of 500.</param>
+public sealed record NativeThumbnailRequest(
+    int MaxSide,
+    int Quality,
+    long MaxPixels,
+    long MaxMemoryBytes,
+    int MaxDimension,
+    NativeOutput Output = NativeOutput.Jpeg,
+    NativeDecodeOptions Options = NativeDecodeOptions.None,
+    int MaxScans = 0);
+
 /// <summary>What the library learnt about a source image.</summary>
-public sealed record NativeImageInfo(string Format, int Width, int Height, int Channels, bool HasAlpha, int Orientation);
+/// <param name="Frames">Frames or pages in the container (1 for a still image); only the first is decoded.</param>
+/// <param name="MemoryBytes">Estimated working memory of the decode the request runs (0 after a bare <see cref="NativeThumbnailer.Probe"/>).</param>
+public sealed record NativeImageInfo(string Format, int Width, int Height, int Channels, bool HasAlpha, int Orientation, int Frames, long MemoryBytes);
 
 /// <summary>An encoded thumbnail and its size after orientation.</summary>
 public sealed record NativeThumbnail(byte[] Data, int Width, int Height, NativeImageInfo Source);
@@ -59,6 +91,7 @@ public static unsafe class NativeThumbnailer
     /// <summary>Why it is or is not available (for the start-up log line and the health check).</summary>
     public static string Status => State.Value.Reason;
 
+    /// <summary>Header-only: format, size, channels, orientation, frames.</summary>
     public static NativeImageInfo Probe(string path)
     {
         EnsureAvailable();
@@ -68,29 +101,78 @@ public static unsafe class NativeThumbnailer
         return ToInfo(info);
     }
 
-    public static NativeThumbnail CreateThumbnail(string path, int maxSide, int quality, long maxPixels, NativeOutput output = NativeOutput.Jpeg, NativeDecodeOptions options = NativeDecodeOptions.None)
+    /// <summary>
+    /// Everything <see cref="CreateThumbnail(string, NativeThumbnailRequest, CancellationToken)"/>
+    /// checks before it decodes (the probe, the largest side, the pixel count, the working memory
+    /// of the decode it would run), without decoding: <see cref="NativeImageInfo.MemoryBytes"/> is
+    /// the figure to reserve. Throws <see cref="NativeImageException"/> (Unsupported, Invalid,
+    /// TooLarge, OverBudget) as the thumbnail call would.
+    /// </summary>
+    public static NativeImageInfo Plan(string path, NativeThumbnailRequest request)
     {
-        var request = Request(maxSide, quality, maxPixels, output, options);
+        var native = ToNative(request, null);
         var error = stackalloc byte[ErrorSize];
-        var status = (NativeStatus)NativeMethods.ThumbnailFile(path, request, out var info, out var result, error, ErrorSize);
-        return Complete(status, error, info, result);
+        var status = (NativeStatus)NativeMethods.PlanFile(path, native, out var info, error, ErrorSize);
+        Check(status, error);
+        return ToInfo(info);
     }
 
-    public static NativeThumbnail CreateThumbnail(ReadOnlySpan<byte> data, int maxSide, int quality, long maxPixels, NativeOutput output = NativeOutput.Jpeg, NativeDecodeOptions options = NativeDecodeOptions.None)
+    /// <inheritdoc cref="Plan(string, NativeThumbnailRequest)"/>
+    public static NativeImageInfo Plan(ReadOnlySpan<byte> data, NativeThumbnailRequest request)
     {
-        var request = Request(maxSide, quality, maxPixels, output, options);
+        var native = ToNative(request, null);
         var error = stackalloc byte[ErrorSize];
         fixed (byte* bytes = data)
         {
-            var status = (NativeStatus)NativeMethods.Thumbnail(bytes, (nuint)data.Length, request, out var info, out var result, error, ErrorSize);
+            var status = (NativeStatus)NativeMethods.Plan(bytes, (nuint)data.Length, native, out var info, error, ErrorSize);
+            Check(status, error);
+            return ToInfo(info);
+        }
+    }
+
+    /// <summary>
+    /// Decodes (the first frame of) the file at <paramref name="path"/> within the request's budget
+    /// and encodes its thumbnail. The token stops a decode in progress (per row, scan or chunk of
+    /// input): <see cref="NativeImageException"/> with <see cref="NativeStatus.Cancelled"/>.
+    /// </summary>
+    public static NativeThumbnail CreateThumbnail(string path, NativeThumbnailRequest request, CancellationToken cancellationToken = default)
+    {
+        using var flag = new CancelFlag(cancellationToken);
+        var native = ToNative(request, flag.Pointer);
+        var error = stackalloc byte[ErrorSize];
+        var status = (NativeStatus)NativeMethods.ThumbnailFile(path, native, out var info, out var result, error, ErrorSize);
+        return Complete(status, error, info, result);
+    }
+
+    /// <inheritdoc cref="CreateThumbnail(string, NativeThumbnailRequest, CancellationToken)"/>
+    public static NativeThumbnail CreateThumbnail(ReadOnlySpan<byte> data, NativeThumbnailRequest request, CancellationToken cancellationToken = default)
+    {
+        using var flag = new CancelFlag(cancellationToken);
+        var native = ToNative(request, flag.Pointer);
+        var error = stackalloc byte[ErrorSize];
+        fixed (byte* bytes = data)
+        {
+            var status = (NativeStatus)NativeMethods.Thumbnail(bytes, (nuint)data.Length, native, out var info, out var result, error, ErrorSize);
             return Complete(status, error, info, result);
         }
     }
 
-    private static NativeMethods.Request Request(int maxSide, int quality, long maxPixels, NativeOutput output, NativeDecodeOptions options)
+    private static NativeMethods.Request ToNative(NativeThumbnailRequest request, int* cancel)
     {
+        ArgumentNullException.ThrowIfNull(request);
         EnsureAvailable();
-        return new NativeMethods.Request { MaxSide = maxSide, Quality = quality, Output = (int)output, Flags = (int)options, MaxPixels = maxPixels };
+        return new NativeMethods.Request
+        {
+            MaxSide = request.MaxSide,
+            Quality = request.Quality,
+            Output = (int)request.Output,
+            Flags = (int)request.Options,
+            MaxPixels = request.MaxPixels,
+            MaxMemory = request.MaxMemoryBytes,
+            MaxDimension = request.MaxDimension,
+            MaxScans = request.MaxScans,
+            Cancel = cancel,
+        };
     }
 
     private static NativeThumbnail Complete(NativeStatus status, byte* error, NativeMethods.Info info, NativeMethods.Result result)
@@ -123,7 +205,9 @@ public static unsafe class NativeThumbnailer
         info.Height,
         info.Channels,
         info.HasAlpha != 0,
-        info.Orientation);
+        info.Orientation,
+        info.Frames,
+        info.Memory);
 
     private static void EnsureAvailable()
     {
@@ -145,7 +229,7 @@ public static unsafe class NativeThumbnailer
         }
         catch (DllNotFoundException ex)
         {
-            return (false, "libimages_native or one of its dependencies (libjpeg62-turbo, libpng16-16, libwebp7) is missing: " + ex.Message);
+            return (false, "libimages_native or one of its dependencies (libjpeg62-turbo, libpng16-16, libwebp7, libwebpdemux2) is missing: " + ex.Message);
         }
         catch (EntryPointNotFoundException ex)
         {
@@ -154,6 +238,40 @@ public static unsafe class NativeThumbnailer
         catch (InvalidOperationException ex)
         {
             return (false, "libimages_native could not be loaded: " + ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// The int the library reads as request->cancel: native memory (it must not move while the
+    /// decode runs), set to 1 from the token's callback. Disposing unregisters first, which waits
+    /// for a callback in flight, so nothing writes to the int after it is freed.
+    /// </summary>
+    private readonly struct CancelFlag : IDisposable
+    {
+        private readonly CancellationTokenRegistration registration;
+
+        public CancelFlag(CancellationToken cancellationToken)
+        {
+            if (!cancellationToken.CanBeCanceled)
+            {
+                Pointer = null;
+                registration = default;
+                return;
+            }
+
+            Pointer = (int*)NativeMemory.AllocZeroed(sizeof(int));
+            registration = cancellationToken.Register(static state => Volatile.Write(ref *(int*)(nint)state!, 1), (nint)Pointer);
+        }
+
+        public int* Pointer { get; }
+
+        public void Dispose()
+        {
+            registration.Dispose();
+            if (Pointer != null)
+            {
+                NativeMemory.Free(Pointer);
+            }
         }
     }
 }

@@ -9,8 +9,9 @@ namespace Images.Infrastructure.Processing;
 
 /// <summary>
 /// The native fast path (NFR-4) for JPEG, PNG and WebP: libimages_native decodes at reduced scale
-/// and streams rows, so memory stays near the thumbnail's size. What it does not handle (CMYK
-/// JPEG, interlaced PNG, animated WebP) is reported as unsupported and taken by the managed path.
+/// and streams rows, so memory stays near the thumbnail's size (an animated WebP: its first frame).
+/// What it does not handle (CMYK JPEG, interlaced PNG) is reported as unsupported and taken by the
+/// managed path.
 /// </summary>
 public sealed class NativeImageProcessor(IOptions<ProcessingOptions> options) : IImageProcessor
 {
@@ -41,16 +42,22 @@ public sealed class NativeImageProcessor(IOptions<ProcessingOptions> options) : 
     public async Task<ImageMetadata> CreateThumbnailAsync(Stream original, DomainFormat format, Stream thumbnail, CancellationToken cancellationToken)
     {
         var settings = options.Value;
+        // No memory or side limit yet (0): the budget of NFR-8 is wired in by the processor's rework.
+        var request = new NativeThumbnailRequest(settings.ThumbnailMaxSize, settings.ThumbnailQuality, settings.MaxImagePixels, MaxMemoryBytes: 0, MaxDimension: 0);
         NativeThumbnail result;
         try
         {
             result = original is FileStream file
-                ? NativeThumbnailer.CreateThumbnail(file.Name, settings.ThumbnailMaxSize, settings.ThumbnailQuality, settings.MaxImagePixels)
-                : NativeThumbnailer.CreateThumbnail(await ReadAllAsync(original, cancellationToken), settings.ThumbnailMaxSize, settings.ThumbnailQuality, settings.MaxImagePixels);
+                ? NativeThumbnailer.CreateThumbnail(file.Name, request, cancellationToken)
+                : NativeThumbnailer.CreateThumbnail(await ReadAllAsync(original, cancellationToken), request, cancellationToken);
         }
-        catch (NativeImageException ex) when (ex.Status is NativeStatus.Invalid or NativeStatus.TooLarge)
+        catch (NativeImageException ex) when (ex.Status is NativeStatus.Invalid or NativeStatus.TooLarge or NativeStatus.OverBudget)
         {
             throw new ImageProcessingException(ex.Message, ex);
+        }
+        catch (NativeImageException ex) when (ex.Status == NativeStatus.Cancelled)
+        {
+            throw new OperationCanceledException(ex.Message, ex, cancellationToken);
         }
 
         await thumbnail.WriteAsync(result.Data, cancellationToken);

@@ -1,6 +1,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,11 @@
 
 int32_t images_native_version(void) { return IMAGES_NATIVE_VERSION; }
 
+/* The layout the managed side mirrors (NativeMethods.Info and Request). */
+_Static_assert(sizeof(in_info) == 40 && offsetof(in_info, memory) == 24 && offsetof(in_info, frames) == 32, "in_info layout");
+_Static_assert(sizeof(in_request) == 48 && offsetof(in_request, max_memory) == 24 && offsetof(in_request, max_dimension) == 32
+               && offsetof(in_request, max_scans) == 36 && offsetof(in_request, cancel) == 40, "in_request layout");
+
 int in_fail(char *error, size_t error_size, int status, const char *format, ...)
 {
     if (error != NULL && error_size > 0) {
@@ -20,6 +26,21 @@ int in_fail(char *error, size_t error_size, int status, const char *format, ...)
         va_end(args);
     }
     return status;
+}
+
+int in_max_scans(const in_request *request) { return request->max_scans > 0 ? request->max_scans : 500; }
+
+#define MIB (1024 * 1024LL)
+
+int in_over_budget(const in_request *request, const in_info *info, const char *kind, int64_t memory,
+                   char *error, size_t error_size)
+{
+    char limit[32];
+    if (request->max_memory % MIB == 0) snprintf(limit, sizeof(limit), "%lld MiB", (long long)(request->max_memory / MIB));
+    else snprintf(limit, sizeof(limit), "%lld bytes", (long long)request->max_memory);
+    return in_fail(error, error_size, IN_OVER_BUDGET,
+                   "decoding needs about %lld MiB of working memory (%s %dx%d, %d channels), over the limit of %s",
+                   (long long)((memory + MIB - 1) / MIB), kind, info->width, info->height, info->channels, limit);
 }
 
 void in_target_size(int width, int height, int max_side, int *out_width, int *out_height)
@@ -50,6 +71,7 @@ int32_t images_native_probe(const uint8_t *data, size_t size, in_info *info, cha
     if (data == NULL || info == NULL) return in_fail(error, error_size, IN_INVALID, "no input");
     memset(info, 0, sizeof(*info));
     info->orientation = 1;
+    info->frames = 1;
     switch (detect(data, size)) {
     case IN_FORMAT_JPEG: return in_jpeg_probe(data, size, info, error, error_size);
     case IN_FORMAT_PNG: return in_png_probe(data, size, info, error, error_size);
@@ -58,28 +80,89 @@ int32_t images_native_probe(const uint8_t *data, size_t size, in_info *info, cha
     }
 }
 
+/* The encoding phase of a thumbnail, which comes after the decoder has freed its buffers: the
+ * reduced image; its oriented copy; the encoder's own buffers (libjpeg keeps the whole image's
+ * coefficients while it optimises its Huffman tables: 2 bytes per sample, 4:4:4 or 4:2:0 as
+ * in_encode chooses; libwebp converts to YUVA and keeps per-macroblock state, and for alpha runs
+ * its lossless coder, generously 32 bytes a pixel); the encoded bytes (libjpeg's buffer grows by
+ * doubling; libwebp's, then our copy). */
+static int64_t encode_memory(const in_plan *plan, const in_info *info, const in_request *request)
+{
+    const int64_t pixels = (int64_t)plan->target_w * plan->target_h, ch = plan->channels;
+    int64_t m = pixels * ch;
+    if (info->orientation > 1) m += pixels * ch;
+    if (request->output == IN_OUTPUT_WEBP) m += pixels * (ch == 4 ? 32 : 8) + 2 * pixels * ch;
+    else m += (ch == 1 ? 2 * pixels : plan->full_chroma ? 6 * pixels : 3 * pixels) + pixels * ch;
+    return m + IN_LIBRARY_STATE;
+}
+
+/* The checks every decode makes first, in order: the probe; the largest side; the pixel count;
+ * the working memory of the decode the request would run (the decoder's plan, then the
+ * orientation and the encoding); a decoder's own side limit. Nothing large is allocated. */
+static int plan_decode(const uint8_t *data, size_t size, const in_request *request, in_info *info,
+                       in_plan *plan, char *error, size_t error_size)
+{
+    int status = images_native_probe(data, size, info, error, error_size);
+    if (status != IN_OK) return status;
+    if (info->width <= 0 || info->height <= 0)
+        return in_fail(error, error_size, IN_INVALID, "invalid dimensions %dx%d", info->width, info->height);
+    if (request->max_dimension > 0 && (info->width > request->max_dimension || info->height > request->max_dimension))
+        return in_fail(error, error_size, IN_TOO_LARGE, "the image is %dx%d, over the largest side of %d pixels",
+                       info->width, info->height, request->max_dimension);
+    if ((int64_t)info->width * (int64_t)info->height > request->max_pixels)
+        return in_fail(error, error_size, IN_TOO_LARGE, "the image is %dx%d (%lld pixels), over the limit of %lld pixels",
+                       info->width, info->height, (long long)info->width * info->height, (long long)request->max_pixels);
+
+    memset(plan, 0, sizeof(*plan));
+    in_target_size(info->width, info->height, request->max_side, &plan->target_w, &plan->target_h);
+    switch (info->format) {
+    case IN_FORMAT_JPEG: status = in_jpeg_plan(data, size, request, info, plan, error, error_size); break;
+    case IN_FORMAT_PNG: status = in_png_plan(data, size, request, info, plan, error, error_size); break;
+    case IN_FORMAT_WEBP: status = in_webp_plan(data, size, request, info, plan, error, error_size); break;
+    default: status = in_fail(error, error_size, IN_UNSUPPORTED, "unsupported format");
+    }
+    if (status != IN_OK) return status;
+    /* The decoders' figures end with the reduced image; the encoding phase follows. */
+    const int64_t encoding = encode_memory(plan, info, request);
+    if (plan->memory < encoding) plan->memory = encoding;
+    if (plan->libjpeg_memory > 0 && plan->libjpeg_memory < encoding) plan->libjpeg_memory = encoding;
+    info->memory = plan->memory;
+    if (request->max_memory > 0 && plan->memory > request->max_memory)
+        return in_over_budget(request, info, plan->kind, plan->memory, error, error_size);
+    if (plan->side_limit > 0 && (info->width > plan->side_limit || info->height > plan->side_limit))
+        return in_fail(error, error_size, IN_TOO_LARGE, "the image is %dx%d, over %s's largest side of %d pixels",
+                       info->width, info->height, info->format == IN_FORMAT_PNG ? "libpng" : "the decoder", plan->side_limit);
+    return IN_OK;
+}
+
+int32_t images_native_plan(const uint8_t *data, size_t size, const in_request *request, in_info *info,
+                           char *error, size_t error_size)
+{
+    if (data == NULL || request == NULL || info == NULL) return in_fail(error, error_size, IN_INVALID, "no input");
+    in_plan plan;
+    return plan_decode(data, size, request, info, &plan, error, error_size);
+}
+
 int32_t images_native_thumbnail(const uint8_t *data, size_t size, const in_request *request, in_info *info,
                                 in_result *result, char *error, size_t error_size)
 {
     if (data == NULL || request == NULL || info == NULL || result == NULL)
         return in_fail(error, error_size, IN_INVALID, "no input");
     memset(result, 0, sizeof(*result));
-    int status = images_native_probe(data, size, info, error, error_size);
+    in_plan plan;
+    int status = plan_decode(data, size, request, info, &plan, error, error_size);
     if (status != IN_OK) return status;
-    if (info->width <= 0 || info->height <= 0)
-        return in_fail(error, error_size, IN_INVALID, "invalid dimensions %dx%d", info->width, info->height);
-    if ((int64_t)info->width * (int64_t)info->height > request->max_pixels)
-        return in_fail(error, error_size, IN_TOO_LARGE, "the image is %dx%d (%lld pixels), over the limit of %lld pixels",
-                       info->width, info->height, (long long)info->width * info->height, (long long)request->max_pixels);
+    if (in_cancelled(request)) return in_fail(error, error_size, IN_CANCELLED, "cancelled");
 
     uint8_t *pixels = NULL;
     int width = 0, height = 0, channels = 0, full_chroma = 0;
     switch (info->format) {
-    case IN_FORMAT_JPEG: status = in_jpeg_thumbnail(data, size, request, info, &pixels, &width, &height, &channels, &full_chroma, error, error_size); break;
-    case IN_FORMAT_PNG: status = in_png_thumbnail(data, size, request, info, &pixels, &width, &height, &channels, error, error_size); break;
-    case IN_FORMAT_WEBP: status = in_webp_thumbnail(data, size, request, info, &pixels, &width, &height, &channels, error, error_size); break;
+    case IN_FORMAT_JPEG: status = in_jpeg_thumbnail(data, size, request, info, &plan, &pixels, &width, &height, &channels, &full_chroma, error, error_size); break;
+    case IN_FORMAT_PNG: status = in_png_thumbnail(data, size, request, info, &plan, &pixels, &width, &height, &channels, error, error_size); break;
+    case IN_FORMAT_WEBP: status = in_webp_thumbnail(data, size, request, info, &plan, &pixels, &width, &height, &channels, error, error_size); break;
     default: status = in_fail(error, error_size, IN_UNSUPPORTED, "unsupported format");
     }
+    if (status == IN_OK && in_cancelled(request)) status = in_fail(error, error_size, IN_CANCELLED, "cancelled");
     if (status != IN_OK) {
         free(pixels);
         return status;
@@ -118,6 +201,7 @@ static int map_file(const char *path, mapped *map, char *error, size_t error_siz
 
 int32_t images_native_probe_file(const char *path, in_info *info, char *error, size_t error_size)
 {
+    if (info != NULL) memset(info, 0, sizeof(*info));
     mapped map = { NULL, 0 };
     int status = map_file(path, &map, error, error_size);
     if (status != IN_OK) return status;
@@ -126,9 +210,22 @@ int32_t images_native_probe_file(const char *path, in_info *info, char *error, s
     return status;
 }
 
+int32_t images_native_plan_file(const char *path, const in_request *request, in_info *info, char *error, size_t error_size)
+{
+    if (info != NULL) memset(info, 0, sizeof(*info));
+    mapped map = { NULL, 0 };
+    int status = map_file(path, &map, error, error_size);
+    if (status != IN_OK) return status;
+    status = images_native_plan(map.data, map.size, request, info, error, error_size);
+    munmap(map.data, map.size);
+    return status;
+}
+
 int32_t images_native_thumbnail_file(const char *path, const in_request *request, in_info *info,
                                      in_result *result, char *error, size_t error_size)
 {
+    if (info != NULL) memset(info, 0, sizeof(*info));
+    if (result != NULL) memset(result, 0, sizeof(*result));
     mapped map = { NULL, 0 };
     int status = map_file(path, &map, error, error_size);
     if (status != IN_OK) return status;

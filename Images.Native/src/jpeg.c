@@ -1,6 +1,28 @@
 /* JPEG through libjpeg-turbo: decode at the smallest DCT scale (1/8 .. 8/8) that still covers the
  * target, then the two-stage reduction while the scanlines stream in. libjpeg's errors longjmp
- * back into these functions only, never across the managed boundary. */
+ * back into these functions only, never across the managed boundary.
+ *
+ * Budget (NFR-8), decided in in_jpeg_plan from jpeg_read_header + jpeg_calc_output_dimensions at
+ * the chosen scale, before anything large is allocated; the terms are in libjpeg_memory() and
+ * in_jpeg_plan. libjpeg's own max_memory_to_use is set to the budget too: with jmemnobs (the only
+ * memory manager libjpeg-turbo builds) a whole-image coefficient buffer over it fails with "backing
+ * store not supported" instead of being allocated, which is reported as IN_OVER_BUDGET.
+ *
+ * Time: libjpeg calls a progress monitor per iMCU row of every scan it reads and per
+ * jpeg_read_scanlines call; it stops the decode (through the error manager's longjmp) when
+ * request->cancel is set or the file has more scans than the request allows. The scan walk below
+ * and the DC-scan decoder (jpeg_dc.c) make the same checks per scan.
+ *
+ * Warnings: libjpeg only warns about corrupt or missing entropy-coded data and invents the rest
+ * (zeros: grey blocks). A warning fails the image only when the invented data is data the
+ * thumbnail is built from: a corrupt-data warning in a scan this scale reads (every scan of a
+ * sequential file; a DC scan, or an AC scan of a component whose scaled inverse DCT reads AC
+ * coefficients, in a progressive one) before that scan's last iMCU row; and a file that ends
+ * inside any scan before its last iMCU row (truncated: what should have followed is unknown).
+ * A file that ends between scans (only its EOI missing, or cut at a scan boundary) still gives a
+ * thumbnail when every coefficient the scale reads is complete. Benign warnings (extraneous bytes
+ * before a marker, JFIF/Adobe/ICC oddities, SOS parameters a sequential file ignores) never fail
+ * the image. */
 #include "internal.h"
 
 #include <setjmp.h>
@@ -9,35 +31,121 @@
 #include <string.h>
 
 #include <jpeglib.h>
+#include <jerror.h>
 
 typedef struct guard {
     struct jpeg_error_mgr base;
+    struct jpeg_progress_mgr progress;
     jmp_buf jump;
-    char message[JMSG_LENGTH_MAX];
-    int warnings;
+    char message[JMSG_LENGTH_MAX + 160];
+    char text[JMSG_LENGTH_MAX];   /* libjpeg's own message for the error */
+    int status;                   /* what the longjmp reports */
+    const in_request *request;    /* NULL while only headers are read */
+    int max_scans;
+    int eof;                      /* the data ran out: libjpeg went on with a fake EOI marker */
+    int tolerated;                /* warnings that did not touch what the thumbnail needs */
+    unsigned seen;                /* components (by index) that appeared in a scan */
+    uint8_t needs_ac[MAX_COMPONENTS]; /* by component index: its AC coefficients are read at this scale */
 } guard;
+
+static void fail_now(j_common_ptr cinfo, int status)
+{
+    guard *g = (guard *)cinfo->err;
+    g->status = status;
+    longjmp(g->jump, 1);
+}
 
 static void on_error(j_common_ptr cinfo)
 {
     guard *g = (guard *)cinfo->err;
-    (*cinfo->err->format_message)(cinfo, g->message);
-    longjmp(g->jump, 1);
+    (*cinfo->err->format_message)(cinfo, g->text);
+    if (cinfo->err->msg_code == JERR_NO_BACKING_STORE && g->request != NULL) {
+        /* jmemnobs: a virtual array (the whole-image coefficient buffer) over max_memory_to_use. */
+        snprintf(g->message, sizeof(g->message), "libjpeg's coefficient buffer does not fit the working-memory limit of %lld MiB",
+                 (long long)(g->request->max_memory / (1024 * 1024)));
+        fail_now(cinfo, IN_OVER_BUDGET);
+    }
+    snprintf(g->message, sizeof(g->message), "corrupt JPEG: %s", g->text);
+    fail_now(cinfo, cinfo->err->msg_code == JERR_OUT_OF_MEMORY ? IN_NO_MEMORY : IN_INVALID);
+}
+
+/* Whether the current scan carries coefficients this scale reads. */
+static int scan_needed(const struct jpeg_decompress_struct *d, const guard *g)
+{
+    if (!d->progressive_mode || d->Ss == 0) return 1;
+    for (int i = 0; i < d->comps_in_scan; i++)
+        if (g->needs_ac[d->cur_comp_info[i]->component_index]) return 1;
+    return 0;
 }
 
 static void on_message(j_common_ptr cinfo, int level)
 {
     guard *g = (guard *)cinfo->err;
-    /* level -1: a warning such as "premature end of data segment" (a truncated file). */
-    if (level < 0 && g->warnings++ == 0) (*cinfo->err->format_message)(cinfo, g->message);
+    if (level >= 0 || g->request == NULL) return; /* trace messages; warnings while probing headers */
+    int code = cinfo->err->msg_code;
+    if (code == JWRN_JPEG_EOF) { /* decided at the marker libjpeg then hits, or at the end */
+        g->eof = 1;
+        return;
+    }
+    if (code != JWRN_HIT_MARKER && code != JWRN_HUFF_BAD_CODE && code != JWRN_ARITH_BAD_CODE
+        && code != JWRN_MUST_RESYNC && code != JWRN_BOGUS_PROGRESSION) {
+        g->tolerated++; /* benign: extraneous bytes, JFIF/Adobe/ICC versions, ... */
+        return;
+    }
+    const struct jpeg_decompress_struct *d = (const struct jpeg_decompress_struct *)cinfo;
+    /* A progression warning comes as a scan starts (before libjpeg resets input_iMCU_row). */
+    int before_last_row = code == JWRN_BOGUS_PROGRESSION || d->input_iMCU_row + 1 < d->total_iMCU_rows;
+    int truncated = code == JWRN_HIT_MARKER && g->eof; /* the marker is the fake EOI */
+    if (before_last_row && (truncated || scan_needed(d, g))) {
+        char text[JMSG_LENGTH_MAX];
+        (*cinfo->err->format_message)(cinfo, text);
+        if (truncated)
+            snprintf(g->message, sizeof(g->message), "truncated JPEG: the data ends in scan %d at iMCU row %u of %u",
+                     d->input_scan_number, d->input_iMCU_row + 1, d->total_iMCU_rows);
+        else
+            snprintf(g->message, sizeof(g->message), "truncated or corrupt JPEG: %s (scan %d, iMCU row %u of %u)",
+                     text, d->input_scan_number, d->input_iMCU_row + 1, d->total_iMCU_rows);
+        fail_now(cinfo, IN_INVALID);
+    }
+    g->tolerated++;
 }
 
-static void setup(struct jpeg_decompress_struct *cinfo, guard *g)
+static void on_progress(j_common_ptr cinfo)
 {
+    guard *g = (guard *)cinfo->err;
+    if (in_cancelled(g->request)) {
+        snprintf(g->message, sizeof(g->message), "cancelled");
+        fail_now(cinfo, IN_CANCELLED);
+    }
+    const struct jpeg_decompress_struct *d = (const struct jpeg_decompress_struct *)cinfo;
+    if (d->input_scan_number > g->max_scans) {
+        snprintf(g->message, sizeof(g->message), "more than %d scans in a progressive JPEG", g->max_scans);
+        fail_now(cinfo, IN_INVALID);
+    }
+    for (int i = 0; i < d->comps_in_scan; i++) g->seen |= 1u << d->cur_comp_info[i]->component_index;
+}
+
+/* request NULL: header reads only (warnings ignored, no progress monitor). */
+static void setup(struct jpeg_decompress_struct *cinfo, guard *g, const in_request *request)
+{
+    memset(g, 0, sizeof(*g));
     cinfo->err = jpeg_std_error(&g->base);
     g->base.error_exit = on_error;
     g->base.emit_message = on_message;
-    g->message[0] = 0;
-    g->warnings = 0;
+    g->request = request;
+    g->status = IN_INVALID;
+    if (request != NULL) {
+        g->max_scans = in_max_scans(request);
+        g->progress.progress_monitor = on_progress;
+    }
+}
+
+/* After jpeg_create_decompress: the monitor, and libjpeg's own memory limit (defense in depth). */
+static void arm(struct jpeg_decompress_struct *cinfo, guard *g)
+{
+    if (g->request == NULL) return;
+    cinfo->progress = &g->progress;
+    if (g->request->max_memory > 0) cinfo->mem->max_memory_to_use = (long)g->request->max_memory;
 }
 
 /* EXIF orientation from the first APP1 "Exif" segment, read in place (libjpeg would copy every
@@ -72,10 +180,10 @@ int in_jpeg_probe(const uint8_t *data, size_t size, in_info *info, char *error, 
 {
     struct jpeg_decompress_struct cinfo;
     guard g;
-    setup(&cinfo, &g);
+    setup(&cinfo, &g, NULL);
     if (setjmp(g.jump)) {
         jpeg_destroy_decompress(&cinfo);
-        return in_fail(error, error_size, IN_INVALID, "corrupt JPEG header: %s", g.message);
+        return in_fail(error, error_size, IN_INVALID, "corrupt JPEG header: %s", g.text);
     }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
@@ -90,7 +198,7 @@ int in_jpeg_probe(const uint8_t *data, size_t size, in_info *info, char *error, 
     return IN_OK;
 }
 
-/* The decoding every thumbnail uses, at scale n/8 (and the 1/8 plan below predicts). */
+/* The decoding every thumbnail uses, at scale n/8 (and the 1/8 plan predicts). */
 static void configure(struct jpeg_decompress_struct *cinfo, unsigned n)
 {
     cinfo->scale_num = n;
@@ -108,63 +216,125 @@ static int has_full_chroma(const struct jpeg_decompress_struct *cinfo)
         && cinfo->comp_info[0].v_samp_factor == cinfo->comp_info[1].v_samp_factor;
 }
 
-/* At 1/8 scale most of a progressive JPEG is never used. Its DC coefficients sit in scans of
- * their own (Ss = 0), and libjpeg's 1x1 inverse DCT reads nothing else; subsampled chroma is
- * scaled up through a larger inverse DCT where libjpeg-turbo can (4:2:0 chroma gets a 2x2 DCT,
- * which also reads AC coefficients), so every AC scan of such a component is kept whole. Every
- * other AC scan, nearly all of the entropy-coded data, is left out of the stream libjpeg reads,
- * with a byte-identical result. */
-typedef struct scan_plan {
-    uint8_t keep_ac[256]; /* by component id: 1 when its AC scans are needed */
-    int dc_decoder;       /* 8-bit grey or YCbCr: jpeg_dc.c can decode its DC scans */
-    int out_w, out_h, components, full_chroma;
-} scan_plan;
-
-/* Fills the plan from the header (decoding at 1/8 as in_jpeg_thumbnail does); 0 when the file is
- * not progressive, every component needs its AC scans, or the header does not parse. */
-static int plan_one_eighth(const uint8_t *data, size_t size, scan_plan *plan)
+/* The smallest scale n/8 whose output still covers the target in both directions. */
+static unsigned scale_for(unsigned width, unsigned height, int target_w, int target_h)
 {
+    for (unsigned n = 1; n <= 8; n++)
+        if ((int)((width * n + 7) / 8) >= target_w && (int)((height * n + 7) / 8) >= target_h) return n;
+    return 8;
+}
+
+static int64_t round_up(int64_t value, int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+/* Working memory of libjpeg decoding this header at the configured scale, our scanline and the
+ * reducer included (after jpeg_calc_output_dimensions):
+ *  - the main buffer: per component, width_in_blocks x DCT_scaled_size samples a row, for up to
+ *    3 row groups of v_samp x DCT_scaled_size rows (the context rows fancy upsampling needs);
+ *  - the upsampler's colour buffer: output_width (rounded to max_h_samp) x max_v_samp rows a
+ *    component;
+ *  - our scanline: output_width x output_components;
+ *  - multi_scan (progressive, non-interleaved or buffered): the whole-image coefficient buffer,
+ *    every block of every component (padded to whole MCUs) x 64 coefficients x 2 bytes;
+ *  - the reducer from the scaled output to the target; libjpeg's own tables and structures. */
+static int64_t libjpeg_memory(const struct jpeg_decompress_struct *cinfo, int multi_scan, int target_w, int target_h)
+{
+    int64_t m = IN_LIBRARY_STATE;
+    for (int c = 0; c < cinfo->num_components; c++) {
+        const jpeg_component_info *k = &cinfo->comp_info[c];
+        int64_t s = k->DCT_scaled_size;
+        m += (int64_t)k->width_in_blocks * s * 3 * k->v_samp_factor * s;
+        m += round_up(cinfo->output_width, cinfo->max_h_samp_factor) * cinfo->max_v_samp_factor;
+        if (multi_scan)
+            m += round_up(k->width_in_blocks, k->h_samp_factor) * round_up(k->height_in_blocks, k->v_samp_factor) * (int64_t)sizeof(JBLOCK);
+    }
+    m += (int64_t)cinfo->output_width * cinfo->output_components;
+    int out_w = target_w < (int)cinfo->output_width ? target_w : (int)cinfo->output_width;
+    int out_h = target_h < (int)cinfo->output_height ? target_h : (int)cinfo->output_height;
+    m += in_resizer_memory((int)cinfo->output_width, (int)cinfo->output_height, out_w, out_h, cinfo->output_components, IN_ALPHA_NONE);
+    return m;
+}
+
+int in_jpeg_plan(const uint8_t *data, size_t size, const in_request *request, const in_info *info,
+                 in_plan *plan, char *error, size_t error_size)
+{
+    if (info->channels == 4) return in_fail(error, error_size, IN_UNSUPPORTED, "CMYK JPEG: left to the managed path");
     struct jpeg_decompress_struct cinfo;
     guard g;
-    setup(&cinfo, &g);
+    setup(&cinfo, &g, NULL);
     if (setjmp(g.jump)) {
         jpeg_destroy_decompress(&cinfo);
-        return 0;
+        return in_fail(error, error_size, g.status, "%s", g.message);
     }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
-    configure(&cinfo, 1);
+    unsigned n = scale_for(cinfo.image_width, cinfo.image_height, plan->target_w, plan->target_h);
+    configure(&cinfo, n);
     jpeg_calc_output_dimensions(&cinfo);
-    memset(plan, 0, sizeof(*plan));
+
+    plan->scale = (int)n;
+    plan->kind = cinfo.progressive_mode ? "progressive JPEG" : "JPEG";
+    plan->channels = cinfo.output_components;
+    plan->components = cinfo.num_components;
+    plan->full_chroma = has_full_chroma(&cinfo);
+    plan->dc_w = (int)cinfo.output_width;
+    plan->dc_h = (int)cinfo.output_height;
+    /* At 1/8 most of a progressive JPEG is never used. Its DC coefficients sit in scans of their
+     * own (Ss = 0), and libjpeg's 1x1 inverse DCT reads nothing else; subsampled chroma is scaled
+     * up through a larger inverse DCT where libjpeg-turbo can (4:2:0 chroma gets a 2x2 DCT, which
+     * also reads AC coefficients), so every AC scan of such a component is kept whole. Every other
+     * AC scan, nearly all of the entropy-coded data, is left out of the stream libjpeg reads, with
+     * a byte-identical result. */
     int useful = 0;
     for (int c = 0; c < cinfo.num_components; c++) {
         int needs_ac = cinfo.comp_info[c].DCT_scaled_size != 1;
         plan->keep_ac[cinfo.comp_info[c].component_id & 0xFF] = (uint8_t)needs_ac;
         if (!needs_ac) useful = 1;
     }
-    useful = useful && cinfo.progressive_mode;
-    plan->dc_decoder = cinfo.data_precision == 8 && !cinfo.arith_code
+    plan->drop_scans = n == 1 && useful && cinfo.progressive_mode && !(request->flags & IN_FLAG_FULL_DECODE);
+    plan->dc_decoder = plan->drop_scans && !(request->flags & IN_FLAG_LIBJPEG_ONLY)
+        && cinfo.data_precision == 8 && !cinfo.arith_code
         && ((cinfo.num_components == 1 && cinfo.jpeg_color_space == JCS_GRAYSCALE)
             || (cinfo.num_components == 3 && cinfo.jpeg_color_space == JCS_YCbCr));
-    plan->out_w = (int)cinfo.output_width;
-    plan->out_h = (int)cinfo.output_height;
-    plan->components = cinfo.num_components;
-    plan->full_chroma = has_full_chroma(&cinfo);
+
+    int multi_scan = cinfo.progressive_mode || cinfo.comps_in_scan < cinfo.num_components;
+    int64_t libjpeg = libjpeg_memory(&cinfo, multi_scan, plan->target_w, plan->target_h);
+    if (plan->drop_scans) libjpeg += (int64_t)size; /* the copy of the stream without the unused AC scans */
+    if (plan->dc_decoder) {
+        /* jpeg_dc.c: the stream copy, one int16 DC value per block (padded to whole MCUs), a row of
+         * pixels, the same reducer as libjpeg's 1/8 output. */
+        int64_t mcus_w = (cinfo.image_width + 8 * cinfo.max_h_samp_factor - 1) / (8 * cinfo.max_h_samp_factor);
+        int64_t mcus_h = (cinfo.image_height + 8 * cinfo.max_v_samp_factor - 1) / (8 * cinfo.max_v_samp_factor);
+        int64_t m = IN_LIBRARY_STATE + (int64_t)size;
+        for (int c = 0; c < cinfo.num_components; c++)
+            m += mcus_w * cinfo.comp_info[c].h_samp_factor * mcus_h * cinfo.comp_info[c].v_samp_factor * (int64_t)sizeof(int16_t);
+        m += (int64_t)cinfo.output_width * cinfo.num_components;
+        int out_w = plan->target_w < plan->dc_w ? plan->target_w : plan->dc_w;
+        int out_h = plan->target_h < plan->dc_h ? plan->target_h : plan->dc_h;
+        m += in_resizer_memory(plan->dc_w, plan->dc_h, out_w, out_h, cinfo.num_components, IN_ALPHA_NONE);
+        plan->memory = m;
+        plan->libjpeg_memory = libjpeg; /* what the hand-over to libjpeg would need */
+    } else {
+        plan->memory = libjpeg;
+    }
     jpeg_destroy_decompress(&cinfo);
-    return useful;
+    return IN_OK;
 }
 
-/* Returns the stream without the AC scans the plan leaves out (the caller frees it), or NULL when
- * nothing is left out or the marker structure is not walked cleanly to the EOI marker (the caller
- * then decodes the original, which reports what is wrong with it). */
-static uint8_t *drop_unused_scans(const uint8_t *data, size_t size, const scan_plan *plan, size_t *out_size)
+/* Returns the stream without the AC scans keep_ac leaves out (the caller frees it), or NULL with
+ * *status IN_OK when nothing is left out or the marker structure is not walked cleanly to the EOI
+ * marker (the caller then decodes the original, which reports what is wrong with it). More scans
+ * than the request allows, or a cancellation, end the walk with that *status (and the message). */
+static uint8_t *drop_unused_scans(const uint8_t *data, size_t size, const uint8_t *keep_ac, const in_request *request,
+                                  size_t *out_size, int *status, char *error, size_t error_size)
 {
+    *status = IN_OK;
     if (size < 4 || data[0] != 0xFF || data[1] != 0xD8) return NULL;
     uint8_t *out = malloc(size);
     if (out == NULL) return NULL;
     size_t pos = 2, used = 2;
-    int dropped = 0;
+    int dropped = 0, scans = 0;
+    const int max_scans = in_max_scans(request);
     memcpy(out, data, 2);
     for (;;) {
         if (pos >= size || data[pos] != 0xFF) goto fail;
@@ -182,11 +352,19 @@ static uint8_t *drop_unused_scans(const uint8_t *data, size_t size, const scan_p
         if (length < 2 || length > size - pos) goto fail;
         size_t segment_end = pos + length;
         if (marker == 0xDA) {
+            if (++scans > max_scans) {
+                *status = in_fail(error, error_size, IN_INVALID, "more than %d scans in a progressive JPEG", max_scans);
+                goto fail;
+            }
+            if (in_cancelled(request)) {
+                *status = in_fail(error, error_size, IN_CANCELLED, "cancelled");
+                goto fail;
+            }
             if (length < 3) goto fail;
             size_t components = data[pos + 2];
             if (components < 1 || length != 6 + 2 * components) goto fail;
             int spectral_start = data[pos + 3 + 2 * components];
-            int keep = spectral_start == 0 || (components == 1 && plan->keep_ac[data[pos + 3]]);
+            int keep = spectral_start == 0 || (components == 1 && keep_ac[data[pos + 3]]);
             size_t end = in_jpeg_entropy_end(data, size, segment_end);
             if (end >= size) goto fail; /* truncated: no marker after the scan */
             if (keep) {
@@ -228,43 +406,116 @@ size_t in_jpeg_entropy_end(const uint8_t *data, size_t size, size_t from)
     }
 }
 
-/* The smallest scale n/8 whose output still covers the target in both directions. */
-static unsigned scale_for(unsigned width, unsigned height, int target_w, int target_h)
+/* When the data ended early (libjpeg went on with a fake EOI), what the scale reads must still be
+ * complete: in a progressive file every coefficient it reads fully refined (coef_bits, -1 or the
+ * latest Al for each; valid until jpeg_finish_decompress frees it, and final once
+ * jpeg_start_decompress has read every scan); in a sequential one, every component scanned. */
+static const char *incomplete(const struct jpeg_decompress_struct *cinfo, const guard *g)
 {
-    for (unsigned n = 1; n <= 8; n++)
-        if ((int)((width * n + 7) / 8) >= target_w && (int)((height * n + 7) / 8) >= target_h) return n;
-    return 8;
+    if (cinfo->progressive_mode) {
+        for (int c = 0; c < cinfo->num_components; c++) {
+            if (cinfo->coef_bits[c][0] != 0) return "the DC coefficients are incomplete";
+            if (g->needs_ac[c])
+                for (int k = 1; k < DCTSIZE2; k++)
+                    if (cinfo->coef_bits[c][k] != 0) return "AC coefficients this scale reads are incomplete";
+        }
+        return NULL;
+    }
+    for (int c = 0; c < cinfo->num_components; c++)
+        if (!(g->seen & (1u << c))) return "a component has no scan";
+    return NULL;
 }
 
-int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *request, in_info *info,
-                      uint8_t **pixels, int *width, int *height, int *channels, int *full_chroma,
+/* libjpeg decodes the stream at scale n/8 into the reducer. */
+static int decode_libjpeg(const uint8_t *data, size_t size, int reduced, const in_request *request, const in_plan *plan,
+                          uint8_t **pixels, int *width, int *height, int *channels, int *full_chroma,
+                          char *error, size_t error_size)
+{
+    struct jpeg_decompress_struct cinfo;
+    guard g;
+    in_resizer *volatile resizer = NULL;
+    setup(&cinfo, &g, request);
+    if (setjmp(g.jump)) goto failed;
+    jpeg_create_decompress(&cinfo);
+    arm(&cinfo, &g);
+    jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    jpeg_read_header(&cinfo, TRUE);
+    *full_chroma = has_full_chroma(&cinfo);
+    /* With the AC scans left out, libjpeg would estimate the missing AC coefficients from the
+     * neighbouring DC values ("block smoothing"), work the 1x1 DCT then throws away. */
+    if (reduced) cinfo.do_block_smoothing = FALSE;
+    configure(&cinfo, (unsigned)plan->scale);
+    jpeg_calc_output_dimensions(&cinfo);
+    for (int c = 0; c < cinfo.num_components && c < MAX_COMPONENTS; c++)
+        g.needs_ac[c] = (uint8_t)(cinfo.comp_info[c].DCT_scaled_size != 1);
+    jpeg_start_decompress(&cinfo); /* a multi-scan file is read whole here, scan by scan */
+
+    int out_w = plan->target_w <= (int)cinfo.output_width ? plan->target_w : (int)cinfo.output_width;
+    int out_h = plan->target_h <= (int)cinfo.output_height ? plan->target_h : (int)cinfo.output_height;
+    resizer = in_resizer_new((int)cinfo.output_width, (int)cinfo.output_height, out_w, out_h,
+                             cinfo.output_components, IN_ALPHA_NONE);
+    JSAMPARRAY row = (*cinfo.mem->alloc_sarray)((j_common_ptr)&cinfo, JPOOL_IMAGE,
+                                               cinfo.output_width * (JDIMENSION)cinfo.output_components, 1);
+    if (resizer == NULL) {
+        snprintf(g.message, sizeof(g.message), "out of memory");
+        g.status = IN_NO_MEMORY;
+        goto failed;
+    }
+    while (cinfo.output_scanline < cinfo.output_height) {
+        if (in_cancelled(request)) {
+            snprintf(g.message, sizeof(g.message), "cancelled");
+            g.status = IN_CANCELLED;
+            goto failed;
+        }
+        jpeg_read_scanlines(&cinfo, row, 1);
+        in_resizer_push(resizer, row[0]);
+    }
+    /* Progressive: checked before finishing (coef_bits); sequential: after (EOI read). */
+    const char *missing = g.eof && cinfo.progressive_mode ? incomplete(&cinfo, &g) : NULL;
+    if (missing == NULL) {
+        jpeg_finish_decompress(&cinfo);
+        missing = g.eof && !cinfo.progressive_mode ? incomplete(&cinfo, &g) : NULL;
+    }
+    if (missing != NULL) {
+        snprintf(g.message, sizeof(g.message), "truncated JPEG: the data ends after scan %d and %s", cinfo.input_scan_number, missing);
+        g.status = IN_INVALID;
+        goto failed;
+    }
+    *channels = in_resizer_channels(resizer);
+    *pixels = in_resizer_finish(resizer);
+    in_resizer_free(resizer);
+    jpeg_destroy_decompress(&cinfo);
+    *width = out_w;
+    *height = out_h;
+    return *pixels != NULL ? IN_OK : in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
+failed:
+    in_resizer_free(resizer);
+    jpeg_destroy_decompress(&cinfo);
+    return in_fail(error, error_size, g.status, "%s", g.message);
+}
+
+int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *request, const in_info *info,
+                      const in_plan *plan, uint8_t **pixels, int *width, int *height, int *channels, int *full_chroma,
                       char *error, size_t error_size)
 {
-    if (info->channels == 4)
-        return in_fail(error, error_size, IN_UNSUPPORTED, "CMYK JPEG: left to the managed path");
-
-    int target_w, target_h;
-    in_target_size(info->width, info->height, request->max_side, &target_w, &target_h);
-    unsigned n = scale_for((unsigned)info->width, (unsigned)info->height, target_w, target_h);
-    size_t dc_size = 0;
-    uint8_t *volatile reduced = NULL; /* the stream without unused AC scans */
-    scan_plan plan;
-    int planned = n == 1 && !(request->flags & IN_FLAG_FULL_DECODE) && plan_one_eighth(data, size, &plan);
-    if (planned && plan.dc_decoder && !(request->flags & IN_FLAG_LIBJPEG_ONLY)) {
+    int status = IN_OK;
+    if (plan->dc_decoder) {
         /* Every AC scan left out, the DC scans decoded here: one value per block instead of
          * libjpeg's whole coefficient buffer. 4:2:0 chroma then comes from its DC values alone,
          * replicated over 2x2 pixels, where libjpeg-turbo would run a 2x2 inverse DCT. */
-        scan_plan dc_only = plan;
-        memset(dc_only.keep_ac, 0, sizeof(dc_only.keep_ac));
+        static const uint8_t keep_none[256] = { 0 };
         size_t stream_size = 0;
-        uint8_t *stream = drop_unused_scans(data, size, &dc_only, &stream_size);
+        uint8_t *stream = drop_unused_scans(data, size, keep_none, request, &stream_size, &status, error, error_size);
+        if (status != IN_OK) return status;
         if (stream != NULL) {
-            int out_w = target_w < plan.out_w ? target_w : plan.out_w, out_h = target_h < plan.out_h ? target_h : plan.out_h;
-            in_resizer *dc_resizer = in_resizer_new(plan.out_w, plan.out_h, out_w, out_h, plan.components, IN_ALPHA_NONE);
-            int status = dc_resizer == NULL ? IN_NO_MEMORY : in_jpeg_dc_decode(stream, stream_size, dc_resizer, plan.out_w, plan.out_h);
+            int out_w = plan->target_w < plan->dc_w ? plan->target_w : plan->dc_w;
+            int out_h = plan->target_h < plan->dc_h ? plan->target_h : plan->dc_h;
+            in_resizer *dc_resizer = in_resizer_new(plan->dc_w, plan->dc_h, out_w, out_h, plan->components, IN_ALPHA_NONE);
+            status = dc_resizer == NULL ? in_fail(error, error_size, IN_NO_MEMORY, "out of memory")
+                                        : in_jpeg_dc_decode(stream, stream_size, dc_resizer, plan->dc_w, plan->dc_h, request, error, error_size);
             free(stream);
             if (status == IN_OK) {
-                *full_chroma = plan.full_chroma;
+                *full_chroma = plan->full_chroma;
                 *channels = in_resizer_channels(dc_resizer);
                 *pixels = in_resizer_finish(dc_resizer);
                 in_resizer_free(dc_resizer);
@@ -272,68 +523,24 @@ int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *reques
                 *height = out_h;
                 return *pixels != NULL ? IN_OK : in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
             }
-            in_resizer_free(dc_resizer); /* anything unexpected: libjpeg decodes, below */
+            in_resizer_free(dc_resizer);
+            if (status != IN_DC_HAND_OVER) return status;
         }
+        /* Anything unexpected: libjpeg decodes, below, within the budget it needs for that. */
+        if (request->max_memory > 0 && plan->libjpeg_memory > request->max_memory)
+            return in_over_budget(request, info, "progressive JPEG the DC-scan decoder handed to libjpeg", plan->libjpeg_memory, error, error_size);
     }
-    if (planned) {
-        reduced = drop_unused_scans(data, size, &plan, &dc_size);
-        if (reduced != NULL) {
-            data = reduced;
-            size = dc_size;
-        }
+    uint8_t *reduced = NULL;
+    size_t reduced_size = 0;
+    if (plan->drop_scans) {
+        reduced = drop_unused_scans(data, size, plan->keep_ac, request, &reduced_size, &status, error, error_size);
+        if (status != IN_OK) return status;
     }
-
-    struct jpeg_decompress_struct cinfo;
-    guard g;
-    in_resizer *volatile resizer = NULL;
-    setup(&cinfo, &g);
-    if (setjmp(g.jump)) {
-        in_resizer_free(resizer);
-        jpeg_destroy_decompress(&cinfo);
-        free(reduced);
-        return in_fail(error, error_size, IN_INVALID, "corrupt JPEG: %s", g.message);
-    }
-    jpeg_create_decompress(&cinfo);
-    jpeg_mem_src(&cinfo, data, (unsigned long)size);
-    jpeg_read_header(&cinfo, TRUE);
-    *full_chroma = has_full_chroma(&cinfo);
-    /* With the AC scans left out, libjpeg would estimate the missing AC coefficients from the
-     * neighbouring DC values ("block smoothing"), work the 1x1 DCT then throws away. */
-    if (reduced != NULL) cinfo.do_block_smoothing = FALSE;
-    configure(&cinfo, n);
-    jpeg_start_decompress(&cinfo);
-
-    int out_w = target_w <= (int)cinfo.output_width ? target_w : (int)cinfo.output_width;
-    int out_h = target_h <= (int)cinfo.output_height ? target_h : (int)cinfo.output_height;
-    resizer = in_resizer_new((int)cinfo.output_width, (int)cinfo.output_height, out_w, out_h,
-                             cinfo.output_components, IN_ALPHA_NONE);
-    JSAMPARRAY row = (*cinfo.mem->alloc_sarray)((j_common_ptr)&cinfo, JPOOL_IMAGE,
-                                               cinfo.output_width * (JDIMENSION)cinfo.output_components, 1);
-    if (resizer == NULL) {
-        jpeg_destroy_decompress(&cinfo);
-        free(reduced);
-        return in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
-    }
-    while (cinfo.output_scanline < cinfo.output_height) {
-        jpeg_read_scanlines(&cinfo, row, 1);
-        in_resizer_push(resizer, row[0]);
-    }
-    if (g.warnings > 0) {
-        /* libjpeg fills a truncated scan with grey and only warns: treat it as the corruption it is. */
-        in_resizer_free(resizer);
-        jpeg_destroy_decompress(&cinfo);
-        free(reduced);
-        return in_fail(error, error_size, IN_INVALID, "truncated or corrupt JPEG: %s", g.message);
-    }
-    jpeg_finish_decompress(&cinfo);
-    *channels = in_resizer_channels(resizer);
-    *pixels = in_resizer_finish(resizer);
-    in_resizer_free(resizer);
-    jpeg_destroy_decompress(&cinfo);
+    status = reduced != NULL
+        ? decode_libjpeg(reduced, reduced_size, 1, request, plan, pixels, width, height, channels, full_chroma, error, error_size)
+        : decode_libjpeg(data, size, 0, request, plan, pixels, width, height, channels, full_chroma, error, error_size);
     free(reduced);
-    *width = out_w;
-    *height = out_h;
-    return IN_OK;
+    return status;
 }
 
 /* ---- encoding (JPEG or WebP) ---- */

@@ -7,8 +7,11 @@
  * result is byte-identical to libjpeg's. The exception is 4:2:0, whose chroma libjpeg-turbo
  * scales through a 2x2 inverse DCT of AC coefficients that are not decoded here: that chroma is
  * replicated over 2x2 pixels instead (closer to the 2x2 DCT, on the test files, than a triangle
- * filter). Anything it does not expect is reported, and jpeg.c
- * then lets libjpeg decode the stream instead. */
+ * filter). Anything it does not expect is reported (IN_DC_HAND_OVER), and jpeg.c
+ * then lets libjpeg decode the stream instead.
+ *
+ * Time: scans are counted against the request's limit, and request->cancel is read at every scan
+ * and every 4096 MCUs. Memory: 2 bytes a block (jpeg.c's plan counts them before the call). */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -102,12 +105,15 @@ static uint8_t idct_1x1(int dc, int q)
 
 static uint8_t limit(int x) { return (uint8_t)(x < 0 ? 0 : x > 255 ? 255 : x); }
 
-int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int out_w, int out_h)
+int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int out_w, int out_h,
+                      const in_request *request, char *error, size_t error_size)
 {
     component comps[3];
     huffman tables[4];
     int quant[4][64] = { { 0 } }, quant_defined[4] = { 0 };
-    int ncomps = 0, width = 0, height = 0, max_h = 1, max_v = 1, restart = 0, status = IN_INVALID;
+    int ncomps = 0, width = 0, height = 0, max_h = 1, max_v = 1, restart = 0, status = IN_DC_HAND_OVER;
+    int scans = 0;
+    const int max_scans = in_max_scans(request);
     int frame_mcus_w = 0, frame_mcus_h = 0; /* the MCU grid of interleaved scans */
     memset(comps, 0, sizeof(comps));
     memset(tables, 0, sizeof(tables));
@@ -145,11 +151,11 @@ int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int
             if (n < 2) goto done;
             restart = s[0] << 8 | s[1];
         } else if (marker == 0xC2) { /* SOF2 */
-            if (n < 6 || s[0] != 8 || ncomps != 0) { status = IN_UNSUPPORTED; goto done; }
+            if (n < 6 || s[0] != 8 || ncomps != 0) goto done;
             height = s[1] << 8 | s[2];
             width = s[3] << 8 | s[4];
             ncomps = s[5];
-            if ((ncomps != 1 && ncomps != 3) || n < 6 + 3 * (size_t)ncomps || width <= 0 || height <= 0) { status = IN_UNSUPPORTED; ncomps = 0; goto done; }
+            if ((ncomps != 1 && ncomps != 3) || n < 6 + 3 * (size_t)ncomps || width <= 0 || height <= 0) { ncomps = 0; goto done; }
             for (int c = 0; c < ncomps; c++) {
                 comps[c].id = s[6 + 3 * c];
                 comps[c].h = s[7 + 3 * c] >> 4;
@@ -161,16 +167,18 @@ int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int
                 if (comps[c].v > max_v) max_v = comps[c].v;
             }
             for (int c = 0; c < ncomps; c++) /* libjpeg refuses fractional sampling ratios */
-                if (max_h % comps[c].h != 0 || max_v % comps[c].v != 0) { status = IN_UNSUPPORTED; goto done; }
+                if (max_h % comps[c].h != 0 || max_v % comps[c].v != 0) goto done;
             frame_mcus_w = (width + 8 * max_h - 1) / (8 * max_h);
             frame_mcus_h = (height + 8 * max_v - 1) / (8 * max_v);
             for (int c = 0; c < ncomps; c++) {
                 comps[c].blocks_w = frame_mcus_w * comps[c].h;
                 comps[c].blocks_h = frame_mcus_h * comps[c].v;
                 comps[c].dc = calloc((size_t)comps[c].blocks_w * comps[c].blocks_h, sizeof(int16_t));
-                if (comps[c].dc == NULL) { status = IN_NO_MEMORY; goto done; }
+                if (comps[c].dc == NULL) { status = in_fail(error, error_size, IN_NO_MEMORY, "out of memory"); goto done; }
             }
         } else if (marker == 0xDA) { /* SOS: a DC scan (jpeg.c left no other) */
+            if (++scans > max_scans) { status = in_fail(error, error_size, IN_INVALID, "more than %d scans in a progressive JPEG", max_scans); goto done; }
+            if (in_cancelled(request)) { status = in_fail(error, error_size, IN_CANCELLED, "cancelled"); goto done; }
             if (ncomps == 0 || n < 1) goto done;
             int ns = s[0];
             if (ns < 1 || ns > ncomps || n != 4 + 2 * (size_t)ns) goto done;
@@ -213,6 +221,7 @@ int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int
             long mcus = (long)mcus_w * mcus_h, until_restart = restart;
             int next_rst = 0;
             for (long m = 0; m < mcus; m++) {
+                if ((m & 4095) == 4095 && in_cancelled(request)) { status = in_fail(error, error_size, IN_CANCELLED, "cancelled"); goto done; }
                 if (restart && until_restart == 0) {
                     /* Only the last byte's padding may be left, then the expected RSTn marker;
                      * the predictions start again. */
@@ -251,7 +260,6 @@ int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int
             pos = end;
             continue;
         } else if (marker == 0xC0 || marker == 0xC1 || marker == 0xC3 || (marker >= 0xC5 && marker <= 0xCF && marker != 0xC8 && marker != 0xCC)) {
-            status = IN_UNSUPPORTED;
             goto done;
         }
         pos = next;
@@ -272,8 +280,9 @@ int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int
             cb_g[i] = -22554L * x + 32768L;                      /* -FIX(0.34414), + ONE_HALF */
         }
         uint8_t *row = malloc((size_t)out_w * ncomps);
-        if (row == NULL) { status = IN_NO_MEMORY; goto done; }
+        if (row == NULL) { status = in_fail(error, error_size, IN_NO_MEMORY, "out of memory"); goto done; }
         for (int y = 0; y < out_h; y++) {
+            if (in_cancelled(request)) { free(row); status = in_fail(error, error_size, IN_CANCELLED, "cancelled"); goto done; }
             for (int x = 0; x < out_w; x++) {
                 uint8_t sample[3];
                 for (int c = 0; c < ncomps; c++) {

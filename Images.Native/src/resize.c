@@ -13,10 +13,19 @@
 #include <string.h>
 
 /* Large images are reduced on a helper thread while the decoder produces the next rows, through
- * a small ring of copied source rows (the memory stays "output plus a few rows"). */
+ * a small ring of copied source rows (the memory stays "output plus a few rows"). Only when it
+ * pays: rows wide enough that a row's work outweighs a lock, and enough of them to fill batches
+ * (a 99,000,000 x 1 or 1 x 99,000,000 image is reduced on the decoder's thread). */
 #define IN_THREAD_MIN_PIXELS 1000000L
+#define IN_THREAD_MIN_WIDTH 256
 #define IN_RING_ROWS 48
 #define IN_BATCH_ROWS 16 /* the helper wakes for batches of rows, not for each one */
+
+static int use_thread(int src_width, int src_height)
+{
+    return src_width >= IN_THREAD_MIN_WIDTH && src_height >= 2 * IN_BATCH_ROWS
+        && (long)src_width * src_height >= IN_THREAD_MIN_PIXELS;
+}
 
 /* Stage 2 taps in one direction: output i reads count[i] inputs from first[i]. */
 typedef struct taps {
@@ -47,6 +56,7 @@ struct in_resizer {
     pthread_mutex_t lock;
     pthread_cond_t not_empty, not_full;
     uint8_t *ring;
+    int ring_rows;
     size_t row_bytes;
     long produced, consumed;
 };
@@ -66,7 +76,7 @@ static void *worker(void *argument)
         }
         pthread_mutex_unlock(&r->lock);
         for (long i = r->consumed; i < available; i++)
-            process_row(r, r->ring + (size_t)(i % IN_RING_ROWS) * r->row_bytes);
+            process_row(r, r->ring + (size_t)(i % r->ring_rows) * r->row_bytes);
         pthread_mutex_lock(&r->lock);
         r->consumed = available;
         pthread_cond_signal(&r->not_full);
@@ -108,11 +118,15 @@ static double cubic(double x)
     return 0.0;
 }
 
+/* Most taps of one output in a direction: the filter's support (2 source pixels each side, scaled
+ * by the factor of at most 2) plus a pixel of rounding at each end. */
+static int taps_max(int src, int dst) { return (int)ceil(2.0 * (2.0 * (double)src / (double)dst)) + 2; }
+
 static int make_taps(int src, int dst, taps *t)
 {
     double factor = (double)src / (double)dst; /* 1 .. 2 */
     double support = 2.0 * factor;
-    t->max = (int)ceil(2.0 * support) + 2;
+    t->max = taps_max(src, dst);
     t->first = malloc(sizeof(int) * (size_t)dst);
     t->count = malloc(sizeof(int) * (size_t)dst);
     t->weights = malloc(sizeof(float) * (size_t)dst * (size_t)t->max);
@@ -137,6 +151,40 @@ static void free_taps(taps *t) { free(t->first); free(t->count); free(t->weights
 
 int in_mid_size(int src, int dst) { return src / 2 >= dst ? 2 * dst : src; }
 
+static int effective_alpha_mode(int src_channels, int alpha_mode)
+{
+    return (src_channels == 4 || src_channels == 2) ? alpha_mode : IN_ALPHA_NONE;
+}
+
+int in_resizer_output_channels(int src_channels, int alpha_mode)
+{
+    return effective_alpha_mode(src_channels, alpha_mode) == IN_ALPHA_FLATTEN_WHITE ? src_channels - 1 : src_channels;
+}
+
+/* Source rows in the helper's ring: no more than the image has (use_thread guarantees at least
+ * two batches, so the producer never waits on a helper that waits for a full batch). */
+static int ring_rows(int src_height) { return src_height < IN_RING_ROWS ? src_height : IN_RING_ROWS; }
+
+int64_t in_resizer_memory(int src_width, int src_height, int dst_width, int dst_height, int src_channels, int alpha_mode)
+{
+    if (src_width <= 0 || src_height <= 0 || dst_width <= 0 || dst_height <= 0) return 0;
+    if (dst_width > src_width) dst_width = src_width;
+    if (dst_height > src_height) dst_height = src_height;
+    const int64_t mid_w = in_mid_size(src_width, dst_width), mid_h = in_mid_size(src_height, dst_height);
+    const int64_t ch = in_resizer_output_channels(src_channels, alpha_mode);
+    const int64_t dw = dst_width, dh = dst_height;
+    int64_t m = (int64_t)sizeof(in_resizer);
+    m += (int64_t)(sizeof(int) + sizeof(float)) * src_width;      /* x0, xw: per source column */
+    m += 3 * (int64_t)sizeof(float) * mid_w * ch;                /* row, acc0, acc1: stage 1 rows */
+    m += dw * dh * ch;                                           /* the output */
+    m += (int64_t)(2 * sizeof(int) + sizeof(float) * taps_max((int)mid_w, dst_width)) * dw;  /* hx */
+    m += (int64_t)(2 * sizeof(int) + sizeof(float) * taps_max((int)mid_h, dst_height)) * dh; /* vy */
+    m += (int64_t)sizeof(float) * (taps_max((int)mid_h, dst_height) + 1) * dw * ch;          /* ring2, sum2 */
+    if (use_thread(src_width, src_height))
+        m += (int64_t)ring_rows(src_height) * src_width * src_channels; /* the helper's ring of source rows */
+    return m;
+}
+
 in_resizer *in_resizer_new(int src_width, int src_height, int dst_width, int dst_height, int src_channels, int alpha_mode)
 {
     if (src_width <= 0 || src_height <= 0 || dst_width <= 0 || dst_height <= 0 || dst_width > src_width || dst_height > src_height)
@@ -147,8 +195,8 @@ in_resizer *in_resizer_new(int src_width, int src_height, int dst_width, int dst
     r->mid_w = in_mid_size(src_width, dst_width);
     r->mid_h = in_mid_size(src_height, dst_height);
     r->src_ch = src_channels;
-    r->alpha_mode = (src_channels == 4 || src_channels == 2) ? alpha_mode : IN_ALPHA_NONE;
-    r->ch = (r->alpha_mode == IN_ALPHA_FLATTEN_WHITE) ? src_channels - 1 : src_channels;
+    r->alpha_mode = effective_alpha_mode(src_channels, alpha_mode);
+    r->ch = in_resizer_output_channels(src_channels, alpha_mode);
     r->x0 = malloc(sizeof(int) * (size_t)src_width);
     r->xw = malloc(sizeof(float) * (size_t)src_width);
     r->row = malloc(sizeof(float) * (size_t)r->mid_w * r->ch);
@@ -164,9 +212,10 @@ in_resizer *in_resizer_new(int src_width, int src_height, int dst_width, int dst
     }
     for (int x = 0; x < src_width; x++) split(src_width, r->mid_w, x, &r->x0[x], &r->xw[x]);
 
-    if ((long)src_width * src_height >= IN_THREAD_MIN_PIXELS) {
+    if (use_thread(src_width, src_height)) {
         r->row_bytes = (size_t)src_width * src_channels;
-        r->ring = malloc(r->row_bytes * IN_RING_ROWS);
+        r->ring_rows = ring_rows(src_height);
+        r->ring = malloc(r->row_bytes * (size_t)r->ring_rows);
         if (r->ring != NULL && pthread_mutex_init(&r->lock, NULL) == 0) {
             pthread_cond_init(&r->not_empty, NULL);
             pthread_cond_init(&r->not_full, NULL);
@@ -281,8 +330,8 @@ void in_resizer_push(in_resizer *r, const uint8_t *src)
         return;
     }
     pthread_mutex_lock(&r->lock);
-    while (r->produced - r->consumed >= IN_RING_ROWS) pthread_cond_wait(&r->not_full, &r->lock);
-    uint8_t *slot = r->ring + (size_t)(r->produced % IN_RING_ROWS) * r->row_bytes;
+    while (r->produced - r->consumed >= r->ring_rows) pthread_cond_wait(&r->not_full, &r->lock);
+    uint8_t *slot = r->ring + (size_t)(r->produced % r->ring_rows) * r->row_bytes;
     pthread_mutex_unlock(&r->lock);
     memcpy(slot, src, r->row_bytes); /* the slot is the producer's until produced moves past it */
     pthread_mutex_lock(&r->lock);

@@ -31,7 +31,7 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
     public void TheLibraryIsLoadedAndItsVersionChecked()
     {
         Assert.True(NativeThumbnailer.IsAvailable, NativeThumbnailer.Status);
-        Assert.Contains("version 2", NativeThumbnailer.Status, StringComparison.Ordinal);
+        Assert.Contains("version 3", NativeThumbnailer.Status, StringComparison.Ordinal);
     }
 
     public static TheoryData<string, ImageFormat, int, int> Photos => new()
@@ -54,7 +54,7 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
             _ => TestImages.Webp(width, height, seed: 63),
         };
 
-        var native = NativeThumbnailer.CreateThumbnail(original, 256, 85, Limit);
+        var native = NativeThumbnailer.CreateThumbnail(original, new NativeThumbnailRequest(256, 85, Limit, 0, 0));
         var psnr = TestImages.Psnr(native.Data, await ManagedAsync(original, format));
         output.WriteLine($"{kind} {width}x{height}: native {native.Width}x{native.Height}, PSNR {psnr:F1} dB");
 
@@ -74,7 +74,7 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
     public async Task AllEightExifOrientationsAreApplied_NFR4(ushort orientation)
     {
         var original = TestImages.Jpeg(900, 500, orientation, seed: 64);
-        var native = NativeThumbnailer.CreateThumbnail(original, 256, 90, Limit);
+        var native = NativeThumbnailer.CreateThumbnail(original, new NativeThumbnailRequest(256, 90, Limit, 0, 0));
         Assert.Equal(orientation, native.Source.Orientation);
         Assert.Equal(orientation >= 5 ? (142, 256) : (256, 142), (native.Width, native.Height));
         Assert.True(TestImages.Psnr(native.Data, await ManagedAsync(original, ImageFormat.Jpeg)) >= 30);
@@ -84,7 +84,7 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
     public void AlphaIsKeptInWebpOutputAndFlattenedInJpeg_NFR4()
     {
         var png = TestImages.Png(600, 300, alpha: true, seed: 65);
-        var webp = NativeThumbnailer.CreateThumbnail(png, 256, 90, Limit, NativeOutput.Webp);
+        var webp = NativeThumbnailer.CreateThumbnail(png, new NativeThumbnailRequest(256, 90, Limit, 0, 0, NativeOutput.Webp));
         Assert.True(webp.Source.HasAlpha);
         Assert.Equal(4, webp.Source.Channels);
         using (var decoded = Image.Load<Rgba32>(webp.Data))
@@ -93,7 +93,7 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
             Assert.True(decoded[253, 60].A > 215, "the opaque right edge stays opaque");
         }
 
-        var jpeg = NativeThumbnailer.CreateThumbnail(png, 256, 90, Limit);
+        var jpeg = NativeThumbnailer.CreateThumbnail(png, new NativeThumbnailRequest(256, 90, Limit, 0, 0));
         using var flat = Image.Load<Rgb24>(jpeg.Data);
         Assert.True(flat[0, 60].R > 235 && flat[0, 60].G > 235 && flat[0, 60].B > 235, "transparent pixels become white");
     }
@@ -116,7 +116,7 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
         using var stream = new MemoryStream();
         grey.SaveAsJpeg(stream, new JpegEncoder { ColorType = JpegColorType.Luminance });
 
-        var native = NativeThumbnailer.CreateThumbnail(stream.ToArray(), 256, 85, Limit);
+        var native = NativeThumbnailer.CreateThumbnail(stream.ToArray(), new NativeThumbnailRequest(256, 85, Limit, 0, 0));
         Assert.Equal(1, native.Source.Channels);
         Assert.Equal((256, 192), (native.Width, native.Height));
     }
@@ -142,14 +142,14 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
         var progressive = await TestImages.ProgressiveAsync(baseline, restartInterval);
         Assert.True(TestImages.IsProgressiveJpeg(progressive) && !TestImages.IsProgressiveJpeg(baseline));
 
-        var expected = NativeThumbnailer.CreateThumbnail(baseline, 256, 80, Limit);
+        var expected = NativeThumbnailer.CreateThumbnail(baseline, new NativeThumbnailRequest(256, 80, Limit, 0, 0));
         Assert.Equal((256, 171), (expected.Width, expected.Height));
         foreach (var options in new[] { NativeDecodeOptions.LibjpegOnly, NativeDecodeOptions.FullDecode })
         {
-            Assert.Equal(expected.Data, NativeThumbnailer.CreateThumbnail(progressive, 256, 80, Limit, NativeOutput.Jpeg, options).Data);
+            Assert.Equal(expected.Data, NativeThumbnailer.CreateThumbnail(progressive, new NativeThumbnailRequest(256, 80, Limit, 0, 0, NativeOutput.Jpeg, options)).Data);
         }
 
-        var dcDecoder = NativeThumbnailer.CreateThumbnail(progressive, 256, 80, Limit);
+        var dcDecoder = NativeThumbnailer.CreateThumbnail(progressive, new NativeThumbnailRequest(256, 80, Limit, 0, 0));
         if (sampling == "2x2")
         {
             var psnr = TestImages.Psnr(expected.Data, dcDecoder.Data);
@@ -177,7 +177,7 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
             _ => ("RIFF\x04\0\0\0WEBPVP8 "u8.ToArray(), NativeStatus.Invalid),
         };
 
-        var ex = Assert.Throws<NativeImageException>(() => NativeThumbnailer.CreateThumbnail(bytes, 256, 85, Limit));
+        var ex = Assert.Throws<NativeImageException>(() => NativeThumbnailer.CreateThumbnail(bytes, new NativeThumbnailRequest(256, 85, Limit, 0, 0)));
         Assert.Equal(expected, ex.Status);
         Assert.False(string.IsNullOrWhiteSpace(ex.Message));
     }
@@ -203,7 +203,7 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
 
             try
             {
-                NativeThumbnailer.CreateThumbnail(bytes, 128, 80, Limit);
+                NativeThumbnailer.CreateThumbnail(bytes, new NativeThumbnailRequest(128, 80, Limit, 0, 0));
                 outcomes[NativeStatus.Ok] = outcomes.GetValueOrDefault(NativeStatus.Ok) + 1;
             }
             catch (NativeImageException ex)
@@ -225,7 +225,7 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
         using var interlaced = new MemoryStream();
         image.SaveAsPng(interlaced, new PngEncoder { InterlaceMethod = PngInterlaceMode.Adam7 });
         var bytes = interlaced.ToArray();
-        Assert.Equal(NativeStatus.Unsupported, Assert.Throws<NativeImageException>(() => NativeThumbnailer.CreateThumbnail(bytes, 256, 85, Limit)).Status);
+        Assert.Equal(NativeStatus.Unsupported, Assert.Throws<NativeImageException>(() => NativeThumbnailer.CreateThumbnail(bytes, new NativeThumbnailRequest(256, 85, Limit, 0, 0))).Status);
 
         var managed = await ManagedAsync(bytes, ImageFormat.Png);
         Assert.Equal(managed, await CompositeAsync(bytes, ImageFormat.Png, nativeEnabled: true));

@@ -27,7 +27,7 @@ public class RealPhotoTests(DebianPhotos photos, ITestOutputHelper output) : ICl
         var files = photos.Take(extension, count);
         foreach (var file in files)
         {
-            var native = NativeThumbnailer.CreateThumbnail(file, 256, 85, Settings.Value.MaxImagePixels);
+            var native = NativeThumbnailer.CreateThumbnail(file, new NativeThumbnailRequest(256, 85, Settings.Value.MaxImagePixels, 0, 0));
 
             await using var source = File.OpenRead(file);
             using var managed = new MemoryStream();
@@ -45,6 +45,25 @@ public class RealPhotoTests(DebianPhotos photos, ITestOutputHelper output) : ICl
     }
 
     [Fact]
+    public void EveryRealImagePlansARealisticFigureUnderTheDefaultBudget_NFR8()
+    {
+        // 4-17 MP photos, artwork and wallpapers, thumbnails made while the rows stream in: a few MiB
+        // each (the most: a progressive JPEG at 1/8, whose stream is copied without its AC scans).
+        var request = new NativeThumbnailRequest(256, 85, Settings.Value.MaxImagePixels, MaxMemoryBytes: 512L * 1024 * 1024, MaxDimension: 65535);
+        var files = photos.Files.Where(f => Path.GetExtension(f).ToLowerInvariant() is ".jpg" or ".png" or ".webp").ToList();
+        Assert.NotEmpty(files);
+        foreach (var file in files)
+        {
+            var plan = NativeThumbnailer.Plan(file, request);
+            var thumbnail = NativeThumbnailer.CreateThumbnail(file, request);
+            output.WriteLine($"{Path.GetFileName(file)}: {plan.Format} {plan.Width}x{plan.Height}, {new FileInfo(file).Length / 1024} KB, plan {plan.MemoryBytes / 1024.0 / 1024:F2} MiB");
+            Assert.Equal(plan, thumbnail.Source);
+            Assert.Equal(1, plan.Frames);
+            Assert.InRange(plan.MemoryBytes, 256 * 1024, 2 * new FileInfo(file).Length + (16 << 20));
+        }
+    }
+
+    [Fact]
     public void ProgressiveJpegsAtOneEighthScaleDecodeFromTheirDcScansAlone_NFR4()
     {
         // At 1/8 scale only DC coefficients are used, so leaving a progressive file's AC scans
@@ -54,9 +73,9 @@ public class RealPhotoTests(DebianPhotos photos, ITestOutputHelper output) : ICl
         Assert.NotEmpty(progressive);
         foreach (var file in progressive)
         {
-            var shortcut = NativeThumbnailer.CreateThumbnail(file, 256, 80, Settings.Value.MaxImagePixels);
-            var full = NativeThumbnailer.CreateThumbnail(file, 256, 80, Settings.Value.MaxImagePixels, NativeOutput.Jpeg, NativeDecodeOptions.FullDecode);
-            var libjpeg = NativeThumbnailer.CreateThumbnail(file, 256, 80, Settings.Value.MaxImagePixels, NativeOutput.Jpeg, NativeDecodeOptions.LibjpegOnly);
+            var shortcut = NativeThumbnailer.CreateThumbnail(file, new NativeThumbnailRequest(256, 80, Settings.Value.MaxImagePixels, 0, 0));
+            var full = NativeThumbnailer.CreateThumbnail(file, new NativeThumbnailRequest(256, 80, Settings.Value.MaxImagePixels, 0, 0, NativeOutput.Jpeg, NativeDecodeOptions.FullDecode));
+            var libjpeg = NativeThumbnailer.CreateThumbnail(file, new NativeThumbnailRequest(256, 80, Settings.Value.MaxImagePixels, 0, 0, NativeOutput.Jpeg, NativeDecodeOptions.LibjpegOnly));
             output.WriteLine($"{Path.GetFileName(file)}: {shortcut.Source.Width}x{shortcut.Source.Height}, {shortcut.Data.Length} bytes every way");
             Assert.Equal(full.Data, shortcut.Data);
             Assert.Equal(full.Data, libjpeg.Data);
@@ -72,7 +91,7 @@ public class RealPhotoTests(DebianPhotos photos, ITestOutputHelper output) : ICl
         var file = photos.Files.First(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) && TestImages.IsProgressiveJpeg(File.ReadAllBytes(f)));
         var bytes = File.ReadAllBytes(file);
         var truncated = bytes[..(int)(bytes.Length * kept)];
-        var ex = Assert.Throws<NativeImageException>(() => NativeThumbnailer.CreateThumbnail(truncated, 256, 80, Settings.Value.MaxImagePixels));
+        var ex = Assert.Throws<NativeImageException>(() => NativeThumbnailer.CreateThumbnail(truncated, new NativeThumbnailRequest(256, 80, Settings.Value.MaxImagePixels, 0, 0)));
         Assert.Equal(NativeStatus.Invalid, ex.Status);
     }
 }

@@ -280,7 +280,8 @@ public static class TestImages
         BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), Crc32(png.AsSpan(12, 17)));
     }
 
-    private static uint Crc32(ReadOnlySpan<byte> data)
+    /// <summary>The CRC-32 of PNG chunks (and zlib's polynomial).</summary>
+    public static uint Crc32(ReadOnlySpan<byte> data)
     {
         var crc = 0xFFFFFFFFu;
         foreach (var b in data)
