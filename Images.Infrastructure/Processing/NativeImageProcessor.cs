@@ -18,32 +18,32 @@ public sealed class NativeImageProcessor(IOptions<ProcessingOptions> options) : 
     public bool Supports(DomainFormat format) =>
         NativeThumbnailer.IsAvailable && format is DomainFormat.Jpeg or DomainFormat.Png or DomainFormat.Webp;
 
-    public Task<DecodePlan> PlanAsync(Stream original, DomainFormat format, CancellationToken cancellationToken)
+    /// <summary>
+    /// The library's own plan: the working memory of the decoder it will run, read from the header
+    /// (ADR 6). No limit is passed, so the figure comes back and the use case refuses it with the
+    /// variable's name (NFR-8); the thumbnail call then applies every limit a second time.
+    /// </summary>
+    public async Task<DecodePlan> PlanAsync(Stream original, DomainFormat format, CancellationToken cancellationToken)
     {
-        // Interim: the library's header probe and a streaming decoder's rows.
-        if (original is not FileStream file)
-        {
-            throw new NativeImageException(NativeStatus.Unsupported, "the native plan reads files");
-        }
-
+        var request = Request(limited: false);
         NativeImageInfo info;
         try
         {
-            info = NativeThumbnailer.Probe(file.Name);
+            info = original is FileStream file
+                ? NativeThumbnailer.Plan(file.Name, request)
+                : NativeThumbnailer.Plan(await ReadAllAsync(original, cancellationToken), request);
         }
-        catch (NativeImageException ex) when (ex.Status is NativeStatus.Invalid or NativeStatus.TooLarge)
+        catch (NativeImageException ex) when (ex.Status is NativeStatus.Invalid or NativeStatus.TooLarge or NativeStatus.OverBudget)
         {
             throw new ImageProcessingException(ex.Message, ex);
         }
 
-        return Task.FromResult(new DecodePlan(info.Width, info.Height, 1, ((long)info.Width * 64) + (16L * 1024 * 1024), "libimages_native"));
+        return new DecodePlan(info.Width, info.Height, info.Frames, info.MemoryBytes, $"libimages_native {info.Format}");
     }
 
     public async Task<ImageMetadata> CreateThumbnailAsync(Stream original, DomainFormat format, Stream thumbnail, CancellationToken cancellationToken)
     {
-        var settings = options.Value;
-        // No memory or side limit yet (0): the budget of NFR-8 is wired in by the processor's rework.
-        var request = new NativeThumbnailRequest(settings.ThumbnailMaxSize, settings.ThumbnailQuality, settings.MaxImagePixels, MaxMemoryBytes: 0, MaxDimension: 0);
+        var request = Request(limited: true);
         NativeThumbnail result;
         try
         {
@@ -63,6 +63,16 @@ public sealed class NativeImageProcessor(IOptions<ProcessingOptions> options) : 
         await thumbnail.WriteAsync(result.Data, cancellationToken);
         var source = result.Source;
         return new ImageMetadata(source.Width, source.Height, format, source.Channels, source.HasAlpha);
+    }
+
+    private NativeThumbnailRequest Request(bool limited)
+    {
+        var settings = options.Value;
+        return limited
+            ? new NativeThumbnailRequest(settings.ThumbnailMaxSize, settings.ThumbnailQuality, settings.MaxImagePixels, settings.MaxDecodeMemoryBytes, settings.MaxImageSide,
+                MaxScans: ProcessingOptions.MaxJpegScans)
+            : new NativeThumbnailRequest(settings.ThumbnailMaxSize, settings.ThumbnailQuality, long.MaxValue, MaxMemoryBytes: 0, MaxDimension: 0,
+                MaxScans: ProcessingOptions.MaxJpegScans);
     }
 
     private static async Task<byte[]> ReadAllAsync(Stream stream, CancellationToken cancellationToken)

@@ -51,10 +51,10 @@ public sealed class ServiceProcess : IAsyncDisposable
         StartAsync("Images.Api.dll", environment, port => new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{Invariant(port)}" }, timeout);
 
     /// <summary>The most memory the process has held since it started or since <see cref="ResetPeakMemory"/>.</summary>
-    public long PeakMemoryBytes() => StatusKilobytes("VmHWM") * 1024;
+    public long PeakMemoryBytes() => PeakRss.Peak(Pid);
 
-    /// <summary>Starts a new peak: Linux resets VmHWM to the current resident set (clear_refs 5).</summary>
-    public void ResetPeakMemory() => File.WriteAllText($"/proc/{Pid}/clear_refs", "5");
+    /// <summary>Starts a new peak at the current resident set.</summary>
+    public void ResetPeakMemory() => PeakRss.Reset(Pid);
 
     /// <summary>Kills the process at once: no graceful shutdown, no offset commits, no leaving the group.</summary>
     public void Kill()
@@ -118,19 +118,6 @@ public sealed class ServiceProcess : IAsyncDisposable
         var output = service.Output;
         await service.DisposeAsync();
         throw new InvalidOperationException($"{assembly} did not become healthy within {timeout}:\n{output}");
-    }
-
-    private long StatusKilobytes(string field)
-    {
-        foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
-        {
-            if (line.StartsWith(field + ":", StringComparison.Ordinal))
-            {
-                return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-            }
-        }
-
-        throw new InvalidOperationException($"/proc/{Pid}/status has no {field}");
     }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
