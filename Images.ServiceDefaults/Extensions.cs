@@ -156,6 +156,10 @@ public static class Extensions
             ["checks"] = report.Entries.ToDictionary(
                 e => e.Key,
                 e => e.Value.Status == HealthStatus.Unhealthy ? "unhealthy" : "healthy"),
+            // What a check says of itself (the active image processor, say, NFR-4); never exceptions.
+            ["details"] = report.Entries
+                .Where(e => !string.IsNullOrEmpty(e.Value.Description))
+                .ToDictionary(e => e.Key, e => e.Value.Description!),
         };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body));
     }

@@ -152,32 +152,111 @@ internal static class Containers
         }
     }
 
-    /// <summary>The acTL frame count of an animated PNG (1 for a still one); libpng and ImageSharp decode its default image.</summary>
-    public static int PngFrames(Stream stream)
+    /// <summary>
+    /// What the chunks before a PNG's image data say: the acTL frame count of an animated PNG (1 for
+    /// a still one; libpng and ImageSharp decode its default image), and the orientation in its eXIf
+    /// chunk (1 when absent). ImageSharp reads no PNG metadata here (a zTXt chunk of a few hundred
+    /// kilobytes can inflate to gigabytes), so the orientation is read from this walk instead.
+    /// </summary>
+    public static (int Frames, int Orientation) PngHeader(Stream stream)
     {
         var start = stream.Position;
+        var (frames, orientation) = (1, 1);
         try
         {
-            Span<byte> chunk = stackalloc byte[12];
+            Span<byte> chunk = stackalloc byte[8];
             stream.Position = start + 8;
-            for (var chunks = 0; chunks < 1000 && stream.ReadAtLeast(chunk[..8], 8, throwOnEndOfStream: false) == 8; chunks++)
+            for (var chunks = 0; chunks < 1000 && stream.ReadAtLeast(chunk, 8, throwOnEndOfStream: false) == 8; chunks++)
             {
                 var length = BinaryPrimitives.ReadUInt32BigEndian(chunk);
                 var type = chunk[4..8];
-                if (type.SequenceEqual("acTL"u8) && length >= 8 && stream.ReadAtLeast(chunk[..4], 4, throwOnEndOfStream: false) == 4)
+                if (type.SequenceEqual("IDAT"u8) || length > stream.Length - stream.Position)
                 {
-                    return (int)Math.Clamp(BinaryPrimitives.ReadUInt32BigEndian(chunk), 1, MaxCounted);
+                    break; // acTL and eXIf come before the image data.
                 }
 
-                if (type.SequenceEqual("IDAT"u8) || length > stream.Length)
+                if (type.SequenceEqual("acTL"u8) && length >= 8 && stream.ReadAtLeast(chunk[..4], 4, throwOnEndOfStream: false) == 4)
                 {
-                    break; // acTL comes before the image data.
+                    frames = (int)Math.Clamp(BinaryPrimitives.ReadUInt32BigEndian(chunk), 1, MaxCounted);
+                    stream.Position += length - 4 + 4;
+                    continue;
+                }
+
+                if (type.SequenceEqual("eXIf"u8) && length <= 1 << 20)
+                {
+                    var exif = new byte[length];
+                    stream.ReadExactly(exif);
+                    orientation = ExifOrientation(exif);
+                    stream.Position += 4;
+                    continue;
                 }
 
                 stream.Position += length + 4;
             }
 
+            return (frames, orientation);
+        }
+        catch (EndOfStreamException)
+        {
+            return (frames, orientation);
+        }
+        finally
+        {
+            stream.Position = start;
+        }
+    }
+
+    /// <summary>The orientation tag (0x0112) of IFD0 in a TIFF-structured EXIF block; 1 when absent or unreadable.</summary>
+    public static int ExifOrientation(ReadOnlySpan<byte> exif)
+    {
+        if (exif.StartsWith("Exif\0\0"u8))
+        {
+            exif = exif[6..];
+        }
+
+        if (exif.Length < 8 || !(exif.StartsWith("II"u8) || exif.StartsWith("MM"u8)))
+        {
             return 1;
+        }
+
+        var little = exif[0] == (byte)'I';
+        var ifd = Read32(exif[4..], little);
+        if (ifd < 8 || ifd > exif.Length - 2)
+        {
+            return 1;
+        }
+
+        var count = Read16(exif[(int)ifd..], little);
+        for (var i = 0; i < count; i++)
+        {
+            var entry = (int)ifd + 2 + (i * 12);
+            if (entry + 12 > exif.Length)
+            {
+                return 1;
+            }
+
+            if (Read16(exif[entry..], little) == 0x0112)
+            {
+                var value = Read16(exif[(entry + 8)..], little);
+                return value is >= 1 and <= 8 ? value : 1;
+            }
+        }
+
+        return 1;
+    }
+
+    /// <summary>
+    /// Whether a WebP's RIFF header promises more bytes than the file has: ImageSharp would decode
+    /// the missing rows as grey and call it a success.
+    /// </summary>
+    public static bool WebpTruncated(Stream stream)
+    {
+        var start = stream.Position;
+        try
+        {
+            Span<byte> header = stackalloc byte[8];
+            return stream.ReadAtLeast(header, 8, throwOnEndOfStream: false) < 8
+                || 8L + BinaryPrimitives.ReadUInt32LittleEndian(header[4..]) > stream.Length - start;
         }
         finally
         {

@@ -8,6 +8,7 @@ using SixLabors.ImageSharp.Formats.Tiff;
 using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.Metadata;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 using DomainFormat = Images.Domain.Images.ImageFormat;
@@ -47,17 +48,21 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
         };
         // Only the first page of a TIFF is decoded (the stream also hides the others, see Containers).
         _configuration.ImageFormatsManager.SetDecoder(TiffFormat.Instance, new TiffDecoder { DecodingMode = FrameDecodingMode.First });
+        // No PNG text, EXIF or ICC chunk is read: a compressed one is a bomb of its own. The
+        // orientation comes from Containers.PngHeader instead.
+        _configuration.ImageFormatsManager.SetDecoder(PngFormat.Instance, new PngDecoder { IgnoreMetadata = true });
     }
 
     public bool Supports(DomainFormat format) => true;
 
     public async Task<DecodePlan> PlanAsync(Stream original, DomainFormat format, CancellationToken cancellationToken)
     {
-        var (source, frames) = FirstFrame(original, format);
+        var (source, frames, orientation) = FirstFrame(original, format);
         try
         {
             var info = await IdentifyAsync(source, format, cancellationToken);
-            return new DecodePlan(info.Width, info.Height, frames, EstimateMemory(info, format, source.Length), "ImageSharp");
+            var tables = format == DomainFormat.Webp ? WebpLossless.TableBytes(source, cancellationToken) : 0;
+            return new DecodePlan(info.Width, info.Height, frames, EstimateMemory(info, format, orientation ?? Orientation(info), source.Length) + (tables ?? 0), "ImageSharp");
         }
         finally
         {
@@ -67,7 +72,7 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
 
     public async Task<ImageMetadata> CreateThumbnailAsync(Stream original, DomainFormat format, Stream thumbnail, CancellationToken cancellationToken)
     {
-        var (source, _) = FirstFrame(original, format);
+        var (source, _, orientation) = FirstFrame(original, format);
         var info = await IdentifyAsync(source, format, cancellationToken);
         var metadata = Describe(info, format);
         if (info.Width <= 0 || info.Height <= 0)
@@ -100,6 +105,12 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
         {
             using var image = await Image.LoadAsync<Rgba32>(_configuration, source, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
+            if (orientation is { } known)
+            {
+                image.Metadata.ExifProfile ??= new ExifProfile();
+                image.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)known);
+            }
+
             var max = _options.ThumbnailMaxSize;
             image.Mutate(x =>
             {
@@ -131,11 +142,10 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
     /// strip that may be the whole image, a WebP's planes), the resizer's row of vectors, the
     /// encoded file when ImageSharp buffers it, and a little slack.
     /// </summary>
-    private static long EstimateMemory(IImageInfo info, DomainFormat format, long fileBytes)
+    private static long EstimateMemory(IImageInfo info, DomainFormat format, int orientation, long fileBytes)
     {
         long pixels = (long)info.Width * info.Height;
         var image = pixels * 4;
-        var orientation = info.Metadata.ExifProfile?.GetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.Orientation)?.Value ?? 1;
         var oriented = orientation > 1 ? image : 0;
         var bitsPerPixel = info.PixelType?.BitsPerPixel ?? 32;
         var decoder = format switch
@@ -150,19 +160,28 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
         return image + oriented + decoder + ((long)info.Width * 16) + fileBytes + (4 * MiB);
     }
 
-    private (Stream Source, int Frames) FirstFrame(Stream original, DomainFormat format)
+    private static int Orientation(IImageInfo info) => info.Metadata.ExifProfile?.GetValue(ExifTag.Orientation)?.Value ?? 1;
+
+    /// <summary>
+    /// What ImageSharp is given to decode: the first TIFF page, the first frame of a WebP animation;
+    /// with the number of frames or pages, and for a PNG the orientation read from its chunks.
+    /// </summary>
+    private static (Stream Source, int Frames, int? Orientation) FirstFrame(Stream original, DomainFormat format)
     {
         original.Position = 0;
         switch (format)
         {
             case DomainFormat.Tiff when Containers.TiffFirstPage(original) is { } tiff:
-                return (tiff.FirstPage, tiff.Pages);
+                return (tiff.FirstPage, tiff.Pages, null);
+            case DomainFormat.Webp when Containers.WebpTruncated(original):
+                throw new ImageProcessingException("The WebP image is truncated: its RIFF header promises more bytes than the file holds.");
             case DomainFormat.Webp when Containers.WebpFrames(original) is { } webp:
-                return (webp.FirstFrame is { } still ? new MemoryStream(still, writable: false) : original, webp.Frames);
+                return (webp.FirstFrame is { } still ? new MemoryStream(still, writable: false) : original, webp.Frames, null);
             case DomainFormat.Png:
-                return (original, Containers.PngFrames(original));
+                var (frames, orientation) = Containers.PngHeader(original);
+                return (original, frames, orientation);
             default:
-                return (original, 1);
+                return (original, 1, null);
         }
     }
 

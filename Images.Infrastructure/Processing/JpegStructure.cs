@@ -82,8 +82,14 @@ internal static class JpegStructure
                 return true;
             }
 
-            // Before SOS, the byte after a segment must start a new marker.
-            if (stream.ReadByte() != 0xFF)
+            // Camera files sometimes leave a few stray bytes between segments; decoders skip them to
+            // the next marker (libjpeg warns "extraneous bytes before marker"), and so does this.
+            int next;
+            while ((next = stream.ReadByte()) is >= 0 and not 0xFF)
+            {
+            }
+
+            if (next < 0)
             {
                 return false;
             }

@@ -33,6 +33,13 @@ public sealed class NativeImageProcessor(IOptions<ProcessingOptions> options) : 
                 ? NativeThumbnailer.Plan(file.Name, request)
                 : NativeThumbnailer.Plan(await ReadAllAsync(original, cancellationToken), request);
         }
+        catch (NativeImageException ex) when (ex.Status == NativeStatus.TooLarge && original is FileStream file)
+        {
+            // Over a decoder's own side limit (libpng's 1,000,000, above IMG_MAX_IMAGE_SIDE's
+            // largest value): the header's size is enough for the use case to refuse it by name.
+            var probed = NativeThumbnailer.Probe(file.Name);
+            return new DecodePlan(probed.Width, probed.Height, 1, long.MaxValue, $"libimages_native {probed.Format}: {ex.Message}");
+        }
         catch (NativeImageException ex) when (ex.Status is NativeStatus.Invalid or NativeStatus.TooLarge or NativeStatus.OverBudget)
         {
             throw new ImageProcessingException(ex.Message, ex);

@@ -1,3 +1,4 @@
+using Images.Native;
 using System.Net;
 using System.Text.Json;
 using Images.Tests.Support;
@@ -15,6 +16,8 @@ public class HealthAndDocsTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Equal("image-processing-service", health.GetProperty("service").GetString());
         Assert.False(string.IsNullOrEmpty(health.GetProperty("version").GetString()));
         Assert.Equal("healthy", health.GetProperty("checks").GetProperty("database").GetString());
+        // NFR-4: which processor is active, in words.
+        Assert.StartsWith(NativeThumbnailer.IsAvailable ? "native (libimages_native)" : "managed (ImageSharp)", health.GetProperty("details").GetProperty("image-processor").GetString(), StringComparison.Ordinal);
 
         var alive = await api.Client.GetJsonAsync("/alive");
         Assert.Equal("healthy", alive.GetProperty("status").GetString());

@@ -176,4 +176,21 @@ public class ImageSharpImageProcessorTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             Processor().CreateThumbnailAsync(new MemoryStream(TestImages.Png(800, 600)), ImageFormat.Png, new MemoryStream(), cancelled.Token));
     }
+
+    [Fact]
+    public async Task APngsOrientationComesFromItsExifChunkThoughItsMetadataIsNotRead_FR2_1_NFR8()
+    {
+        // Big-endian EXIF: IFD0 with one entry, Orientation = 6 (rotate 90 clockwise). The zTXt chunk
+        // beside it would inflate to 64 MB if it were read (HostileFileTests measures that it is not).
+        byte[] exif = [.. "MM"u8, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0];
+        var png = HostileImages.Png(800, 400, beforeImageData: [("eXIf", exif), ("zTXt", [.. "Comment"u8, 0, 0, .. HostileImages.Zeros(64L << 20)])]);
+
+        var plan = await Processor().PlanAsync(new MemoryStream(png), ImageFormat.Png, CancellationToken.None);
+        var (metadata, thumbnail) = await RunAsync(png, ImageFormat.Png);
+
+        using var decoded = TestImages.Decode(thumbnail);
+        Assert.Equal((128, 256), (decoded.Width, decoded.Height));
+        Assert.Equal((800, 400), (metadata.Width, metadata.Height));
+        Assert.True(plan.MemoryBytes > 2 * 800 * 400 * 4, "the rotated copy is counted");
+    }
 }

@@ -18,7 +18,8 @@ public static class HostileImages
     /// added before and after the image data (APNG's acTL/fcTL/fdAT, for instance).
     /// </summary>
     public static byte[] Png(long width, long height, byte colorType = 6, byte bitDepth = 8,
-        IEnumerable<(string Type, byte[] Data)>? beforeImageData = null, IEnumerable<(string Type, byte[] Data)>? afterImageData = null)
+        IEnumerable<(string Type, byte[] Data)>? beforeImageData = null, IEnumerable<(string Type, byte[] Data)>? afterImageData = null,
+        byte filter = 0)
     {
         var channels = colorType switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, _ => 4 };
         var rowBytes = 1 + ((width * channels * bitDepth) + 7) / 8;
@@ -35,7 +36,7 @@ public static class HostileImages
             WriteChunk(png, type, data);
         }
 
-        WriteChunk(png, "IDAT", Zeros(rowBytes * height));
+        WriteChunk(png, "IDAT", filter == 0 ? Zeros(rowBytes * height) : Rows(rowBytes, height, filter));
         foreach (var (type, data) in afterImageData ?? [])
         {
             WriteChunk(png, type, data);
@@ -43,6 +44,23 @@ public static class HostileImages
 
         WriteChunk(png, "IEND", []);
         return png.ToArray();
+    }
+
+    /// <summary>A zlib stream of <paramref name="height"/> rows of zeros, each with <paramref name="filter"/> as its filter type.</summary>
+    private static byte[] Rows(long rowBytes, long height, byte filter)
+    {
+        using var compressed = new MemoryStream();
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            var row = new byte[rowBytes];
+            row[0] = filter;
+            for (var y = 0; y < height; y++)
+            {
+                zlib.Write(row);
+            }
+        }
+
+        return compressed.ToArray();
     }
 
     /// <summary>A zlib stream of <paramref name="count"/> zero bytes (about 1,000 to 1 for long runs).</summary>
@@ -284,6 +302,79 @@ public static class HostileImages
     }
 
     /// <summary>The PNG's chunks in order.</summary>
+    /// <summary>
+    /// A little-endian TIFF of <paramref name="pages"/> pages of <paramref name="width"/> x
+    /// <paramref name="height"/> 8-bit pixels (3 samples: RGB, 1: grey), each one Deflate strip of
+    /// zeros: real pixels, a thousandth of their size. With <paramref name="stripCount"/> the first
+    /// page instead declares that many strips, whose offsets lie beyond the end of the file.
+    /// </summary>
+    public static byte[] Tiff(int width, int height, int pages = 1, int samples = 3, uint? stripCount = null)
+    {
+        var strip = Zeros((long)width * height * samples);
+        using var tiff = new MemoryStream();
+        tiff.Write("II"u8);
+        tiff.Write([42, 0, 0, 0, 0, 0]);
+        var link = 4L;
+        for (var page = 0; page < pages; page++)
+        {
+            var stripOffset = (uint)tiff.Position;
+            tiff.Write(strip);
+            var bitsOffset = (uint)tiff.Position;
+            for (var i = 0; i < samples; i++)
+            {
+                tiff.Write([8, 0]);
+            }
+
+            if (tiff.Position % 2 == 1)
+            {
+                tiff.WriteByte(0);
+            }
+
+            var ifd = (uint)tiff.Position;
+            Patch(tiff, link, ifd);
+            var strips = page == 0 && stripCount is { } count ? count : 1;
+            var entries = new (ushort Tag, ushort Type, uint Count, uint Value)[]
+            {
+                (256, 4, 1, (uint)width), (257, 4, 1, (uint)height),
+                (258, 3, (uint)samples, samples == 1 ? 8u : bitsOffset), (259, 3, 1, 8), (262, 3, 1, samples == 1 ? 1u : 2u),
+                (273, 4, strips, strips == 1 ? stripOffset : 0x7FFF_0000), (277, 3, 1, (uint)samples), (278, 4, 1, (uint)height),
+                (279, 4, strips, strips == 1 ? (uint)strip.Length : 0x7FFF_8000), (284, 3, 1, 1),
+            };
+            var block = new byte[2 + (entries.Length * 12) + 4];
+            BinaryPrimitives.WriteUInt16LittleEndian(block, (ushort)entries.Length);
+            for (var i = 0; i < entries.Length; i++)
+            {
+                var entry = block.AsSpan(2 + (i * 12));
+                BinaryPrimitives.WriteUInt16LittleEndian(entry, entries[i].Tag);
+                BinaryPrimitives.WriteUInt16LittleEndian(entry[2..], entries[i].Type);
+                BinaryPrimitives.WriteUInt32LittleEndian(entry[4..], entries[i].Count);
+                if (entries[i].Type == 3 && entries[i].Count == 1)
+                {
+                    BinaryPrimitives.WriteUInt16LittleEndian(entry[8..], (ushort)entries[i].Value);
+                }
+                else
+                {
+                    BinaryPrimitives.WriteUInt32LittleEndian(entry[8..], entries[i].Value);
+                }
+            }
+
+            tiff.Write(block);
+            link = tiff.Position - 4;
+        }
+
+        return tiff.ToArray();
+
+        static void Patch(MemoryStream stream, long at, uint value)
+        {
+            var end = stream.Position;
+            Span<byte> bytes = stackalloc byte[4];
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
+            stream.Position = at;
+            stream.Write(bytes);
+            stream.Position = end;
+        }
+    }
+
     public static IEnumerable<(string Type, byte[] Data)> Chunks(byte[] png)
     {
         for (var position = 8; position + 12 <= png.Length;)
