@@ -155,7 +155,7 @@ public class HostileFileTests(DatabaseFixture database, ITestOutputHelper output
         using var form = UploadForm(bytes, hostile.ContentType, "hostile");
         if (hostile.ExtraPartBytes > 0)
         {
-            var padding = new StreamContent(new ZeroStream(hostile.ExtraPartBytes));
+            var padding = new StreamContent(new GeneratedStream(hostile.ExtraPartBytes, 0));
             padding.Headers.ContentType = MediaTypeHeaderValue.Parse("application/octet-stream");
             form.Add(padding, "padding", "padding.bin");
         }
@@ -214,43 +214,5 @@ public class HostileFileTests(DatabaseFixture database, ITestOutputHelper output
         System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(sof + 5), 10_000);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(sof + 7), 10_000);
         return jpeg;
-    }
-
-    /// <summary>A body of zeros made on the fly.</summary>
-    private sealed class ZeroStream(long length) : Stream
-    {
-        private long _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => length;
-
-        public override long Position
-        {
-            get => _position;
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var n = (int)Math.Min(count, length - _position);
-            buffer.AsSpan(offset, n).Clear();
-            _position += n;
-            return n;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -340,24 +340,7 @@ public static class HostileImages
                 (273, 4, strips, strips == 1 ? stripOffset : 0x7FFF_0000), (277, 3, 1, (uint)samples), (278, 4, 1, (uint)height),
                 (279, 4, strips, strips == 1 ? (uint)strip.Length : 0x7FFF_8000), (284, 3, 1, 1),
             };
-            var block = new byte[2 + (entries.Length * 12) + 4];
-            BinaryPrimitives.WriteUInt16LittleEndian(block, (ushort)entries.Length);
-            for (var i = 0; i < entries.Length; i++)
-            {
-                var entry = block.AsSpan(2 + (i * 12));
-                BinaryPrimitives.WriteUInt16LittleEndian(entry, entries[i].Tag);
-                BinaryPrimitives.WriteUInt16LittleEndian(entry[2..], entries[i].Type);
-                BinaryPrimitives.WriteUInt32LittleEndian(entry[4..], entries[i].Count);
-                if (entries[i].Type == 3 && entries[i].Count == 1)
-                {
-                    BinaryPrimitives.WriteUInt16LittleEndian(entry[8..], (ushort)entries[i].Value);
-                }
-                else
-                {
-                    BinaryPrimitives.WriteUInt32LittleEndian(entry[8..], entries[i].Value);
-                }
-            }
-
+            var block = TiffIfd(entries);
             tiff.Write(block);
             link = tiff.Position - 4;
         }
@@ -373,6 +356,33 @@ public static class HostileImages
             stream.Write(bytes);
             stream.Position = end;
         }
+    }
+
+    /// <summary>
+    /// A little-endian TIFF IFD: the entry count, the entries (a SHORT of count 1 held in the first
+    /// two bytes of the value field, anything else as a LONG value or offset), and a zero link.
+    /// </summary>
+    public static byte[] TiffIfd(params (ushort Tag, ushort Type, uint Count, uint Value)[] entries)
+    {
+        var block = new byte[2 + (entries.Length * 12) + 4];
+        BinaryPrimitives.WriteUInt16LittleEndian(block, (ushort)entries.Length);
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var entry = block.AsSpan(2 + (i * 12));
+            BinaryPrimitives.WriteUInt16LittleEndian(entry, entries[i].Tag);
+            BinaryPrimitives.WriteUInt16LittleEndian(entry[2..], entries[i].Type);
+            BinaryPrimitives.WriteUInt32LittleEndian(entry[4..], entries[i].Count);
+            if (entries[i].Type == 3 && entries[i].Count == 1)
+            {
+                BinaryPrimitives.WriteUInt16LittleEndian(entry[8..], (ushort)entries[i].Value);
+            }
+            else
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(entry[8..], entries[i].Value);
+            }
+        }
+
+        return block;
     }
 
     public static IEnumerable<(string Type, byte[] Data)> Chunks(byte[] png)

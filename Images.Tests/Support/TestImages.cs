@@ -166,25 +166,9 @@ public static class TestImages
     /// <summary>A little-endian TIFF whose only IFD says width and height are <paramref name="width"/> x <paramref name="height"/>.</summary>
     public static byte[] TiffWithDimensions(uint width, uint height)
     {
-        var tiff = new byte[8 + 2 + (5 * 12) + 4 + 16];
-        "II"u8.CopyTo(tiff);
-        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(2), 42);
-        BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(4), 8);
-        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(8), 5);
-        var entries = new (ushort Tag, ushort Type, uint Value)[]
-        {
-            (256, 4, width), (257, 4, height), (258, 3, 8), (262, 3, 1), (273, 4, (uint)(tiff.Length - 16)),
-        };
-        for (var i = 0; i < entries.Length; i++)
-        {
-            var entry = tiff.AsSpan(10 + (i * 12));
-            BinaryPrimitives.WriteUInt16LittleEndian(entry, entries[i].Tag);
-            BinaryPrimitives.WriteUInt16LittleEndian(entry[2..], entries[i].Type);
-            BinaryPrimitives.WriteUInt32LittleEndian(entry[4..], 1);
-            BinaryPrimitives.WriteUInt32LittleEndian(entry[8..], entries[i].Value);
-        }
-
-        return tiff;
+        // Header, the IFD at offset 8, then 16 bytes standing for the (absent) pixel data.
+        var ifd = HostileImages.TiffIfd((256, 4, 1, width), (257, 4, 1, height), (258, 3, 1, 8), (262, 3, 1, 1), (273, 4, 1, 8 + 66));
+        return [.. "II"u8, 42, 0, 8, 0, 0, 0, .. ifd, .. new byte[16]];
     }
 
     /// <summary>
@@ -214,21 +198,8 @@ public static class TestImages
 
             var ifd = (uint)output.Count;
             BinaryPrimitives.WriteUInt32LittleEndian(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(output)[link..], ifd);
-            var entries = new (ushort Tag, ushort Type, uint Value)[]
-            {
-                (256, 4, width), (257, 4, height), (258, 3, 8), (259, 3, 1), (262, 3, 1), (273, 4, 8), (278, 4, height), (279, 4, width * height),
-            };
-            var block = new byte[2 + (entries.Length * 12) + 4];
-            BinaryPrimitives.WriteUInt16LittleEndian(block, (ushort)entries.Length);
-            for (var i = 0; i < entries.Length; i++)
-            {
-                var entry = block.AsSpan(2 + (i * 12));
-                BinaryPrimitives.WriteUInt16LittleEndian(entry, entries[i].Tag);
-                BinaryPrimitives.WriteUInt16LittleEndian(entry[2..], entries[i].Type);
-                BinaryPrimitives.WriteUInt32LittleEndian(entry[4..], 1);
-                BinaryPrimitives.WriteUInt32LittleEndian(entry[8..], entries[i].Value);
-            }
-
+            var block = HostileImages.TiffIfd(
+                (256, 4, 1, width), (257, 4, 1, height), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 1), (273, 4, 1, 8), (278, 4, 1, height), (279, 4, 1, width * height));
             output.AddRange(block);
             link = output.Count - 4;
         }
