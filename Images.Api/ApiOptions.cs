@@ -1,17 +1,15 @@
-using Images.Infrastructure.Configuration;
+using Images.Application.Common.Settings;
 
 namespace Images.Api;
 
 /// <summary>HTTP-level settings: API key (FR-7.1), rate limits (FR-7.2), CORS (FR-7.3), docs (FR-6).</summary>
-public sealed class ApiOptions
+public sealed class ApiOptions : IImgSettings<ApiOptions>
 {
     /// <summary>The placeholder key of the manifests and docs; a deployment that kept it is refused at start-up.</summary>
     public const string PlaceholderApiKey = "CHANGE-ME";
 
     /// <summary>Keys shorter than this still work (the seed's clients may have them) but are warned about at start-up.</summary>
     public const int RecommendedApiKeyLength = 16;
-
-    public string ServiceName { get; set; } = "image-processing-service";
 
     public string? ApiKey { get; set; }
 
@@ -38,25 +36,18 @@ public sealed class ApiOptions
 
     public static void Bind(ApiOptions options, ImgSettingsReader reader)
     {
-        options.ServiceName = reader.String("IMG_OTEL_SERVICE_NAME", "image-processing-service");
         options.ApiKey = reader.Raw("IMG_API_KEY");
         // Raw() has trimmed the value already; the placeholder is refused in any letter case.
         reader.Require(
             !string.Equals(options.ApiKey, PlaceholderApiKey, StringComparison.OrdinalIgnoreCase),
             $"IMG_API_KEY is still the placeholder '{PlaceholderApiKey}'; set a real key (README, Deploying).");
-        options.Upload = new RateLimit(
-            reader.Int("IMG_RATE_LIMIT_UPLOAD_MAX", 10, 1, 1_000_000),
-            reader.Int("IMG_RATE_LIMIT_UPLOAD_WINDOW", 60, 1, 86_400));
-        options.Process = new RateLimit(
-            reader.Int("IMG_RATE_LIMIT_PROCESS_MAX", 20, 1, 1_000_000),
-            reader.Int("IMG_RATE_LIMIT_PROCESS_WINDOW", 60, 1, 86_400));
-        options.Read = new RateLimit(
-            reader.Int("IMG_RATE_LIMIT_READ_MAX", 60, 1, 1_000_000),
-            reader.Int("IMG_RATE_LIMIT_READ_WINDOW", 60, 1, 86_400));
-        options.CorsOrigins = reader.List("IMG_CORS_ORIGINS", []);
-        options.CorsMethods = reader.List("IMG_CORS_ALLOW_METHODS", ["GET", "POST", "PUT", "DELETE", "OPTIONS"]);
-        options.CorsHeaders = reader.List("IMG_CORS_ALLOW_HEADERS", ["*"]);
-        options.DocsEnabled = reader.Bool("IMG_DOCS_ENABLED", true);
+        options.Upload = RateLimit.Read(reader, "IMG_RATE_LIMIT_UPLOAD_MAX", "IMG_RATE_LIMIT_UPLOAD_WINDOW", options.Upload);
+        options.Process = RateLimit.Read(reader, "IMG_RATE_LIMIT_PROCESS_MAX", "IMG_RATE_LIMIT_PROCESS_WINDOW", options.Process);
+        options.Read = RateLimit.Read(reader, "IMG_RATE_LIMIT_READ_MAX", "IMG_RATE_LIMIT_READ_WINDOW", options.Read);
+        options.CorsOrigins = reader.List("IMG_CORS_ORIGINS", options.CorsOrigins);
+        options.CorsMethods = reader.List("IMG_CORS_ALLOW_METHODS", options.CorsMethods);
+        options.CorsHeaders = reader.List("IMG_CORS_ALLOW_HEADERS", options.CorsHeaders);
+        options.DocsEnabled = reader.Bool("IMG_DOCS_ENABLED", options.DocsEnabled);
         var proxies = new List<System.Net.IPNetwork>();
         foreach (var entry in reader.List("IMG_TRUSTED_PROXIES", []))
         {
@@ -84,4 +75,10 @@ public sealed class ApiOptions
     }
 }
 
-public sealed record RateLimit(int PermitLimit, int WindowSeconds);
+public sealed record RateLimit(int PermitLimit, int WindowSeconds)
+{
+    /// <summary>A limit from its two variables: requests, and the window in seconds.</summary>
+    public static RateLimit Read(ImgSettingsReader reader, string maxVariable, string windowVariable, RateLimit defaults) => new(
+        reader.Int(maxVariable, defaults.PermitLimit, 1, 1_000_000),
+        reader.Int(windowVariable, defaults.WindowSeconds, 1, 86_400));
+}

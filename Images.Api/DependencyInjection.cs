@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Images.Api.Endpoints;
 using Images.Api.Http;
-using Images.Infrastructure.Configuration;
+using Images.Application.Common.Settings;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +15,7 @@ public static class DependencyInjection
     public static IHostApplicationBuilder AddApi(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddImgOptions<ApiOptions>(ApiOptions.Bind);
+        services.AddImgOptions<ApiOptions>();
         services.AddHostedService<ApiKeyStrengthCheck>();
         services.Configure<JsonOptions>(json =>
         {

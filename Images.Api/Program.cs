@@ -1,19 +1,24 @@
 using Images.Api;
 using Images.Api.Endpoints;
+using Images.Application;
 using Images.Infrastructure;
-using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddInfrastructure();
-builder.AddBackgroundProcessing();
+builder.AddApplication();
+builder.AddPersistence();
+builder.AddBlobStorage();
+builder.AddImageProcessing();
+builder.AddProcessingQueue();
+builder.AddRecovery();
+builder.AddScheduledMaintenance();
 builder.AddApi();
 
 var app = builder.Build();
 
 app.UseApi();
-app.MapDefaultEndpoints(app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.ServiceName);
+app.MapDefaultEndpoints();
 app.MapApiDocs();
 app.MapImagesEndpoints();
 app.MapRetentionEndpoints();

@@ -1,5 +1,5 @@
 using Images.DevBroker;
-using Images.Infrastructure;
+using Images.Contracts;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,7 +10,7 @@ namespace Images.AppHost;
 /// <summary>The three ways to provide PostgreSQL and Kafka; each returns the same resource names.</summary>
 public static class InfrastructureResources
 {
-    private const string TaskTopic = "image-processing-tasks";
+    private const string TaskTopic = TopicNames.Tasks;
     private const int TaskTopicPartitions = 6;
 
     /// <summary>

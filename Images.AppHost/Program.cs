@@ -1,5 +1,5 @@
 using Images.AppHost;
-using Images.Infrastructure;
+using Images.Contracts;
 using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);

@@ -1,4 +1,5 @@
 using Images.Application.Common;
+using Images.Application.Common.Settings;
 using Images.Application.Images.BatchProcess;
 using Images.Application.Images.Download;
 using Images.Application.Images.Get;
@@ -10,14 +11,26 @@ using Images.Application.Maintenance.Reconcile;
 using Images.Application.Retention.Sweep;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace Images.Application;
 
 public static class DependencyInjection
 {
-    /// <summary>The use cases. Their ports are registered by the infrastructure layer.</summary>
+    /// <summary>The use cases and their settings. Their ports are registered by the infrastructure's Add* methods.</summary>
+    public static IHostApplicationBuilder AddApplication(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddApplication();
+        return builder;
+    }
+
+    /// <summary>The same, on a bare service collection (the use-case tests, with fakes for the ports).</summary>
     public static IServiceCollection AddApplication(this IServiceCollection services)
     {
+        services.AddImgOptions<ProcessingOptions>();
+        services.AddImgOptions<UploadOptions>();
+        services.AddImgOptions<RetentionOptions>();
+        services.AddImgOptions<ReconciliationOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ProcessingGate>();
         services.AddSingleton<ImagesMetrics>();

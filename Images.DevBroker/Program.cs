@@ -3,7 +3,7 @@ using Images.DevBroker;
 // Runs the in-memory development broker until SIGTERM / Ctrl+C and prints its bootstrap servers.
 // Settings: DEVBROKER_BROKERS (1), IMG_KAFKA_TOPIC (image-processing-tasks), IMG_KAFKA_TOPIC_PARTITIONS (6).
 var brokers = int.TryParse(Environment.GetEnvironmentVariable("DEVBROKER_BROKERS"), out var b) ? b : 1;
-var topic = Environment.GetEnvironmentVariable("IMG_KAFKA_TOPIC") ?? "image-processing-tasks";
+var topic = Environment.GetEnvironmentVariable("IMG_KAFKA_TOPIC") ?? Images.Contracts.TopicNames.Tasks;
 var partitions = int.TryParse(Environment.GetEnvironmentVariable("IMG_KAFKA_TOPIC_PARTITIONS"), out var p) ? p : 6;
 
 using var cluster = MockKafkaCluster.Start(brokers);

@@ -1,80 +1,153 @@
-using Images.Application;
 using Images.Application.Abstractions;
-using Images.Application.Common;
-using Images.Infrastructure.Configuration;
-using Images.Infrastructure.Messaging;
+using Images.Application.Common.Settings;
+using Images.Infrastructure.Maintenance;
+using Images.Infrastructure.Messaging.InProcess;
+using Images.Infrastructure.Messaging.Kafka;
 using Images.Infrastructure.Persistence;
 using Images.Infrastructure.Processing;
-using Images.Infrastructure.Queue;
 using Images.Infrastructure.Storage;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Images.Infrastructure;
 
+/// <summary>
+/// The adapters, one method per concern, so that each host composes what it uses and says so in
+/// its Program.cs (the Api everything, the Worker the consumer side, the MigrationService the
+/// database alone).
+/// </summary>
 public static class DependencyInjection
 {
-    /// <summary>Settings, PostgreSQL, the blob store and the image processor: what every host needs.</summary>
-    public static IHostApplicationBuilder AddInfrastructure(this IHostApplicationBuilder builder)
+    /// <summary>The database alone: its settings, the DbContext and its health check.</summary>
+    public static IHostApplicationBuilder AddImagesDatabase(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddApplication();
-        services.AddImgOptions<DatabaseOptions>(DatabaseOptions.Bind);
-        services.AddImgOptions<StorageOptions>(StorageOptions.Bind);
-        services.AddImgOptions<ProcessingOptions>(ApplicationOptionsBinding.BindProcessing);
-        services.AddImgOptions<RetentionOptions>(ApplicationOptionsBinding.BindRetention);
-        services.AddImgOptions<BrokerOptions>(BrokerOptions.Bind);
-        services.AddSingleton<MessagingTelemetry>();
-
+        services.AddImgOptions<DatabaseOptions>();
         services.AddDbContextPool<ImagesDbContext>((sp, options) =>
             options.UseImagesDatabase(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
         services.AddHealthChecks().AddDbContextCheck<ImagesDbContext>("database", tags: ["ready"]);
+        return builder;
+    }
 
+    /// <summary>
+    /// PostgreSQL persistence (NFR-1 adapters of the repository, unit-of-work and lease ports). The
+    /// repository places originals in the blob store under the hash's lock: add the blob store too.
+    /// </summary>
+    public static IHostApplicationBuilder AddPersistence(this IHostApplicationBuilder builder)
+    {
+        builder.AddImagesDatabase();
+        var services = builder.Services;
+        services.AddScoped<IUnitOfWork, EfUnitOfWork>();
+        services.AddScoped<IImageRepository, ImageRepository>();
+        services.AddSingleton<IProcessingLeases, ProcessingLeases>();
+        return builder;
+    }
+
+    /// <summary>The content-addressed blob store on a (shared) file system (FR-1.7).</summary>
+    public static IHostApplicationBuilder AddBlobStorage(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddImgOptions<StorageOptions>();
         services.AddSingleton<FileSystemBlobStore>();
         services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<FileSystemBlobStore>());
-        services.AddImgOptions<NativeProcessingOptions>(NativeProcessingOptions.Bind);
+        return builder;
+    }
+
+    /// <summary>
+    /// Image processing (NFR-4): the native fast path where it loads and is not switched off,
+    /// ImageSharp otherwise; one start-up line and a health entry say which is active.
+    /// </summary>
+    public static IHostApplicationBuilder AddImageProcessing(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddImgOptions<NativeProcessingOptions>();
         services.AddSingleton<ImageSharpImageProcessor>();
         services.AddSingleton<NativeImageProcessor>();
         services.AddSingleton<CompositeImageProcessor>();
         services.AddSingleton<IImageProcessor>(sp => sp.GetRequiredService<CompositeImageProcessor>());
         services.AddHostedService<ProcessorReport>();
         services.AddHealthChecks().AddCheck<ProcessorHealthCheck>("image-processor");
-        services.AddScoped<IImageRepository, ImageRepository>();
-        services.AddSingleton<IProcessingLeases, ProcessingLeases>();
         return builder;
     }
 
     /// <summary>
-    /// The Api's side of processing: with IMG_BROKER_ENABLED=false an in-process queue and workers;
-    /// with it true the transactional outbox and its relay to Kafka. Plus recovery and upkeep.
+    /// The processing transport, chosen here once from IMG_BROKER_ENABLED (FR-2.7): in-process, a
+    /// bounded queue drained by this process's workers; or Kafka, the transactional outbox and its
+    /// relay, for Workers to consume. Exactly one is registered.
     /// </summary>
-    public static IHostApplicationBuilder AddBackgroundProcessing(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddProcessingQueue(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddSingleton<InProcessProcessingQueue>();
-        services.AddSingleton<OutboxSignal>();
-        services.AddScoped<OutboxProcessingQueue>();
-        services.AddScoped<IProcessingQueue>(sp => sp.GetRequiredService<IOptions<BrokerOptions>>().Value.Enabled
-            ? sp.GetRequiredService<OutboxProcessingQueue>()
-            : sp.GetRequiredService<InProcessProcessingQueue>());
-        services.AddHostedService<InProcessProcessingService>();
-        services.AddHostedService<OutboxRelay>();
-        services.AddHostedService<ImageRecoveryService>();
-        services.AddHostedService<ScheduledMaintenanceService>();
+        services.AddImgOptions<BrokerOptions>();
+        if (ImgSettings.Read<BrokerOptions>(builder.Configuration).Enabled)
+        {
+            services.AddOutbox();
+            services.AddHostedService<OutboxRelay>();
+        }
+        else
+        {
+            services.AddSingleton(ProcessingTransport.InProcess);
+            services.AddSingleton<InProcessChannel>();
+            services.AddScoped<IProcessingQueue, InProcessProcessingQueue>();
+            services.AddHostedService<InProcessProcessingService>();
+        }
+
         return builder;
     }
 
-    /// <summary>The Worker: Kafka consumers in one group, and the reaper that re-queues stuck images.</summary>
-    public static IHostApplicationBuilder AddKafkaWorker(this IHostApplicationBuilder builder)
+    /// <summary>
+    /// The Worker (FR-2.7): Kafka consumers in one group. Its own requeues (recovery) go through
+    /// the outbox, which the Api's relay publishes.
+    /// </summary>
+    public static IHostApplicationBuilder AddKafkaConsumer(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
+        services.AddImgOptions<BrokerOptions>();
         services.AddOptions<BrokerOptions>().Validate(o => o.Enabled, "The Worker consumes Kafka: set IMG_BROKER_ENABLED=true.").ValidateOnStart();
-        services.AddSingleton<OutboxSignal>();
-        services.AddScoped<IProcessingQueue, OutboxProcessingQueue>();
+        services.AddOutbox();
         services.AddHostedService<KafkaProcessingConsumer>();
-        services.AddHostedService<ImageRecoveryService>();
         return builder;
     }
+
+    /// <summary>Recovery (NFR-9): lapsed leases reclaimed, pending images queued again, on the registered transport.</summary>
+    public static IHostApplicationBuilder AddRecovery(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHostedService<ImageRecoveryService>();
+        return builder;
+    }
+
+    /// <summary>
+    /// The Api's upkeep: retention sweeps on a schedule (FR-4.5), reconciliation of storage with
+    /// the database (NFR-9), compaction of the list's count deltas.
+    /// </summary>
+    public static IHostApplicationBuilder AddScheduledMaintenance(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHostedService<ScheduledMaintenanceService>();
+        return builder;
+    }
+
+    private static void AddOutbox(this IServiceCollection services)
+    {
+        services.AddSingleton(ProcessingTransport.Kafka);
+        services.AddSingleton<MessagingTelemetry>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddScoped<IProcessingQueue, OutboxProcessingQueue>();
+    }
+}
+
+/// <summary>
+/// Which transport a host registered, as decided at composition. Recovery queues pending images
+/// again at once in-process (the queue is empty after a restart), and only after a grace with
+/// Kafka (whose backlog may hold a task a while).
+/// </summary>
+public sealed class ProcessingTransport
+{
+    public static readonly ProcessingTransport InProcess = new(durable: false);
+    public static readonly ProcessingTransport Kafka = new(durable: true);
+
+    private ProcessingTransport(bool durable) => Durable = durable;
+
+    /// <summary>Whether a queued task survives a restart of this process.</summary>
+    public bool Durable { get; }
 }

@@ -3,8 +3,8 @@ using Images.MigrationService;
 
 var builder = Host.CreateApplicationBuilder(args);
 
-builder.AddServiceDefaults();
-builder.AddInfrastructure();
+builder.AddServiceDefaults(role: "migrations");
+builder.AddImagesDatabase();
 if (SchemaWaitOptions.FromArguments(args) is { } schemaWait)
 {
     // Init container of the api and worker pods: wait until the migrations are applied.

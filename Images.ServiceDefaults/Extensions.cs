@@ -28,9 +28,17 @@ public static class Extensions
     /// <summary>Every ActivitySource and Meter of this solution starts with this prefix.</summary>
     public const string TelemetryPrefix = "Images.";
 
-    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
+    /// <summary>
+    /// Telemetry, health checks and resilient HTTP clients for a service. <paramref name="role"/>
+    /// names a host beside the Api ("worker", "migrations"): its service name is the Api's plus
+    /// "-role", unless the orchestrator names it (OTEL_SERVICE_NAME, as Aspire does).
+    /// </summary>
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder, string? role = null)
         where TBuilder : IHostApplicationBuilder
     {
+        var identity = ServiceIdentity.From(builder.Configuration, role);
+        builder.Services.AddSingleton(identity);
+
         if (IsTrue(builder.Configuration["IMG_DEBUG"]))
         {
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
@@ -49,7 +57,7 @@ public static class Extensions
             });
         }
 
-        builder.ConfigureOpenTelemetry();
+        builder.ConfigureOpenTelemetry(identity);
         builder.AddDefaultHealthChecks();
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -60,13 +68,9 @@ public static class Extensions
         return builder;
     }
 
-    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
+    private static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder, ServiceIdentity identity)
         where TBuilder : IHostApplicationBuilder
     {
-        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"]
-            ?? builder.Configuration["IMG_OTEL_SERVICE_NAME"]
-            ?? builder.Environment.ApplicationName;
-
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -74,7 +78,7 @@ public static class Extensions
         });
 
         builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(serviceName, serviceVersion: ServiceVersion))
+            .ConfigureResource(resource => resource.AddService(identity.Name, serviceVersion: identity.Version))
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
@@ -126,8 +130,9 @@ public static class Extensions
     /// <c>{"status","service","version"}</c>, 503 when unhealthy; /alive: the process only;
     /// /metrics: Prometheus. Mapped in every environment: Kubernetes probes them.
     /// </summary>
-    public static WebApplication MapDefaultEndpoints(this WebApplication app, string serviceName)
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        var serviceName = app.Services.GetRequiredService<ServiceIdentity>().Name;
         app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions
         {
             ResponseWriter = (context, report) => WriteHealthAsync(context, report, serviceName),
@@ -141,10 +146,6 @@ public static class Extensions
         return app;
     }
 
-    public static string ServiceVersion { get; } =
-        (Assembly.GetEntryAssembly() ?? typeof(Extensions).Assembly)
-            .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "1.0.0";
-
     private static Task WriteHealthAsync(HttpContext context, HealthReport report, string serviceName)
     {
         context.Response.ContentType = "application/json";
@@ -152,7 +153,7 @@ public static class Extensions
         {
             ["status"] = report.Status == HealthStatus.Unhealthy ? "unhealthy" : "healthy",
             ["service"] = serviceName,
-            ["version"] = ServiceVersion,
+            ["version"] = ServiceIdentity.CurrentVersion,
             ["checks"] = report.Entries.ToDictionary(
                 e => e.Key,
                 e => e.Value.Status == HealthStatus.Unhealthy ? "unhealthy" : "healthy"),
@@ -166,4 +167,30 @@ public static class Extensions
 
     private static bool IsTrue(string? value) =>
         value is not null && (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value == "1");
+}
+
+/// <summary>
+/// The one name and version of a service, decided once: its telemetry resource and its /health
+/// body say the same. OTEL_SERVICE_NAME (set per resource by Aspire) wins; else
+/// IMG_OTEL_SERVICE_NAME (default "image-processing-service"), with "-worker" or "-migrations"
+/// for the hosts beside the Api.
+/// </summary>
+public sealed record ServiceIdentity(string Name, string Version)
+{
+    public const string DefaultName = "image-processing-service";
+
+    public static string CurrentVersion { get; } =
+        (Assembly.GetEntryAssembly() ?? typeof(ServiceIdentity).Assembly)
+            .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "1.0.0";
+
+    public static ServiceIdentity From(Microsoft.Extensions.Configuration.IConfiguration configuration, string? role)
+    {
+        if (configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } orchestrated)
+        {
+            return new ServiceIdentity(orchestrated, CurrentVersion);
+        }
+
+        var name = configuration["IMG_OTEL_SERVICE_NAME"] is { Length: > 0 } configured ? configured.Trim() : DefaultName;
+        return new ServiceIdentity(role is null ? name : $"{name}-{role}", CurrentVersion);
+    }
 }

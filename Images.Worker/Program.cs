@@ -1,15 +1,20 @@
+using Images.Application;
 using Images.Infrastructure;
 using Images.Worker;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.ListenOnMetricsPort();
-builder.AddServiceDefaults();
-builder.AddInfrastructure();
-builder.AddKafkaWorker();
+builder.AddServiceDefaults(role: "worker");
+builder.AddApplication();
+builder.AddPersistence();
+builder.AddBlobStorage();
+builder.AddImageProcessing();
+builder.AddKafkaConsumer();
+builder.AddRecovery();
 
 var app = builder.Build();
 
-app.MapDefaultEndpoints(builder.Configuration["IMG_OTEL_SERVICE_NAME"] is { Length: > 0 } name ? name + "-worker" : "image-processing-worker");
+app.MapDefaultEndpoints();
 
 app.Run();

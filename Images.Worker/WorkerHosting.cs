@@ -1,5 +1,5 @@
-using Images.Infrastructure.Configuration;
-using Images.Infrastructure.Messaging;
+using Images.Application.Common.Settings;
+using Images.Infrastructure.Messaging.Kafka;
 
 namespace Images.Worker;
 
@@ -19,8 +19,6 @@ internal static class WorkerHosting
             return;
         }
 
-        var options = new BrokerOptions();
-        BrokerOptions.Bind(options, new ImgSettingsReader(builder.Configuration));
-        builder.WebHost.UseUrls($"http://0.0.0.0:{options.WorkerMetricsPort}");
+        builder.WebHost.UseUrls($"http://0.0.0.0:{ImgSettings.Read<BrokerOptions>(builder.Configuration).WorkerMetricsPort}");
     }
 }

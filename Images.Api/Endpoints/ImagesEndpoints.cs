@@ -70,7 +70,7 @@ internal static class ImagesEndpoints
     public static async Task<Created<ImageDto>> UploadImage(
         HttpRequest request,
         UploadImageHandler handler,
-        IOptions<ProcessingOptions> options,
+        IOptions<UploadOptions> options,
         CancellationToken cancellationToken)
     {
         var command = await UploadForm.ReadAsync(request, handler, options.Value.MaxUploadBytes, cancellationToken);
@@ -88,12 +88,12 @@ internal static class ImagesEndpoints
         string? status,
         CancellationToken cancellationToken)
     {
-        var query = new ListImagesQuery(ParseInt(offset, nameof(offset)), ParseInt(limit, nameof(limit)), status);
+        var query = new ListImagesQuery(ParseInt(offset, nameof(offset)), ParseInt(limit, nameof(limit)), ImageStatusContract.Parse(status, nameof(status)));
         return TypedResults.Ok(await handler.HandleAsync(query, cancellationToken));
     }
 
     public static async Task<Ok<ImageDto>> GetImage(string id, GetImageHandler handler, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await handler.HandleAsync(id, cancellationToken));
+        TypedResults.Ok(await handler.HandleAsync(ParseId(id), cancellationToken));
 
     public static async Task<FileStreamHttpResult> DownloadImage(
         string id,
@@ -101,23 +101,31 @@ internal static class ImagesEndpoints
         DownloadImageHandler handler,
         CancellationToken cancellationToken)
     {
-        var result = await handler.HandleAsync(id, ParseBool(thumbnail, nameof(thumbnail)), cancellationToken);
+        var result = await handler.HandleAsync(ParseId(id), ParseBool(thumbnail, nameof(thumbnail)), cancellationToken);
         return TypedResults.Stream(result.Content, result.ContentType, result.FileName, enableRangeProcessing: true);
     }
 
-    public static async Task<Ok<ImageDto>> ProcessImage(string id, ProcessImageHandler handler, CancellationToken cancellationToken)
-    {
-        var imageId = Ids.Parse(id, "image_id");
-        var image = await handler.HandleAsync(imageId, cancellationToken)
-            ?? throw new NotFoundException($"Image {imageId} not found.");
-        return TypedResults.Ok(ImageDto.From(image));
-    }
+    public static async Task<Ok<ImageDto>> ProcessImage(string id, ProcessImageHandler handler, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await handler.HandleAsync(ParseId(id), cancellationToken));
 
     public static async Task<Ok<BatchProcessResult>> BatchProcessImages(
         BatchProcessRequest request,
         BatchProcessImagesHandler handler,
-        CancellationToken cancellationToken) =>
-        TypedResults.Ok(await handler.HandleAsync(new BatchProcessCommand(request.ImageIds, request.Concurrency), cancellationToken));
+        CancellationToken cancellationToken)
+    {
+        var malformed = request.ImageIds?.Where(raw => !Guid.TryParse(raw, out _)).Select(raw => $"'{raw}' is not a valid UUID.").ToArray() ?? [];
+        if (malformed.Length > 0)
+        {
+            throw new ValidationException("image_ids", malformed);
+        }
+
+        var command = new BatchProcessCommand(request.ImageIds?.Select(Guid.Parse).ToList(), request.Concurrency);
+        return TypedResults.Ok(await handler.HandleAsync(command, cancellationToken));
+    }
+
+    /// <summary>An image id from the path: a malformed one is a 422 naming the field, never a 500 or a 404.</summary>
+    private static Guid ParseId(string? value) =>
+        Guid.TryParse(value, out var id) ? id : throw new ValidationException("image_id", $"'{value}' is not a valid UUID.");
 
     private static int? ParseInt(string? value, string field)
     {

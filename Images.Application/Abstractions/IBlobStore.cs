@@ -31,22 +31,3 @@ public interface IBlobStore
     /// <summary>Deletes temporary files (uploads and thumbnails in progress) last written before <paramref name="before"/>; returns how many.</summary>
     Task<int> DeleteTemporaryFilesAsync(DateTimeOffset before, CancellationToken cancellationToken);
 }
-
-/// <summary>
-/// An upload written to temporary storage and hashed, not yet part of the store. Disposing it
-/// removes what was not committed.
-/// </summary>
-public abstract class StagedBlob : IAsyncDisposable
-{
-    protected StagedBlob(ContentHash hash, long length)
-    {
-        Hash = hash;
-        Length = length;
-    }
-
-    public ContentHash Hash { get; }
-
-    public long Length { get; }
-
-    public abstract ValueTask DisposeAsync();
-}

@@ -20,12 +20,3 @@ public interface IImageProcessor
 
     Task<ImageMetadata> CreateThumbnailAsync(Stream original, ImageFormat format, Stream thumbnail, CancellationToken cancellationToken);
 }
-
-/// <summary>
-/// What a decode would take, from the header: the size as stored, the frames or pages in the
-/// container (only the first is decoded), and the working memory of the decoder that will run.
-/// </summary>
-public sealed record DecodePlan(int Width, int Height, int Frames, long MemoryBytes, string Decoder)
-{
-    public long PixelCount => (long)Width * Height;
-}

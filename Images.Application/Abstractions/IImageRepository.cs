@@ -11,8 +11,9 @@ public interface IImageRepository
     Task<(IReadOnlyList<Image> Items, long Total)> ListAsync(ImageStatus? status, int offset, int limit, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Stores the row and makes the staged original durable in one unit (FR-1.4, FR-1.7): when this
-    /// returns, both exist; when it throws, neither the row nor an unreferenced blob is left behind.
+    /// Stores the row and makes the staged original durable in one unit (FR-1.4, FR-1.7), the open
+    /// unit of work's when there is one: once it commits, both exist; if it rolls back (or this
+    /// throws), neither the row nor an unreferenced blob is left behind.
     /// </summary>
     Task AddAsync(Image image, StagedBlob original, CancellationToken cancellationToken);
 
@@ -49,12 +50,3 @@ public interface IImageRepository
     /// </summary>
     Task ScheduleCollectionAsync(IReadOnlyCollection<ContentHash> hashes, CancellationToken cancellationToken);
 }
-
-public enum SaveResult
-{
-    Saved,
-    Conflict,
-    Gone,
-}
-
-public readonly record struct BlobCollection(int Deleted, int Errors);

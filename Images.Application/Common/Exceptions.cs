@@ -3,8 +3,8 @@ namespace Images.Application.Common;
 /// <summary>Input that fails validation; becomes a 422 with the field errors.</summary>
 public sealed class ValidationException : Exception
 {
-    public ValidationException(string field, string message)
-        : this(new Dictionary<string, string[]> { [field] = [message] })
+    public ValidationException(string field, params string[] messages)
+        : this(new Dictionary<string, string[]> { [field] = messages })
     {
     }
 

@@ -41,25 +41,3 @@ public sealed record ImageDto(
         image.ThumbnailAvailable,
         image.Error);
 }
-
-public static class ImageStatusContract
-{
-    public static string ToContract(this ImageStatus status) => status.ToString().ToLowerInvariant();
-
-    public static ImageStatus? Parse(string? value, string field)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return null;
-        }
-
-        return value.ToLowerInvariant() switch
-        {
-            "pending" => ImageStatus.Pending,
-            "processing" => ImageStatus.Processing,
-            "completed" => ImageStatus.Completed,
-            "failed" => ImageStatus.Failed,
-            _ => throw new ValidationException(field, $"'{value}' is not a status; use pending, processing, completed or failed."),
-        };
-    }
-}

@@ -1,9 +1,6 @@
-using System.Diagnostics;
 using Images.Application.Abstractions;
 using Images.Domain.Images;
-using Images.Infrastructure.Messaging;
 using Images.Infrastructure.Storage;
-using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -18,7 +15,7 @@ namespace Images.Infrastructure.Persistence;
 internal sealed partial class ImageRepository(
     ImagesDbContext db,
     FileSystemBlobStore store,
-    IOptions<BrokerOptions> broker,
+    IUnitOfWork unitOfWork,
     ILogger<ImageRepository> logger) : IImageRepository
 {
     private const int CollectBatch = 100;
@@ -47,32 +44,32 @@ internal sealed partial class ImageRepository(
 
     public async Task AddAsync(Image image, StagedBlob original, CancellationToken cancellationToken)
     {
-        var created = false;
+        // Inside the caller's unit of work (an upload, whose task joins it), or one of its own.
+        var own = unitOfWork.Current is null ? await unitOfWork.BeginAsync(cancellationToken) : null;
         try
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // The hash's lock is held until the transaction ends: no collector decides about these
+            // bytes between the placement below and the commit (ADR 1).
             await LockHashAsync(image.ContentHash, cancellationToken);
-            created = store.Place(original);
+            if (store.Place(original))
+            {
+                // Should the row never land, the blob this upload created must not outlive it.
+                unitOfWork.Current!.OnRolledBack(() => ScheduleAndCollectAsync(image.ContentHash));
+            }
+
             db.Images.Add(image);
-            if (broker.Value.Enabled)
-            {
-                // Transactional outbox (FR-2.7): the task commits with the row or not at all.
-                db.Outbox.Add(new OutboxMessage { ImageId = image.Id, CreatedAt = image.CreatedAt, TraceParent = Activity.Current?.Id });
-            }
-
             await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-        catch
-        {
-            db.ChangeTracker.Clear();
-            if (created)
+            if (own is not null)
             {
-                // The row did not land: the blob this upload created must not outlive it.
-                await ScheduleAndCollectAsync(image.ContentHash);
+                await own.CommitAsync(cancellationToken);
             }
-
-            throw;
+        }
+        finally
+        {
+            if (own is not null)
+            {
+                await own.DisposeAsync();
+            }
         }
     }
 

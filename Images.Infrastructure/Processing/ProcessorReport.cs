@@ -38,12 +38,3 @@ public sealed partial class ProcessorReport(CompositeImageProcessor processor, I
     [LoggerMessage(Level = LogLevel.Information, Message = "Image processing: IMG_NATIVE_PROCESSING=false, using the managed processor (ImageSharp) for every format")]
     private partial void LogForcedManaged();
 }
-
-/// <summary>Reports the active processing path on /health (degraded, not unhealthy, on the fallback).</summary>
-public sealed class ProcessorHealthCheck(CompositeImageProcessor processor, IOptions<NativeProcessingOptions> options) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(!options.Value.Enabled || NativeThumbnailer.IsAvailable
-            ? HealthCheckResult.Healthy(processor.ActivePath)
-            : HealthCheckResult.Degraded($"{processor.ActivePath}: {NativeThumbnailer.Status}"));
-}

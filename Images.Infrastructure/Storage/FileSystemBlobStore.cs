@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using Images.Application.Abstractions;
 using Images.Application.Common;
 using Images.Domain.Images;
-using Images.Infrastructure.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Images.Infrastructure.Storage;

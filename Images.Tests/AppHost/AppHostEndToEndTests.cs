@@ -6,7 +6,7 @@ using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using Images.Infrastructure;
+using Images.Contracts;
 using Images.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

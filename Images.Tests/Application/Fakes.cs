@@ -261,3 +261,62 @@ internal sealed class FakeQueue(int capacity = int.MaxValue) : IProcessingQueue
         return Task.FromResult(true);
     }
 }
+
+/// <summary>A unit of work of the fakes: committing runs the commit actions; ending without a commit undoes the rows added in it and runs the rollback actions.</summary>
+internal sealed class FakeUnitOfWork(FakeImageRepository repository) : IUnitOfWork
+{
+    public IUnitOfWorkTransaction? Current { get; private set; }
+
+    public int Commits { get; private set; }
+
+    public int Rollbacks { get; private set; }
+
+    private FakeImageRepository Repository => repository;
+
+    public Task<IUnitOfWorkTransaction> BeginAsync(CancellationToken cancellationToken)
+    {
+        var transaction = new Transaction(this, [.. repository.Rows.Keys]);
+        Current = transaction;
+        return Task.FromResult<IUnitOfWorkTransaction>(transaction);
+    }
+
+    private sealed class Transaction(FakeUnitOfWork owner, HashSet<Guid> before) : IUnitOfWorkTransaction
+    {
+        private readonly List<Action> _committed = [];
+        private readonly List<Func<Task>> _rolledBack = [];
+        private bool _done;
+
+        public Task CommitAsync(CancellationToken cancellationToken)
+        {
+            _done = true;
+            owner.Current = null;
+            owner.Commits++;
+            _committed.ForEach(a => a());
+            return Task.CompletedTask;
+        }
+
+        public void OnCommitted(Action action) => _committed.Add(action);
+
+        public void OnRolledBack(Func<Task> action) => _rolledBack.Add(action);
+
+        public async ValueTask DisposeAsync()
+        {
+            owner.Current = null;
+            if (_done)
+            {
+                return;
+            }
+
+            owner.Rollbacks++;
+            foreach (var id in owner.Repository.Rows.Keys.Where(id => !before.Contains(id)).ToList())
+            {
+                owner.Repository.Rows.Remove(id);
+            }
+
+            foreach (var action in _rolledBack)
+            {
+                await action();
+            }
+        }
+    }
+}

@@ -7,6 +7,21 @@ namespace Images.Tests.Application;
 
 public class ProcessImageHandlerTests
 {
+    /// <summary>Runs the use case and returns the image as stored afterwards (null when it is gone).</summary>
+    private static async Task<Image?> ProcessAsync(UseCaseHarness harness, Guid id)
+    {
+        try
+        {
+            await harness.Get<ProcessImageHandler>().HandleAsync(id, CancellationToken.None);
+        }
+        catch (NotFoundException)
+        {
+            return null;
+        }
+
+        return harness.Repository.Rows.GetValueOrDefault(id);
+    }
+
     private static Image Seed(UseCaseHarness harness, byte[]? bytes = null)
     {
         bytes ??= [1, 2, 3];
@@ -24,7 +39,7 @@ public class ProcessImageHandlerTests
         var image = Seed(harness);
         harness.Processor.Behaviour = _ => new ImageMetadata(800, 600, ImageFormat.Png, 4, true);
 
-        var result = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+        var result = await ProcessAsync(harness, image.Id);
 
         Assert.NotNull(result);
         Assert.Equal(ImageStatus.Completed, result.Status);
@@ -33,10 +48,10 @@ public class ProcessImageHandlerTests
     }
 
     [Fact]
-    public async Task UnknownIdReturnsNull_FR2_4()
+    public async Task UnknownIdIsNotFound_FR2_4()
     {
         using var harness = new UseCaseHarness();
-        Assert.Null(await harness.Get<ProcessImageHandler>().HandleAsync(Guid.NewGuid(), CancellationToken.None));
+        await Assert.ThrowsAsync<NotFoundException>(() => harness.Get<ProcessImageHandler>().HandleAsync(Guid.NewGuid(), CancellationToken.None));
     }
 
     [Fact]
@@ -46,7 +61,7 @@ public class ProcessImageHandlerTests
         var image = Seed(harness);
         harness.Processor.Behaviour = _ => throw new ImageProcessingException("bad huffman table");
 
-        var result = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+        var result = await ProcessAsync(harness, image.Id);
 
         Assert.Equal(ImageStatus.Failed, result!.Status);
         Assert.Equal("bad huffman table", result.Error);
@@ -60,7 +75,7 @@ public class ProcessImageHandlerTests
         var image = Seed(harness);
         harness.Processor.Behaviour = _ => throw new InvalidCastException("boom");
 
-        var result = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+        var result = await ProcessAsync(harness, image.Id);
 
         Assert.Equal(ImageStatus.Failed, result!.Status);
         Assert.Contains("InvalidCastException", result.Error, StringComparison.Ordinal);
@@ -72,7 +87,7 @@ public class ProcessImageHandlerTests
         using var harness = new UseCaseHarness();
         var image = Seed(harness);
         harness.Blobs.Originals.Clear();
-        var result = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+        var result = await ProcessAsync(harness, image.Id);
         Assert.Equal(ImageStatus.Failed, result!.Status);
         Assert.Contains("missing", result.Error, StringComparison.Ordinal);
     }
@@ -109,7 +124,7 @@ public class ProcessImageHandlerTests
             return new ImageMetadata(1, 1, ImageFormat.Png, 3, false);
         };
 
-        Assert.Null(await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None));
+        Assert.Null(await ProcessAsync(harness, image.Id));
         Assert.False(harness.Blobs.Thumbnails.ContainsKey(image.Id));
     }
 
@@ -164,7 +179,7 @@ public class ProcessImageHandlerTests
         var image = Seed(harness);
         harness.Processor.Plan = _ => new DecodePlan(12_000, 8_000, 1, 1530 * MiB, "libimages_native PNG");
 
-        var result = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+        var result = await ProcessAsync(harness, image.Id);
 
         Assert.Equal(ImageStatus.Failed, result!.Status);
         Assert.Equal(
@@ -183,7 +198,7 @@ public class ProcessImageHandlerTests
         var image = Seed(harness);
         harness.Processor.Plan = _ => new DecodePlan(width, height, 1, MiB, "fake");
 
-        var result = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+        var result = await ProcessAsync(harness, image.Id);
 
         Assert.Equal(ImageStatus.Failed, result!.Status);
         Assert.Contains(named, result.Error, StringComparison.Ordinal);
@@ -201,7 +216,7 @@ public class ProcessImageHandlerTests
             await Task.Delay(Timeout.Infinite, token); // A decode that only stops when told to.
         };
 
-        var result = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        var result = await ProcessAsync(harness, image.Id).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(ImageStatus.Failed, result!.Status);
         Assert.Equal("Processing exceeded the time limit of 30 s (IMG_PROCESSING_IMAGE_TIMEOUT_SECONDS).", result.Error);
@@ -222,7 +237,7 @@ public class ProcessImageHandlerTests
         Assert.Equal(0, stored.LapsedAttempts);
 
         // Once the disk has room again, the next attempt completes.
-        var retried = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+        var retried = await ProcessAsync(harness, image.Id);
         Assert.Equal(ImageStatus.Completed, retried!.Status);
     }
 
@@ -240,7 +255,7 @@ public class ProcessImageHandlerTests
             }
         };
 
-        var result = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+        var result = await ProcessAsync(harness, image.Id);
 
         Assert.Equal(ImageStatus.Completed, result!.Status);
         Assert.True(harness.Leases.Renewals >= 1);
@@ -258,7 +273,7 @@ public class ProcessImageHandlerTests
             await Task.Delay(Timeout.Infinite, token);
         };
 
-        await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        await ProcessAsync(harness, image.Id).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(1, harness.Repository.Updates); // The claim only: no outcome was written over the new holder's.
         Assert.False(harness.Blobs.Thumbnails.ContainsKey(image.Id));
@@ -271,7 +286,7 @@ public class ProcessImageHandlerTests
         var image = Seed(harness);
         image.StartProcessing(harness.Clock.GetUtcNow(), TimeSpan.FromSeconds(20), "other-worker/1/a");
 
-        var result = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+        var result = await ProcessAsync(harness, image.Id);
 
         Assert.Equal(ImageStatus.Processing, result!.Status);
         Assert.Equal("other-worker/1/a", result.LeaseHolder);
@@ -286,7 +301,7 @@ public class ProcessImageHandlerTests
         image.StartProcessing(harness.Clock.GetUtcNow(), TimeSpan.FromSeconds(20), "dead-worker/1/a");
         harness.Clock.Advance(TimeSpan.FromSeconds(21));
 
-        var result = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+        var result = await ProcessAsync(harness, image.Id);
 
         Assert.Equal(ImageStatus.Completed, result!.Status);
         Assert.Equal(2, result.Attempts);
@@ -309,7 +324,7 @@ public class ProcessImageHandlerTests
             harness.Clock.Advance(TimeSpan.FromSeconds(21));
         }
 
-        var result = await harness.Get<ProcessImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+        var result = await ProcessAsync(harness, image.Id);
 
         Assert.Equal(ImageStatus.Failed, result!.Status);
         Assert.StartsWith("Gave up after 3 attempts; the processing process died each time", result.Error, StringComparison.Ordinal);

@@ -60,7 +60,7 @@ public class UploadImageHandlerTests
     [Fact]
     public async Task TypeIsCheckedBeforeSize_FR1_3()
     {
-        using var harness = new UseCaseHarness(processing: o => o.MaxUploadBytes = 100);
+        using var harness = new UseCaseHarness(maxUploadBytes: 100);
         var bigText = new byte[10_000];
         Array.Fill(bigText, (byte)'a');
         await Assert.ThrowsAsync<UnsupportedMediaTypeException>(() => UploadAsync(harness, bigText, "image/jpeg"));

@@ -14,11 +14,14 @@ internal sealed class UseCaseHarness : IDisposable
 {
     private readonly ServiceProvider _provider;
 
-    public UseCaseHarness(int queueCapacity = int.MaxValue, Action<ProcessingOptions>? processing = null, int retentionBatch = 100)
+    public UseCaseHarness(int queueCapacity = int.MaxValue, Action<ProcessingOptions>? processing = null, int retentionBatch = 100, long maxUploadBytes = 1024 * 1024)
     {
         Queue = new FakeQueue(queueCapacity);
         var services = new ServiceCollection();
-        services.AddSingleton(Options.Create(Apply(new ProcessingOptions { MaxWorkers = 2, MaxUploadBytes = 1024 * 1024 }, processing)));
+        UnitOfWork = new FakeUnitOfWork(Repository);
+        services.AddSingleton(Options.Create(Apply(new ProcessingOptions { MaxWorkers = 2 }, processing)));
+        services.AddSingleton(Options.Create(new UploadOptions { MaxUploadBytes = maxUploadBytes }));
+        services.AddSingleton(Options.Create(new ReconciliationOptions()));
         services.AddSingleton(Options.Create(new RetentionOptions { BatchSize = retentionBatch }));
         services.AddSingleton<TimeProvider>(Clock);
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
@@ -30,6 +33,7 @@ internal sealed class UseCaseHarness : IDisposable
         services.AddSingleton<IImageProcessor>(Processor);
         services.AddSingleton<IProcessingQueue>(Queue);
         services.AddSingleton<IProcessingLeases>(Leases);
+        services.AddSingleton<IUnitOfWork>(UnitOfWork);
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 
@@ -44,6 +48,8 @@ internal sealed class UseCaseHarness : IDisposable
     public FakeQueue Queue { get; }
 
     public FakeLeases Leases { get; } = new();
+
+    public FakeUnitOfWork UnitOfWork { get; }
 
     public T Get<T>()
         where T : notnull => _provider.CreateScope().ServiceProvider.GetRequiredService<T>();

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Images.Application.Common;
-using Images.Infrastructure.Configuration;
 using Images.Infrastructure.Storage;
 using Images.Tests.Support;
 using Microsoft.Extensions.Options;

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Images.Application.Abstractions;
 using Images.Domain.Images;
-using Images.Infrastructure.Configuration;
 using Images.Infrastructure.Messaging;
 using Images.Infrastructure.Persistence;
 using Images.Infrastructure.Storage;
@@ -35,7 +34,7 @@ public sealed class ImageRepositoryTests : IClassFixture<DatabaseFixture>, IDisp
     private (ImageRepository Repository, ImagesDbContext Db) NewRepository()
     {
         var db = _database.CreateDbContext();
-        return (new ImageRepository(db, _store, Options.Create(new BrokerOptions()), NullLogger<ImageRepository>.Instance), db);
+        return (new ImageRepository(db, _store, new EfUnitOfWork(db, NullLogger<EfUnitOfWork>.Instance), NullLogger<ImageRepository>.Instance), db);
     }
 
     private async Task<Image> AddAsync(byte[] bytes, int? ttlHours = null, DateTimeOffset? createdAt = null)

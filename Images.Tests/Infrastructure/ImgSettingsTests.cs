@@ -1,6 +1,8 @@
 using Images.Api;
 using Images.Application.Common;
-using Images.Infrastructure.Configuration;
+using Images.Application.Common.Settings;
+using Images.Infrastructure.Persistence;
+using Images.Infrastructure.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -11,30 +13,30 @@ namespace Images.Tests.Infrastructure;
 /// <summary>NFR-2: the seed's IMG_ variables, their defaults, validation and Aspire's precedence.</summary>
 public class ImgSettingsTests
 {
-    private static T Resolve<T>(Dictionary<string, string?> values, Action<T, ImgSettingsReader> bind)
-        where T : class, new()
+    private static T Resolve<T>(Dictionary<string, string?> values)
+        where T : class, IImgSettings<T>, new()
     {
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
-        services.AddImgOptions(bind);
+        services.AddImgOptions<T>();
         return services.BuildServiceProvider().GetRequiredService<IOptions<T>>().Value;
     }
 
     [Fact]
     public void DefaultsAreTheSeeds()
     {
-        var processing = Resolve<ProcessingOptions>([], ApplicationOptionsBinding.BindProcessing);
-        Assert.Equal((4, 256, 100_000_000L, 50L * 1024 * 1024), (processing.MaxWorkers, processing.ThumbnailMaxSize, processing.MaxImagePixels, processing.MaxUploadBytes));
-        Assert.Equal(100, Resolve<RetentionOptions>([], ApplicationOptionsBinding.BindRetention).BatchSize);
-        Assert.Equal("/data/images", Resolve<StorageOptions>([], StorageOptions.Bind).BaseDirectory);
+        var processing = Resolve<ProcessingOptions>([]);
+        Assert.Equal((4, 256, 100_000_000L, 50L * 1024 * 1024), (processing.MaxWorkers, processing.ThumbnailMaxSize, processing.MaxImagePixels, Resolve<UploadOptions>([]).MaxUploadBytes));
+        Assert.Equal(100, Resolve<RetentionOptions>([]).BatchSize);
+        Assert.Equal("/data/images", Resolve<StorageOptions>([]).BaseDirectory);
 
-        var api = Resolve<ApiOptions>([], ApiOptions.Bind);
+        var api = Resolve<ApiOptions>([]);
         Assert.Equal((10, 60), (api.Upload.PermitLimit, api.Upload.WindowSeconds));
         Assert.Equal((20, 60), (api.Process.PermitLimit, api.Process.WindowSeconds));
         Assert.Equal((60, 60), (api.Read.PermitLimit, api.Read.WindowSeconds));
         Assert.Empty(api.CorsOrigins);
         Assert.Null(api.ApiKey);
-        Assert.Equal("image-processing-service", api.ServiceName);
+        Assert.Equal("image-processing-service", Microsoft.Extensions.Hosting.ServiceIdentity.From(new ConfigurationBuilder().Build(), role: null).Name);
     }
 
     [Fact]
@@ -49,7 +51,7 @@ public class ImgSettingsTests
             ["IMG_DB_NAME"] = "pics",
             ["IMG_DB_POOL_SIZE"] = "5",
             ["IMG_DB_MAX_OVERFLOW"] = "7",
-        }, DatabaseOptions.Bind);
+        });
         var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
         Assert.Equal(("db.internal", 6543, "pics", "u", "p", 12), (builder.Host, builder.Port, builder.Database, builder.Username, builder.Password, builder.MaxPoolSize));
     }
@@ -61,7 +63,7 @@ public class ImgSettingsTests
         {
             ["ConnectionStrings:imagesdb"] = "Host=aspire;Port=1234;Database=imagesdb;Username=a;Password=b",
             ["IMG_DB_HOST"] = "ignored",
-        }, DatabaseOptions.Bind);
+        });
         var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
         Assert.Equal(("aspire", 1234, 30), (builder.Host, builder.Port, builder.MaxPoolSize));
     }
@@ -69,7 +71,7 @@ public class ImgSettingsTests
     [Fact]
     public void MissingUserAndPasswordStopStartUpNamingTheVariables()
     {
-        var ex = Assert.Throws<OptionsValidationException>(() => Resolve<DatabaseOptions>([], DatabaseOptions.Bind));
+        var ex = Assert.Throws<OptionsValidationException>(() => Resolve<DatabaseOptions>([]));
         Assert.Contains(ex.Failures, f => f.Contains("IMG_DB_USER", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("IMG_DB_PASSWORD", StringComparison.Ordinal));
     }
@@ -81,7 +83,7 @@ public class ImgSettingsTests
     public void BadDatabaseValuesNameTheVariable(string name, string value)
     {
         var ex = Assert.Throws<OptionsValidationException>(() =>
-            Resolve<DatabaseOptions>(new() { ["IMG_DB_USER"] = "u", ["IMG_DB_PASSWORD"] = "p", [name] = value }, DatabaseOptions.Bind));
+            Resolve<DatabaseOptions>(new() { ["IMG_DB_USER"] = "u", ["IMG_DB_PASSWORD"] = "p", [name] = value }));
         Assert.Contains(name, ex.Message, StringComparison.Ordinal);
     }
 
@@ -92,7 +94,7 @@ public class ImgSettingsTests
     public void BadProcessingValuesNameTheVariable(string name, string value)
     {
         var ex = Assert.Throws<OptionsValidationException>(() =>
-            Resolve<ProcessingOptions>(new() { [name] = value }, ApplicationOptionsBinding.BindProcessing));
+            Resolve<ProcessingOptions>(new() { [name] = value }));
         Assert.Contains(name, ex.Message, StringComparison.Ordinal);
     }
 
@@ -103,7 +105,7 @@ public class ImgSettingsTests
     [InlineData("IMG_DOCS_ENABLED", "perhaps")]
     public void BadApiValuesNameTheVariable(string name, string value)
     {
-        var ex = Assert.Throws<OptionsValidationException>(() => Resolve<ApiOptions>(new() { [name] = value }, ApiOptions.Bind));
+        var ex = Assert.Throws<OptionsValidationException>(() => Resolve<ApiOptions>(new() { [name] = value }));
         Assert.Contains(name, ex.Message, StringComparison.Ordinal);
     }
 
@@ -112,7 +114,7 @@ public class ImgSettingsTests
     [InlineData("http://localhost:3000, https://example.org")]
     public void CorsOriginsAcceptJsonListsAsPydanticDidAndCommaLists(string value)
     {
-        var api = Resolve<ApiOptions>(new() { ["IMG_CORS_ORIGINS"] = value }, ApiOptions.Bind);
+        var api = Resolve<ApiOptions>(new() { ["IMG_CORS_ORIGINS"] = value });
         Assert.Equal(["http://localhost:3000", "https://example.org"], api.CorsOrigins);
     }
 }

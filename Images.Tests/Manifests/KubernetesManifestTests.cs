@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Images.Infrastructure;
+using Images.Contracts;
 using Images.Tests.Support;
 using k8s.Models;
 

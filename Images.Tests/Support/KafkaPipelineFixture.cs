@@ -10,8 +10,8 @@ namespace Images.Tests.Support;
 /// </summary>
 public class KafkaPipelineFixture : ApiFixture
 {
-    public const string Topic = "image-processing-tasks";
-    public const string DeadLetterTopic = "image-processing-tasks.dlq";
+    public const string Topic = Images.Contracts.TopicNames.Tasks;
+    public const string DeadLetterTopic = Images.Contracts.TopicNames.DeadLetters;
     public const int Partitions = 6;
 
     public MockKafkaCluster Broker { get; } = StartBroker();

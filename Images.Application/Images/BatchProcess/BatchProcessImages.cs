@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Images.Application.Images.BatchProcess;
 
-public sealed record BatchProcessCommand(IReadOnlyList<string>? ImageIds, int? Concurrency);
+public sealed record BatchProcessCommand(IReadOnlyList<Guid>? ImageIds, int? Concurrency);
 
 public sealed record BatchItemResult(Guid Id, string Status, string? Error);
 
@@ -30,10 +30,15 @@ public sealed class BatchProcessImagesHandler(IServiceScopeFactory scopes)
                 // One scope per image: each gets its own unit of work.
                 await using var scope = scopes.CreateAsyncScope();
                 var handler = scope.ServiceProvider.GetRequiredService<ProcessImageHandler>();
-                var image = await handler.HandleAsync(ids[index], ct);
-                results[index] = image is null
-                    ? new BatchItemResult(ids[index], "not_found", "Image not found.")
-                    : new BatchItemResult(image.Id, image.Status.ToContract(), image.Error);
+                try
+                {
+                    var image = await handler.HandleAsync(ids[index], ct);
+                    results[index] = new BatchItemResult(image.Id, image.Status, image.Error);
+                }
+                catch (NotFoundException)
+                {
+                    results[index] = new BatchItemResult(ids[index], "not_found", "Image not found.");
+                }
             });
 
         var succeeded = results.Count(r => r.Status == "completed");
@@ -56,26 +61,7 @@ public sealed class BatchProcessImagesHandler(IServiceScopeFactory scopes)
         }
         else
         {
-            var malformed = new List<string>();
-            foreach (var raw in command.ImageIds)
-            {
-                if (Guid.TryParse(raw, out var id))
-                {
-                    if (!ids.Contains(id))
-                    {
-                        ids.Add(id);
-                    }
-                }
-                else
-                {
-                    malformed.Add($"'{raw}' is not a valid UUID.");
-                }
-            }
-
-            if (malformed.Count > 0)
-            {
-                errors["image_ids"] = [.. malformed];
-            }
+            ids.AddRange(command.ImageIds.Distinct());
         }
 
         if (errors.Count > 0)

@@ -8,9 +8,8 @@ public sealed record DownloadResult(Stream Content, string ContentType, string F
 /// <summary>FR-3.2/FR-3.3: streams the original, or the thumbnail when it exists.</summary>
 public sealed class DownloadImageHandler(IImageRepository images, IBlobStore blobs)
 {
-    public async Task<DownloadResult> HandleAsync(string id, bool thumbnail, CancellationToken cancellationToken)
+    public async Task<DownloadResult> HandleAsync(Guid imageId, bool thumbnail, CancellationToken cancellationToken)
     {
-        var imageId = Ids.Parse(id, "image_id");
         var image = await images.GetAsync(imageId, cancellationToken)
             ?? throw new NotFoundException($"Image {imageId} not found.");
 

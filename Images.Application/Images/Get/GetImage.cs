@@ -6,9 +6,8 @@ namespace Images.Application.Images.Get;
 /// <summary>FR-3.1: one image's metadata.</summary>
 public sealed class GetImageHandler(IImageRepository images)
 {
-    public async Task<ImageDto> HandleAsync(string id, CancellationToken cancellationToken)
+    public async Task<ImageDto> HandleAsync(Guid imageId, CancellationToken cancellationToken)
     {
-        var imageId = Ids.Parse(id, "image_id");
         var image = await images.GetAsync(imageId, cancellationToken)
             ?? throw new NotFoundException($"Image {imageId} not found.");
         return ImageDto.From(image);

@@ -1,9 +1,10 @@
 using Images.Application.Abstractions;
 using Images.Application.Common;
+using Images.Domain.Images;
 
 namespace Images.Application.Images.List;
 
-public sealed record ListImagesQuery(int? Offset, int? Limit, string? Status);
+public sealed record ListImagesQuery(int? Offset, int? Limit, ImageStatus? Status);
 
 public sealed record ImagePage(IReadOnlyList<ImageDto> Items, long Total, int Offset, int Limit);
 
@@ -33,8 +34,7 @@ public sealed class ListImagesHandler(IImageRepository images)
             throw new ValidationException(errors);
         }
 
-        var status = ImageStatusContract.Parse(query.Status, "status");
-        var (items, total) = await images.ListAsync(status, offset, limit, cancellationToken);
+        var (items, total) = await images.ListAsync(query.Status, offset, limit, cancellationToken);
         return new ImagePage([.. items.Select(ImageDto.From)], total, offset, limit);
     }
 }

@@ -25,8 +25,13 @@ public sealed partial class ProcessImageHandler(
     TimeProvider clock,
     ILogger<ProcessImageHandler> logger)
 {
-    /// <summary>Returns the image's state afterwards, or null when no such image exists.</summary>
-    public async Task<Image?> HandleAsync(Guid imageId, CancellationToken cancellationToken)
+    /// <summary>The image's state afterwards; <see cref="NotFoundException"/> when there is no such image (any more).</summary>
+    public async Task<ImageDto> HandleAsync(Guid imageId, CancellationToken cancellationToken) =>
+        await ProcessAsync(imageId, cancellationToken) is { } image
+            ? ImageDto.From(image)
+            : throw new NotFoundException($"Image {imageId} not found.");
+
+    private async Task<Image?> ProcessAsync(Guid imageId, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var image = await images.GetAsync(imageId, cancellationToken);

@@ -2,7 +2,6 @@ using Images.Application.Abstractions;
 using Images.Application.Common;
 using Images.Domain.Common;
 using Images.Domain.Images;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Images.Application.Images.Upload;
@@ -20,10 +19,10 @@ public sealed class UploadImageHandler(
     IBlobStore blobs,
     IImageRepository images,
     IProcessingQueue queue,
+    IUnitOfWork unitOfWork,
     ImagesMetrics metrics,
-    IOptions<ProcessingOptions> options,
-    TimeProvider clock,
-    ILogger<UploadImageHandler> logger)
+    IOptions<UploadOptions> options,
+    TimeProvider clock)
 {
     /// <summary>
     /// Reads the file part. The format comes from the magic bytes before anything else (FR-1.1), and
@@ -71,13 +70,15 @@ public sealed class UploadImageHandler(
             throw new ValidationException(ex.Errors);
         }
 
-        await images.AddAsync(image, command.File.Blob, cancellationToken);
-        metrics.Uploaded(image.Format.ContractName());
-        if (!await queue.EnqueueAsync(image.Id, cancellationToken))
+        // The row, the original and the processing task land together or not at all (FR-1.4, FR-2.7).
+        await using (var work = await unitOfWork.BeginAsync(cancellationToken))
         {
-            logger.LogWarning("Processing queue is full; image {ImageId} stays pending until recovery picks it up", image.Id);
+            await images.AddAsync(image, command.File.Blob, cancellationToken);
+            await queue.EnqueueAsync(image.Id, cancellationToken);
+            await work.CommitAsync(cancellationToken);
         }
 
+        metrics.Uploaded(image.Format.ContractName());
         return ImageDto.From(image);
     }
 

@@ -18,7 +18,7 @@ public sealed partial class ReconcileStorageHandler(
     IImageRepository images,
     IBlobStore blobs,
     ImagesMetrics metrics,
-    IOptions<RetentionOptions> options,
+    IOptions<ReconciliationOptions> options,
     TimeProvider clock,
     ILogger<ReconcileStorageHandler> logger)
 {

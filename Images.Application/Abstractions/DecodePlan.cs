@@ -1,0 +1,10 @@
+namespace Images.Application.Abstractions;
+
+/// <summary>
+/// What a decode would take, from the header: the size as stored, the frames or pages in the
+/// container (only the first is decoded), and the working memory of the decoder that will run.
+/// </summary>
+public sealed record DecodePlan(int Width, int Height, int Frames, long MemoryBytes, string Decoder)
+{
+    public long PixelCount => (long)Width * Height;
+}

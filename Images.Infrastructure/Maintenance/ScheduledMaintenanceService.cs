@@ -1,0 +1,61 @@
+using Images.Application.Common;
+using Images.Application.Maintenance.Reconcile;
+using Images.Application.Retention.Sweep;
+using Images.Infrastructure.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Images.Infrastructure.Maintenance;
+
+/// <summary>
+/// Periodic upkeep: the retention sweep when IMG_RETENTION_INTERVAL_SECONDS is above zero (FR-4.5;
+/// safe beside other replicas and a CronJob thanks to SKIP LOCKED), reconciliation of storage with
+/// the database every IMG_RECONCILE_INTERVAL_SECONDS (NFR-9; idempotent, so replicas may overlap),
+/// and compaction of the per-status count deltas every minute.
+/// </summary>
+public sealed partial class ScheduledMaintenanceService(
+    IServiceScopeFactory scopes,
+    IOptions<RetentionOptions> retention,
+    IOptions<ReconciliationOptions> reconciliation,
+    TimeProvider clock,
+    ILogger<ScheduledMaintenanceService> logger) : BackgroundService
+{
+    private static readonly TimeSpan CompactionInterval = TimeSpan.FromMinutes(1);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var tasks = new List<Task> { RepeatAsync(CompactionInterval, CompactAsync, stoppingToken) };
+        if (retention.Value.IntervalSeconds > 0)
+        {
+            tasks.Add(RepeatAsync(TimeSpan.FromSeconds(retention.Value.IntervalSeconds), SweepAsync, stoppingToken));
+        }
+
+        if (reconciliation.Value.IntervalSeconds > 0)
+        {
+            tasks.Add(RepeatAsync(TimeSpan.FromSeconds(reconciliation.Value.IntervalSeconds), ReconcileAsync, stoppingToken));
+        }
+
+        return Task.WhenAll(tasks);
+    }
+
+    private static async Task CompactAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var db = services.GetRequiredService<ImagesDbContext>();
+        await db.Database.ExecuteSqlAsync($"SELECT compact_image_count_deltas()", cancellationToken);
+    }
+
+    private static Task SweepAsync(IServiceProvider services, CancellationToken cancellationToken) =>
+        services.GetRequiredService<SweepExpiredImagesHandler>().HandleAsync(cancellationToken);
+
+    private static Task ReconcileAsync(IServiceProvider services, CancellationToken cancellationToken) =>
+        services.GetRequiredService<ReconcileStorageHandler>().HandleAsync(cancellationToken);
+
+    private Task RepeatAsync(TimeSpan period, Func<IServiceProvider, CancellationToken, Task> work, CancellationToken stoppingToken) =>
+        PeriodicWork.RunAsync(scopes, clock, period, runAtStart: false, work, ex => LogFailed(ex, work.Method.Name), stoppingToken);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Scheduled {Work} failed; it runs again on the next tick")]
+    private partial void LogFailed(Exception exception, string work);
+}

@@ -1,0 +1,52 @@
+using Images.Application.Common.Settings;
+using Images.Contracts;
+
+namespace Images.Infrastructure.Messaging.Kafka;
+
+/// <summary>Kafka pipeline settings (FR-2.7): IMG_BROKER_ENABLED, IMG_KAFKA_*, IMG_OUTBOX_*, IMG_WORKER_METRICS_PORT.</summary>
+public sealed class BrokerOptions : IImgSettings<BrokerOptions>
+{
+    public const string ConnectionStringName = ResourceNames.Kafka;
+
+    /// <summary>IMG_BROKER_ENABLED: read once, when a host is composed, to choose its one transport.</summary>
+    public bool Enabled { get; set; }
+
+    public string BootstrapServers { get; set; } = "localhost:9092";
+
+    public string ConsumerGroup { get; set; } = TopicNames.ConsumerGroup;
+
+    public string Topic { get; set; } = TopicNames.Tasks;
+
+    public int TopicPartitions { get; set; } = 6;
+
+    /// <summary>IMG_KAFKA_DLQ_TOPIC; by default the task topic's name + ".dlq".</summary>
+    public string DeadLetterTopic { get; set; } = TopicNames.DeadLetters;
+
+    /// <summary>First wait after an infrastructure fault; it doubles up to 30 s.</summary>
+    public int RetryBackoffMilliseconds { get; set; } = 500;
+
+    public int SessionTimeoutMilliseconds { get; set; } = 10_000;
+
+    public int ConsumersPerWorker { get; set; } = 2;
+
+    public int OutboxBatchSize { get; set; } = 100;
+
+    public int WorkerMetricsPort { get; set; } = 9090;
+
+    public static void Bind(BrokerOptions options, ImgSettingsReader reader)
+    {
+        options.Enabled = reader.Bool("IMG_BROKER_ENABLED", options.Enabled);
+        // Aspire injects ConnectionStrings:kafka; it wins over the seed's variable.
+        options.BootstrapServers = reader.Raw($"ConnectionStrings:{ConnectionStringName}") ?? reader.String("IMG_KAFKA_BOOTSTRAP_SERVERS", options.BootstrapServers);
+        options.ConsumerGroup = reader.String("IMG_KAFKA_CONSUMER_GROUP", options.ConsumerGroup);
+        options.Topic = reader.String("IMG_KAFKA_TOPIC", options.Topic);
+        options.TopicPartitions = reader.Int("IMG_KAFKA_TOPIC_PARTITIONS", options.TopicPartitions, 1, 1000);
+        options.DeadLetterTopic = reader.String("IMG_KAFKA_DLQ_TOPIC", options.Topic + ".dlq");
+        options.RetryBackoffMilliseconds = reader.Int("IMG_KAFKA_RETRY_BACKOFF_MS", options.RetryBackoffMilliseconds, 0, 600_000);
+        options.SessionTimeoutMilliseconds = reader.Int("IMG_KAFKA_SESSION_TIMEOUT_MS", options.SessionTimeoutMilliseconds, 1_000, 300_000);
+        options.ConsumersPerWorker = reader.Int("IMG_KAFKA_CONSUMERS", options.ConsumersPerWorker, 1, 64);
+        options.OutboxBatchSize = reader.Int("IMG_OUTBOX_BATCH_SIZE", options.OutboxBatchSize, 1, 10_000);
+        options.WorkerMetricsPort = reader.Int("IMG_WORKER_METRICS_PORT", options.WorkerMetricsPort, 1, 65535);
+        reader.Require(options.Topic != options.DeadLetterTopic, "IMG_KAFKA_DLQ_TOPIC must differ from IMG_KAFKA_TOPIC.");
+    }
+}

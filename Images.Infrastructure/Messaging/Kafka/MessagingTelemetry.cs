@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Text;
+using Confluent.Kafka;
+
+namespace Images.Infrastructure.Messaging.Kafka;
+
+/// <summary>
+/// The Kafka adapter's ActivitySource and Meter (FR-5.3). Trace context travels as a W3C
+/// <c>traceparent</c> header, so the worker's processing span continues the upload's trace.
+/// </summary>
+public sealed class MessagingTelemetry : IDisposable
+{
+    public const string Name = "Images.Messaging";
+    public const string TraceParentHeader = "traceparent";
+
+    public static readonly ActivitySource Source = new(Name);
+
+    private readonly Meter _meter;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, long> _consumerLag = new();
+    private long _outboxBacklog;
+
+    public MessagingTelemetry(IMeterFactory meters)
+    {
+        _meter = meters.Create(Name);
+        Published = _meter.CreateCounter<long>("broker_messages_published", description: "Processing tasks published to Kafka.");
+        PublishErrors = _meter.CreateCounter<long>("broker_publish_errors", description: "Processing tasks that could not be published (they stay in the outbox).");
+        Consumed = _meter.CreateCounter<long>("broker_messages_consumed", description: "Processing tasks consumed from Kafka.");
+        DeadLettered = _meter.CreateCounter<long>("broker_messages_dead_lettered", description: "Tasks sent to the dead-letter topic.");
+        CommitFailures = _meter.CreateCounter<long>("broker_commit_failures", description: "Offset commits refused (rebalance); the message is seen again.");
+        ProcessingRetries = _meter.CreateCounter<long>("broker_processing_retries", description: "Tasks retried after an infrastructure fault (database, storage).");
+        ConsumeLatency = _meter.CreateHistogram<double>("broker_consumer_processing_duration", unit: "s", description: "Time from receiving a task to committing it.");
+        // Counters start at zero so that dashboards and alerts see them before the first event.
+        foreach (var counter in new[] { Published, PublishErrors, Consumed, DeadLettered, CommitFailures, ProcessingRetries })
+        {
+            counter.Add(0);
+        }
+
+        _meter.CreateObservableGauge("broker_outbox_backlog", () => Interlocked.Read(ref _outboxBacklog), description: "Unpublished tasks in the outbox.");
+        _meter.CreateObservableGauge("broker_consumer_lag", () => _consumerLag.Values.Sum(), description: "Messages behind the end of the assigned partitions.");
+    }
+
+    public Counter<long> Published { get; }
+
+    public Counter<long> PublishErrors { get; }
+
+    public Counter<long> Consumed { get; }
+
+    public Counter<long> DeadLettered { get; }
+
+    public Counter<long> CommitFailures { get; }
+
+    public Counter<long> ProcessingRetries { get; }
+
+    public Histogram<double> ConsumeLatency { get; }
+
+    public void SetOutboxBacklog(long value) => Interlocked.Exchange(ref _outboxBacklog, value);
+
+    public void SetConsumerLag(int consumer, long value) => _consumerLag[consumer] = value;
+
+    public static Activity? StartPublish(string topic, string? uploadTraceParent)
+    {
+        ActivityContext.TryParse(uploadTraceParent, null, out var parent);
+        var activity = Source.StartActivity($"{topic} publish", ActivityKind.Producer, parent);
+        activity?.SetTag("messaging.system", "kafka");
+        activity?.SetTag("messaging.operation.type", "publish");
+        activity?.SetTag("messaging.destination.name", topic);
+        return activity;
+    }
+
+    public static Activity? StartProcess(ConsumeResult<string, byte[]> result)
+    {
+        var header = result.Message.Headers?.FirstOrDefault(h => h.Key == TraceParentHeader);
+        ActivityContext.TryParse(header is null ? null : Encoding.ASCII.GetString(header.GetValueBytes()), null, out var parent);
+        var activity = Source.StartActivity($"{result.Topic} process", ActivityKind.Consumer, parent);
+        activity?.SetTag("messaging.system", "kafka");
+        activity?.SetTag("messaging.operation.type", "process");
+        activity?.SetTag("messaging.destination.name", result.Topic);
+        activity?.SetTag("messaging.destination.partition.id", result.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        activity?.SetTag("messaging.kafka.offset", result.Offset.Value);
+        activity?.SetTag("messaging.kafka.message.key", result.Message.Key);
+        return activity;
+    }
+
+    /// <summary>Headers carrying the current span (or the given traceparent) to the consumer.</summary>
+    public static Headers TraceHeaders(string? fallbackTraceParent)
+    {
+        var headers = new Headers();
+        var traceParent = Activity.Current?.Id ?? fallbackTraceParent;
+        if (traceParent is not null)
+        {
+            headers.Add(TraceParentHeader, Encoding.ASCII.GetBytes(traceParent));
+        }
+
+        return headers;
+    }
+
+    public void Dispose() => _meter.Dispose();
+}
