@@ -8,7 +8,6 @@ using Images.Infrastructure.Processing;
 using Images.Infrastructure.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace Images.Infrastructure;
 
@@ -19,14 +18,28 @@ namespace Images.Infrastructure;
 /// </summary>
 public static class DependencyInjection
 {
-    /// <summary>The database alone: its settings, the DbContext and its health check.</summary>
+    /// <summary>
+    /// The database alone: its settings, and the DbContext through Aspire's Npgsql EF Core
+    /// integration (pooling, logging, tracing and metrics). The connection string is Aspire's when
+    /// it injects one, else the seed's IMG_DB_* (NFR-2), with IMG_DB_POOL_SIZE + IMG_DB_MAX_OVERFLOW
+    /// connections at most. EF's retrying strategy is off: use cases run explicit transactions, and
+    /// a database that is away is answered 503 or waited out by processing (ADR 7). The health
+    /// check is the service's own "database" entry, which /health reports.
+    /// </summary>
     public static IHostApplicationBuilder AddImagesDatabase(this IHostApplicationBuilder builder)
     {
-        var services = builder.Services;
-        services.AddImgOptions<DatabaseOptions>();
-        services.AddDbContextPool<ImagesDbContext>((sp, options) =>
-            options.UseImagesDatabase(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
-        services.AddHealthChecks().AddDbContextCheck<ImagesDbContext>("database", tags: ["ready"]);
+        builder.Services.AddImgOptions<DatabaseOptions>();
+        var database = ImgSettings.Read<DatabaseOptions>(builder.Configuration);
+        builder.AddNpgsqlDbContext<ImagesDbContext>(
+            DatabaseOptions.ConnectionStringName,
+            settings =>
+            {
+                settings.ConnectionString = database.ConnectionString;
+                settings.DisableRetry = true;
+                settings.DisableHealthChecks = true;
+            },
+            options => options.UseImagesDatabase());
+        builder.Services.AddHealthChecks().AddDbContextCheck<ImagesDbContext>("database", tags: ["ready"]);
         return builder;
     }
 

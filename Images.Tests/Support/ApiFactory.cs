@@ -79,6 +79,9 @@ public class ApiFixture : DatabaseFixture
 
     public HttpClient Client { get; private set; } = null!;
 
+    /// <summary>What the Api logged, to explain a failure.</summary>
+    public CapturingLoggerProvider Logs { get; } = new();
+
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
     protected virtual TimeProvider? Clock => null;
@@ -86,7 +89,7 @@ public class ApiFixture : DatabaseFixture
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        Factory = new ApiFactory(this, Settings, Clock);
+        Factory = new ApiFactory(this, Settings, Clock, Logs);
         Client = Factory.CreateClient();
     }
 

@@ -10,6 +10,9 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
 
     public ConcurrentQueue<(string Category, LogLevel Level, string Message)> Messages { get; } = new();
 
+    /// <summary>Entries logged with an exception, for a test to show when it fails.</summary>
+    public ConcurrentQueue<(string Category, string Message, Exception Exception)> Exceptions { get; } = new();
+
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, this);
 
     public void Dispose()
@@ -26,6 +29,10 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             provider.Messages.Enqueue((category, logLevel, formatter(state, exception)));
+            if (exception is not null)
+            {
+                provider.Exceptions.Enqueue((category, formatter(state, exception), exception));
+            }
             if (state is IEnumerable<KeyValuePair<string, object?>> fields)
             {
                 provider.Entries.Enqueue((category, fields.ToDictionary(f => f.Key, f => f.Value)));

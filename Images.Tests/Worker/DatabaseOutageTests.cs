@@ -79,7 +79,9 @@ public class DatabaseOutageTests(DatabaseOutageFixture pipeline, ITestOutputHelp
             pipeline.StatusSummaryAsync);
         output.WriteLine($"{sent} uploads: {string.Join(", ", statuses.GroupBy(s => (int)s).Select(g => $"{g.Key} x{g.Count()}"))}; all {ids.Length} accepted completed {restored.Elapsed.TotalSeconds:F1} s after the last upload");
 
-        Assert.All(statuses, s => Assert.True(s is HttpStatusCode.Created or HttpStatusCode.ServiceUnavailable, $"an upload answered {(int)s}"));
+        Assert.All(statuses, s => Assert.True(
+            s is HttpStatusCode.Created or HttpStatusCode.ServiceUnavailable,
+            $"an upload answered {(int)s}; the Api logged:\n{string.Join("\n", pipeline.Logs.Exceptions.Where(e => e.Message.StartsWith("Unhandled", StringComparison.Ordinal)).Select(e => e.Exception.ToString()))}"));
         Assert.Equal(0, await pipeline.CountAsync("failed"));
         Assert.False(worker.HasExited, "the Worker died during the outage:\n" + worker.Output);
     }

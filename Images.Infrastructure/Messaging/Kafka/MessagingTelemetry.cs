@@ -2,12 +2,15 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text;
 using Confluent.Kafka;
+using OpenTelemetry;
+using OpenTelemetry.Context.Propagation;
 
 namespace Images.Infrastructure.Messaging.Kafka;
 
 /// <summary>
-/// The Kafka adapter's ActivitySource and Meter (FR-5.3). Trace context travels as a W3C
-/// <c>traceparent</c> header, so the worker's processing span continues the upload's trace.
+/// The Kafka adapter's ActivitySource and Meter (FR-5.3). Trace context travels in the message
+/// headers through OpenTelemetry's propagator (W3C traceparent and baggage), as eShop's event bus
+/// does, so the Worker's processing span continues the upload's trace.
 /// </summary>
 public sealed class MessagingTelemetry : IDisposable
 {
@@ -15,6 +18,9 @@ public sealed class MessagingTelemetry : IDisposable
     public const string TraceParentHeader = "traceparent";
 
     public static readonly ActivitySource Source = new(Name);
+
+    /// <summary>OpenTelemetry's W3C trace-context and baggage propagation, as every OpenTelemetry SDK reads it.</summary>
+    private static readonly TextMapPropagator Propagator = new CompositeTextMapPropagator([new TraceContextPropagator(), new BaggagePropagator()]);
 
     private readonly Meter _meter;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, long> _consumerLag = new();
@@ -58,21 +64,26 @@ public sealed class MessagingTelemetry : IDisposable
 
     public void SetConsumerLag(int consumer, long value) => _consumerLag[consumer] = value;
 
+    /// <summary>
+    /// The relay's publish span, a child of the upload (its traceparent stored in the outbox row):
+    /// api -> outbox -> Kafka -> worker is one trace (FR-5.3, NFR-10).
+    /// </summary>
     public static Activity? StartPublish(string topic, string? uploadTraceParent)
     {
-        ActivityContext.TryParse(uploadTraceParent, null, out var parent);
-        var activity = Source.StartActivity($"{topic} publish", ActivityKind.Producer, parent);
+        var activity = Source.StartActivity($"{topic} publish", ActivityKind.Producer, Upload(uploadTraceParent).ActivityContext);
         activity?.SetTag("messaging.system", "kafka");
         activity?.SetTag("messaging.operation.type", "publish");
         activity?.SetTag("messaging.destination.name", topic);
         return activity;
     }
 
+    /// <summary>The Worker's process span, continuing the trace the message's headers carry.</summary>
     public static Activity? StartProcess(ConsumeResult<string, byte[]> result)
     {
-        var header = result.Message.Headers?.FirstOrDefault(h => h.Key == TraceParentHeader);
-        ActivityContext.TryParse(header is null ? null : Encoding.ASCII.GetString(header.GetValueBytes()), null, out var parent);
-        var activity = Source.StartActivity($"{result.Topic} process", ActivityKind.Consumer, parent);
+        var parent = Propagator.Extract(default, result.Message.Headers, static (headers, key) =>
+            headers?.Where(h => h.Key == key).Select(h => Encoding.UTF8.GetString(h.GetValueBytes())) ?? []);
+        Baggage.Current = parent.Baggage;
+        var activity = Source.StartActivity($"{result.Topic} process", ActivityKind.Consumer, parent.ActivityContext);
         activity?.SetTag("messaging.system", "kafka");
         activity?.SetTag("messaging.operation.type", "process");
         activity?.SetTag("messaging.destination.name", result.Topic);
@@ -82,18 +93,25 @@ public sealed class MessagingTelemetry : IDisposable
         return activity;
     }
 
-    /// <summary>Headers carrying the current span (or the given traceparent) to the consumer.</summary>
-    public static Headers TraceHeaders(string? fallbackTraceParent)
+    /// <summary>
+    /// Headers carrying the current span (the publish span) and baggage to the consumer; when no
+    /// span is recorded (no listener), the upload's own context, so the chain is never cut.
+    /// </summary>
+    public static Headers TraceHeaders(string? uploadTraceParent)
     {
         var headers = new Headers();
-        var traceParent = Activity.Current?.Id ?? fallbackTraceParent;
-        if (traceParent is not null)
+        var context = Activity.Current?.Context ?? Upload(uploadTraceParent).ActivityContext;
+        if (context != default)
         {
-            headers.Add(TraceParentHeader, Encoding.ASCII.GetBytes(traceParent));
+            Propagator.Inject(new PropagationContext(context, Baggage.Current), headers, static (carrier, key, value) => carrier.Add(key, Encoding.UTF8.GetBytes(value)));
         }
 
         return headers;
     }
+
+    /// <summary>The upload's context, from the traceparent its outbox row stored.</summary>
+    private static PropagationContext Upload(string? traceParent) =>
+        Propagator.Extract(default, traceParent, static (carrier, key) => key == TraceParentHeader && carrier is not null ? [carrier] : []);
 
     public void Dispose() => _meter.Dispose();
 }
