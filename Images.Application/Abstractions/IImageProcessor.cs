@@ -9,9 +9,6 @@ namespace Images.Application.Abstractions;
 /// </summary>
 public interface IImageProcessor
 {
-    /// <summary>Whether this processor takes <paramref name="format"/> (lets a faster one take over per format).</summary>
-    bool Supports(ImageFormat format);
-
     /// <summary>
     /// Reads the header only and says what decoding would cost with the decoder that will run (NFR-8):
     /// nothing is decoded and nothing large is allocated. The stream is left at its start.

@@ -17,8 +17,6 @@ public sealed partial class CompositeImageProcessor(
     ImageSharpImageProcessor managed,
     IOptions<NativeProcessingOptions> options) : IImageProcessor
 {
-    public bool Supports(DomainFormat format) => true;
-
     public string ActivePath => options.Value.Enabled && NativeThumbnailer.IsAvailable
         ? "native (libimages_native) for JPEG, PNG and WebP; managed (ImageSharp) for TIFF"
         : "managed (ImageSharp) for every format";

@@ -53,8 +53,6 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
         _configuration.ImageFormatsManager.SetDecoder(PngFormat.Instance, new PngDecoder { IgnoreMetadata = true });
     }
 
-    public bool Supports(DomainFormat format) => true;
-
     public async Task<DecodePlan> PlanAsync(Stream original, DomainFormat format, CancellationToken cancellationToken)
     {
         var (source, frames, orientation) = FirstFrame(original, format);

@@ -15,6 +15,7 @@ namespace Images.Infrastructure.Processing;
 /// </summary>
 public sealed class NativeImageProcessor(IOptions<ProcessingOptions> options) : IImageProcessor
 {
+    /// <summary>Whether the library is loaded and decodes <paramref name="format"/> (the composite asks before choosing it).</summary>
     public bool Supports(DomainFormat format) =>
         NativeThumbnailer.IsAvailable && format is DomainFormat.Jpeg or DomainFormat.Png or DomainFormat.Webp;
 

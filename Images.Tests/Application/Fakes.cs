@@ -221,8 +221,6 @@ internal sealed class FakeImageProcessor : IImageProcessor
 
     public int Calls => _calls;
 
-    public bool Supports(ImageFormat format) => true;
-
     public async Task<DecodePlan> PlanAsync(Stream original, ImageFormat format, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
