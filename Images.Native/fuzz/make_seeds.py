@@ -1,20 +1,152 @@
 #!/usr/bin/env python3
-"""Small seeds for the formats the budget work added: APNG, animated WebP, a lossless WebP with
-meta prefix codes (the scanner in webp_vp8l.c), a progressive JPEG of many scans. Usage:
-make_seeds.py DIR"""
-import os, struct, sys, zlib
+"""The fuzzer's seed corpus (Images.Native/fuzz/seeds/, committed): small files that reach every
+path of the native library. Usage: make_seeds.py [DIR] (default: the seeds folder beside this
+script). Needs python3, libjpeg-turbo-progs (cjpeg, jpegtran) and webp (cwebp, img2webp):
+apt-get install python3 libjpeg-turbo-progs webp. Deterministic: the same tools write the same bytes.
 
-out = sys.argv[1]
+- JPEG: progressive 4:2:0, 4:2:2 and 4:4:4 and grey (the DC-scan decoder at 1/8; restart
+  markers every MCU row and every few MCUs), arithmetic-coded progressive (left to libjpeg), a
+  baseline file with an EXIF orientation, one of 40 scans over a single DC scan (the scan limit).
+- PNG: a tiny RGB file, 16-bit grey+alpha with an eXIf orientation, a palette with tRNS, an
+  interlaced file (unsupported natively: a path too), an APNG (acTL frame count).
+- WebP: lossless with per-pixel alpha, lossy with an ALPH chunk, lossy with an EXIF orientation,
+  animated (lossless and lossy frames), lossless with meta prefix codes (the VP8L scanner).
+- TIFF: reported unsupported by the library (the managed path's)."""
+import os, shutil, struct, subprocess, sys, tempfile, zlib
+
+out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), 'seeds')
+os.makedirs(out, exist_ok=True)
+for tool in ('cjpeg', 'jpegtran', 'cwebp', 'img2webp'):
+    if shutil.which(tool) is None:
+        sys.exit(f'{tool} is missing: apt-get install libjpeg-turbo-progs webp')
+work = tempfile.mkdtemp()
+
+
+def write(name, data):
+    with open(os.path.join(out, name), 'wb') as f:
+        f.write(data)
+
+
+def run(*args):
+    subprocess.run(args, check=True)
+
+
+# ---- pixels: a photo-like pattern (gradients, a disc, deterministic noise) ----
+
+def photo(w, h, alpha=False):
+    seed, pixels = 12345, bytearray()
+    for y in range(h):
+        for x in range(w):
+            seed = (seed * 1103515245 + 12345) & 0x7fffffff
+            noise = (seed >> 16) % 24 - 12
+            inside = (x - w // 2) ** 2 + (y - h // 2) ** 2 < (min(w, h) // 3) ** 2
+            r = x * 255 // max(w - 1, 1) + noise
+            g = y * 255 // max(h - 1, 1) - noise
+            b = 220 if inside else (x + y) * 3 % 256
+            pixel = [max(0, min(255, v)) for v in (r, g, b)]
+            if alpha:
+                pixel.append(255 if inside else x * 255 // max(w - 1, 1))
+            pixels += bytes(pixel)
+    return bytes(pixels)
+
+
+def ppm(w, h):
+    path = os.path.join(work, f'{w}x{h}.ppm')
+    with open(path, 'wb') as f:
+        f.write(b'P6\n%d %d\n255\n' % (w, h) + photo(w, h))
+    return path
+
+
+# ---- PNG ----
 
 def png_chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
 
-def png(w, h, extra=b''):
-    raw = b''.join(b'\0' + b''.join(bytes((x * 16 % 256, y * 16 % 256, 128, 200)) for x in range(w)) for y in range(h))
-    return (b'\x89PNG\r\n\x1a\n' + png_chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 6, 0, 0, 0)) + extra
-            + png_chunk(b'IDAT', zlib.compress(raw)) + png_chunk(b'IEND', b''))
 
+def png_file(w, h, depth, colour, rows, extra=b'', interlace=0):
+    return (b'\x89PNG\r\n\x1a\n' + png_chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, depth, colour, 0, 0, interlace)) + extra
+            + png_chunk(b'IDAT', zlib.compress(rows, 9)) + png_chunk(b'IEND', b''))
+
+
+def filtered(raw, stride):  # filter type 0 on every row
+    return b''.join(b'\0' + raw[i:i + stride] for i in range(0, len(raw), stride))
+
+
+def png_rgba(w, h, extra=b''):
+    return png_file(w, h, 8, 6, filtered(photo(w, h, alpha=True), 4 * w), extra)
+
+
+def adam7(w, h, bpp, raw):  # the seven passes of an interlaced image, each row filtered with type 0
+    passes = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+    data = b''
+    for x0, y0, dx, dy in passes:
+        for y in range(y0, h, dy):
+            row = b''.join(raw[(y * w + x) * bpp:(y * w + x + 1) * bpp] for x in range(x0, w, dx))
+            if row:
+                data += b'\0' + row
+    return data
+
+
+def exif(orientation, little=True):
+    e = '<' if little else '>'
+    return (b'Exif\0\0' + (b'II' if little else b'MM') + struct.pack(e + 'HI', 42, 8) + struct.pack(e + 'H', 1)
+            + struct.pack(e + 'HHIHH', 0x0112, 3, 1, orientation, 0) + struct.pack(e + 'I', 0))
+
+
+def grey_alpha16(w, h):
+    raw = bytearray()
+    for y in range(h):
+        for x in range(w):
+            raw += struct.pack('>HH', (x * 65535 // (w - 1)) ^ (y * 97), 65535 - y * 65535 // (h - 1))
+    return bytes(raw)
+
+
+def palette(w, h):
+    plte = b''.join(bytes((i * 17, 255 - i * 17, (i * 40) % 256)) for i in range(16))
+    trns = bytes(255 - i * 16 for i in range(16))
+    rows = b''
+    for y in range(h):
+        nibbles = [((x // 4) + (y // 4)) % 16 for x in range(w)]
+        rows += b'\0' + bytes(nibbles[i] << 4 | nibbles[i + 1] for i in range(0, w, 2))
+    return png_file(w, h, 4, 3, rows, png_chunk(b'PLTE', plte) + png_chunk(b'tRNS', trns))
+
+
+write('tiny.png', png_file(2, 2, 8, 2, filtered(photo(2, 2), 6)))
+write('grey-alpha16-exif8.png', png_file(40, 30, 16, 4, filtered(grey_alpha16(40, 30), 160), png_chunk(b'eXIf', exif(8)[6:])))
+write('palette-trns.png', palette(48, 32))
+write('interlaced.png', png_file(40, 30, 8, 6, adam7(40, 30, 4, photo(40, 30, alpha=True)), interlace=1))
 fctl = struct.pack('>IIIIIHHBB', 0, 16, 12, 0, 0, 1, 10, 0, 0)
-apng = png(16, 12, png_chunk(b'acTL', struct.pack('>II', 2, 0)) + png_chunk(b'fcTL', fctl))
+write('apng.png', png_rgba(16, 12, png_chunk(b'acTL', struct.pack('>II', 2, 0)) + png_chunk(b'fcTL', fctl)))
+
+# ---- JPEG (cjpeg writes any sampling and progressive files; the bytes are libjpeg-turbo's) ----
+
+def cjpeg(name, w, h, *options):
+    run('cjpeg', '-quality', '70', *options, '-outfile', os.path.join(out, name), ppm(w, h))
+
+
+cjpeg('prog420.jpg', 160, 120, '-sample', '2x2', '-progressive')
+cjpeg('prog422-rst3b.jpg', 160, 120, '-sample', '2x1', '-progressive', '-restart', '3B')
+cjpeg('prog444-rst1.jpg', 120, 90, '-sample', '1x1', '-progressive', '-restart', '1')
+cjpeg('progrey-rst2b.jpg', 160, 120, '-grayscale', '-progressive', '-restart', '2B')
+cjpeg('prog-arith.jpg', 96, 64, '-progressive', '-arithmetic')
+baseline = os.path.join(work, 'baseline.jpg')
+run('cjpeg', '-quality', '70', '-outfile', baseline, ppm(120, 80))
+with open(baseline, 'rb') as f:
+    jpeg = f.read()
+app1 = exif(6, little=False)
+write('baseline-exif6.jpg', jpeg[:2] + b'\xff\xe1' + struct.pack('>H', len(app1) + 2) + app1 + jpeg[2:])
+# jpegtran's own progressive script over the same coefficients, restart markers every 2 MCUs.
+run('jpegtran', '-progressive', '-restart', '2B', '-copy', 'all', '-outfile', os.path.join(out, 'baseline-exif6.prog.jpg'),
+    os.path.join(out, 'baseline-exif6.jpg'))
+
+
+def seg(m, d): return b'\xff' + bytes([m]) + struct.pack('>H', len(d) + 2) + d
+
+
+write('scans.jpg', b'\xff\xd8' + seg(0xDB, b'\0' + b'\x01' * 64) + seg(0xC2, struct.pack('>BHHB', 8, 16, 16, 1) + b'\x01\x11\x00')
+      + seg(0xC4, b'\x00' + bytes([1] + [0] * 15) + b'\x00') + seg(0xC4, b'\x10' + bytes([1, 1, 1] + [0] * 13) + b'\xe0\x10\x00')
+      + seg(0xDA, b'\x01\x01\x00\x00\x00\x00') + b'\x0f' + (seg(0xDA, b'\x01\x01\x00\x01\x3f\x00') + b'\xbb') * 40 + b'\xff\xd9')
+
+# ---- WebP ----
 
 class Bits:
     def __init__(self): self.bits = []
@@ -25,17 +157,20 @@ class Bits:
         for i, bit in enumerate(self.bits): b[i >> 3] |= bit << (i & 7)
         return bytes(b)
 
-def single(w, s):
+
+def single(w, s):  # a prefix code of one symbol (no bits per pixel)
     w.put(1, 1); w.put(0, 1)
     if s < 2: w.put(0, 1); w.put(s, 1)
     else: w.put(1, 1); w.put(s, 8)
 
-def full256(w):
+
+def full256(w):  # 256 symbols of 8 bits each: the symbol is its own code
     w.put(0, 1); w.put(8, 4)
     for i in range(12): w.put(1 if i == 11 else 0, 3)
     w.put(1, 1); w.put(3, 3); w.put(254, 8)
 
-def vp8l(width, height, colour=(255, 200, 40, 10), groups=False):
+
+def vp8l(width, height, colour=(255, 200, 40, 10), groups=False, argb=None):
     w = Bits(); w.put(0x2f, 8); w.put(width - 1, 14); w.put(height - 1, 14); w.put(1, 1); w.put(0, 3)
     w.put(0, 1); w.put(0, 1)
     if groups:
@@ -44,29 +179,76 @@ def vp8l(width, height, colour=(255, 200, 40, 10), groups=False):
         w.put(0, 1); full256(w); full256(w); single(w, 0); single(w, 0); single(w, 0)
         for i in range(n): w.code(i & 255, 8); w.code(i >> 8, 8)
         for i in range(n * 5): single(w, 0)
+    elif argb is not None:  # every pixel as four literal 8-bit codes
+        w.put(0, 1)
+        for _ in range(4): full256(w)
+        single(w, 0)
+        for i in range(0, len(argb), 4):
+            r, g, b, a = argb[i:i + 4]
+            w.code(g, 8); w.code(r, 8); w.code(b, 8); w.code(a, 8)
     else:
         w.put(0, 1)
         a, r, g, b = colour
         for s in (g, r, b, a, 0): single(w, s)
     return w.data()
 
+
 def riff_chunk(t, d): return t + struct.pack('<I', len(d)) + d + (b'\0' if len(d) & 1 else b'')
+
+
 def riff(*chunks):
     body = b'WEBP' + b''.join(chunks)
     return b'RIFF' + struct.pack('<I', len(body)) + body
+
+
+def vp8x(flags, w, h): return riff_chunk(b'VP8X', bytes([flags, 0, 0, 0]) + (w - 1).to_bytes(3, 'little') + (h - 1).to_bytes(3, 'little'))
+
 
 def anmf(w, h, colour):
     header = bytes(6) + (w - 1).to_bytes(3, 'little') + (h - 1).to_bytes(3, 'little') + (100).to_bytes(3, 'little') + b'\x02'
     return riff_chunk(b'ANMF', header + riff_chunk(b'VP8L', vp8l(w, h, colour)))
 
-vp8x = bytes([0x12, 0, 0, 0]) + (15).to_bytes(3, 'little') + (11).to_bytes(3, 'little')
-anim = riff(riff_chunk(b'VP8X', vp8x), riff_chunk(b'ANIM', bytes(6)), anmf(16, 12, (255, 255, 0, 0)), anmf(16, 12, (255, 0, 0, 255)))
-groups = riff(riff_chunk(b'VP8L', vp8l(32, 32, groups=True)))
 
-def seg(m, d): return b'\xff' + bytes([m]) + struct.pack('>H', len(d) + 2) + d
-jpeg = (b'\xff\xd8' + seg(0xDB, b'\0' + b'\x01' * 64) + seg(0xC2, struct.pack('>BHHB', 8, 16, 16, 1) + b'\x01\x11\x00')
-        + seg(0xC4, b'\x00' + bytes([1] + [0] * 15) + b'\x00') + seg(0xC4, b'\x10' + bytes([1, 1, 1] + [0] * 13) + b'\xe0\x10\x00')
-        + seg(0xDA, b'\x01\x01\x00\x00\x00\x00') + b'\x0f' + (seg(0xDA, b'\x01\x01\x00\x01\x3f\x00') + b'\xbb') * 40 + b'\xff\xd9')
+def chunks(webp):  # the chunks of a simple WebP file, after RIFF/WEBP
+    pos, found = 12, []
+    while pos + 8 <= len(webp):
+        length = struct.unpack('<I', webp[pos + 4:pos + 8])[0]
+        found.append((webp[pos:pos + 4], webp[pos + 8:pos + 8 + length]))
+        pos += 8 + length + (length & 1)
+    return found
 
-for name, data in (('apng.png', apng), ('anim.webp', anim), ('groups.webp', groups), ('scans.jpg', jpeg)):
-    with open(os.path.join(out, name), 'wb') as f: f.write(data)
+
+def png_path(name, w, h):
+    path = os.path.join(work, name)
+    with open(path, 'wb') as f:
+        f.write(png_rgba(w, h))
+    return path
+
+
+write('alpha-lossless.webp', riff(riff_chunk(b'VP8L', vp8l(48, 32, argb=photo(48, 32, alpha=True)))))
+run('cwebp', '-quiet', '-q', '60', '-alpha_q', '100', '-alpha_filter', 'best', png_path('a.png', 64, 48), '-o', os.path.join(out, 'alpha-lossy.webp'))
+lossy = os.path.join(work, 'lossy.webp')
+run('cwebp', '-quiet', '-q', '60', ppm(96, 64), '-o', lossy)
+with open(lossy, 'rb') as f:
+    vp8 = [d for t, d in chunks(f.read()) if t == b'VP8 '][0]
+write('lossy-exif6.webp', riff(vp8x(0x08, 96, 64), riff_chunk(b'VP8 ', vp8), riff_chunk(b'EXIF', exif(6)[6:])))
+write('anim.webp', riff(vp8x(0x12, 16, 12), riff_chunk(b'ANIM', bytes(6)), anmf(16, 12, (255, 255, 0, 0)), anmf(16, 12, (255, 0, 0, 255))))
+second = os.path.join(work, 'f2.png')
+with open(second, 'wb') as f:
+    f.write(palette(40, 30))
+run('img2webp', '-lossy', '-q', '50', '-d', '80', png_path('f1.png', 40, 30), second, '-o', os.path.join(out, 'anim-lossy.webp'))
+write('groups.webp', riff(riff_chunk(b'VP8L', vp8l(32, 32, groups=True))))
+
+# ---- TIFF (little-endian, uncompressed RGB) ----
+
+def tiff(w, h):
+    pixels = photo(w, h)
+    entries = [(256, 3, 1, w), (257, 3, 1, h), (258, 3, 3, 8 + 2 + 12 * 10 + 4), (259, 3, 1, 1), (262, 3, 1, 2),
+               (273, 4, 1, 8 + 2 + 12 * 10 + 4 + 6), (277, 3, 1, 3), (278, 3, 1, h), (279, 4, 1, len(pixels)), (284, 3, 1, 1)]
+    ifd = struct.pack('<H', len(entries)) + b''.join(struct.pack('<HHII', *e) if e[1] == 4 or e[2] > 1 else struct.pack('<HHIHH', e[0], e[1], e[2], e[3], 0)
+                                                     for e in entries) + struct.pack('<I', 0)
+    return b'II' + struct.pack('<HI', 42, 8) + ifd + struct.pack('<HHH', 8, 8, 8) + pixels
+
+
+write('rgb.tif', tiff(24, 16))
+shutil.rmtree(work)

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harness with clang (ASan + UBSan) and fuzzes the thumbnailer for a bounded
-# time. Usage: Images.Native/fuzz/run.sh [seconds=60].
+# time. Usage: Images.Native/fuzz/run.sh [seconds=60]. CI runs it for a minute through
+# Images.Tests/Native/NativeFuzzTests.cs; this is for longer runs by hand.
 # Needs clang and its sanitizer runtimes: apt-get install clang libclang-rt-14-dev.
-# Seeds: a tiny PNG made here, the budget's formats from make_seeds.py (APNG, animated WebP, a
-# lossless WebP with meta prefix codes, a progressive JPEG of 40 scans), plus small versions of
-# bench/corpus/images when it exists (bench/corpus.sh; made with Debian's vips when installed,
-# else its files under 300 KB). The harness runs under a 256 MiB budget per decode.
+# Seeds: the committed corpus in fuzz/seeds (fuzz/make_seeds.py writes it: progressive JPEGs of
+# every chroma sampling with restart markers, PNG variants, interlaced PNG, APNG, WebP with alpha,
+# animated WebP, TIFF...), plus small versions of bench/corpus/images when it exists
+# (bench/corpus.sh; made with Debian's vips when installed, else its files under 300 KB). The
+# harness runs under a budget per decode that each input chooses (1 or 256 MiB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -15,8 +17,7 @@ mkdir -p "$corpus"
 cmake -S . -B "$build" -DIMAGES_NATIVE_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$build" --target images_native_fuzz >/dev/null
 
-python3 fuzz/make_seeds.py "$corpus"
-printf '\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x02\x00\x00\x00\x02\x08\x02\x00\x00\x00\xfd\xd4\x9as\x00\x00\x00\x16IDATx\x9cc\xf8\xcf\xc0\xc0\xf0\x9f\x81\x81\xe1?\x03\x03\x00\x1e\xf5\x04\xfc\x8b\xb0\x9a\xac\x00\x00\x00\x00IEND\xaeB`\x82' > "$corpus/tiny.png"
+cp fuzz/seeds/* "$corpus/"
 if [ -d ../bench/corpus/images ]; then
     # Small seeds run fast under the sanitizers: 600 px versions of a few real images, as
     # baseline and progressive JPEG (which reaches the DC-scans-only path at 1/8), PNG and WebP.
@@ -40,5 +41,5 @@ if [ -d ../bench/corpus/images ]; then
     fi
 fi
 
-"$build/images_native_fuzz" -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 -timeout=10 "$corpus"
+"$build/images_native_fuzz" -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "$corpus"
 echo "fuzzed for ${seconds}s without a crash; build in $build"

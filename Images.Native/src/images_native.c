@@ -1,4 +1,43 @@
-#include "internal.h"
+/* The exported API (images_native.h) and the dispatcher: the only file that reads the public
+ * in_request. It decides what a decode may do, picks the decoder by the magic bytes, checks the
+ * limits on the header, then runs decode, orientation and encoding in that order.
+ *
+ * Layers; calls go only downwards (a module calls those below it, never one above, never back):
+ *
+ *   [exports + dispatcher]  images_native.c
+ *       |  decoders[format]: probe, plan, decode              |  in_encode_memory, in_encode
+ *       v                                                     v
+ *   [decoders, decode only]                               [encoders]
+ *       jpeg_read.c    png_read.c    webp_read.c              encode.c (JPEG, WebP)
+ *         |   |                        |                        |
+ *         |   +-> jpeg_dc.c            +-> webp_vp8l.c          |
+ *         |         |                                           |
+ *         +---------+-> jpeg_markers.c (marker walks)           |
+ *         +-----------> jpeg_guard.c (the one libjpeg error guard) <-+
+ *       |                                                     |
+ *       v                                                     v
+ *   [bottom]  errors.c  budget.c  exif.c  sizes.c  resize.c  orient.c
+ *             (status + message; library allowance, cancel check, over-budget message; EXIF
+ *             orientation tag; target size; the reducer; orientation applied. budget.c and
+ *             resize.c call errors.c, nothing else of ours)
+ *
+ * The dispatcher calls the bottom directly too (sizes.c, orient.c, budget.c, errors.c).
+ * codec.h is the contract between the dispatcher and the decoders, types only: in_options (what
+ * the dispatcher decided from the request), in_plan (what a header read decided), the probe,
+ * plan and decode function types each decoder provides; the reduced image handed back is an
+ * in_image (resize.h).
+ *
+ * One thumbnail request, top to bottom and back once:
+ *   images_native_thumbnail
+ *     -> plan_decode: detect the format (the decoders table); in_<format>_probe (the header);
+ *        the side and pixel limits; in_target_size; in_<format>_plan (the decode's memory);
+ *        in_encode_memory (the encoding phase's); the budget
+ *     -> in_<format>_decode: libjpeg, jpeg_dc, libpng or libwebp rows -> in_resizer_push ...
+ *        in_resizer_take
+ *     <- the reduced image (in stored orientation)
+ *     -> in_orient -> in_encode -> in_result
+ * No decoder calls back into this file, and the encoders never see a decoder. */
+#include "images_native.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -10,6 +49,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "budget.h"
+#include "codec.h"
+#include "encode.h"
+#include "errors.h"
+#include "jpeg_read.h"
+#include "orient.h"
+#include "resize.h"
+#include "png_read.h"
+#include "sizes.h"
+#include "webp_read.h"
+
 int32_t images_native_version(void) { return IMAGES_NATIVE_VERSION; }
 
 /* The layout the managed side mirrors (NativeMethods.Info and Request). */
@@ -17,47 +67,20 @@ _Static_assert(sizeof(in_info) == 40 && offsetof(in_info, memory) == 24 && offse
 _Static_assert(sizeof(in_request) == 48 && offsetof(in_request, max_memory) == 24 && offsetof(in_request, max_dimension) == 32
                && offsetof(in_request, max_scans) == 36 && offsetof(in_request, cancel) == 40, "in_request layout");
 
-int in_fail(char *error, size_t error_size, int status, const char *format, ...)
-{
-    if (error != NULL && error_size > 0) {
-        va_list args;
-        va_start(args, format);
-        vsnprintf(error, error_size, format, args);
-        va_end(args);
-    }
-    return status;
-}
+/* The decoder of each format (codec.h), by enum in_format. */
+typedef struct decoder {
+    in_probe_fn *probe;
+    in_plan_fn *plan;
+    in_decode_fn *decode;
+} decoder;
 
-int in_max_scans(const in_request *request) { return request->max_scans > 0 ? request->max_scans : 500; }
+static const decoder decoders[] = {
+    [IN_FORMAT_JPEG] = { in_jpeg_probe, in_jpeg_plan, in_jpeg_decode },
+    [IN_FORMAT_PNG] = { in_png_probe, in_png_plan, in_png_decode },
+    [IN_FORMAT_WEBP] = { in_webp_probe, in_webp_plan, in_webp_decode },
+};
 
-#define MIB (1024 * 1024LL)
-
-int in_over_budget(const in_request *request, const in_info *info, const char *kind, int64_t memory,
-                   char *error, size_t error_size)
-{
-    char limit[32];
-    if (request->max_memory % MIB == 0) snprintf(limit, sizeof(limit), "%lld MiB", (long long)(request->max_memory / MIB));
-    else snprintf(limit, sizeof(limit), "%lld bytes", (long long)request->max_memory);
-    return in_fail(error, error_size, IN_OVER_BUDGET,
-                   "decoding needs about %lld MiB of working memory (%s %dx%d, %d channels), over the limit of %s",
-                   (long long)((memory + MIB - 1) / MIB), kind, info->width, info->height, info->channels, limit);
-}
-
-void in_target_size(int width, int height, int max_side, int *out_width, int *out_height)
-{
-    int longest = width > height ? width : height;
-    if (max_side <= 0 || longest <= max_side) {
-        *out_width = width;
-        *out_height = height;
-        return;
-    }
-    double scale = (double)max_side / (double)longest;
-    int w = (int)(width * scale + 0.5);
-    int h = (int)(height * scale + 0.5);
-    *out_width = w < 1 ? 1 : (w > width ? width : w);
-    *out_height = h < 1 ? 1 : (h > height ? height : h);
-}
-
+/* The format, by its magic bytes. */
 static int detect(const uint8_t *data, size_t size)
 {
     if (size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) return IN_FORMAT_JPEG;
@@ -72,35 +95,35 @@ int32_t images_native_probe(const uint8_t *data, size_t size, in_info *info, cha
     memset(info, 0, sizeof(*info));
     info->orientation = 1;
     info->frames = 1;
-    switch (detect(data, size)) {
-    case IN_FORMAT_JPEG: return in_jpeg_probe(data, size, info, error, error_size);
-    case IN_FORMAT_PNG: return in_png_probe(data, size, info, error, error_size);
-    case IN_FORMAT_WEBP: return in_webp_probe(data, size, info, error, error_size);
-    default: return in_fail(error, error_size, IN_UNSUPPORTED, "not a JPEG, PNG or WebP image");
-    }
+    const int format = detect(data, size);
+    if (format == IN_FORMAT_UNKNOWN) return in_fail(error, error_size, IN_UNSUPPORTED, "not a JPEG, PNG or WebP image");
+    return decoders[format].probe(data, size, info, error, error_size);
 }
 
-/* The encoding phase of a thumbnail, which comes after the decoder has freed its buffers: the
- * reduced image; its oriented copy; the encoder's own buffers (libjpeg keeps the whole image's
- * coefficients while it optimises its Huffman tables: 2 bytes per sample, 4:4:4 or 4:2:0 as
- * in_encode chooses; libwebp converts to YUVA and keeps per-macroblock state, and for alpha runs
- * its lossless coder, generously 32 bytes a pixel); the encoded bytes (libjpeg's buffer grows by
- * doubling; libwebp's, then our copy). */
-static int64_t encode_memory(const in_plan *plan, const in_info *info, const in_request *request)
+/* The most scans of a progressive JPEG when the request says 0: the limit libjpeg-turbo's own
+ * fuzzers use. */
+#define IN_DEFAULT_MAX_SCANS 500
+
+/* What the decoders may do, decided once from the request. */
+static in_options options_for(const in_request *request)
 {
-    const int64_t pixels = (int64_t)plan->target_w * plan->target_h, ch = plan->channels;
-    int64_t m = pixels * ch;
-    if (info->orientation > 1) m += pixels * ch;
-    if (request->output == IN_OUTPUT_WEBP) m += pixels * (ch == 4 ? 32 : 8) + 2 * pixels * ch;
-    else m += (ch == 1 ? 2 * pixels : plan->full_chroma ? 6 * pixels : 3 * pixels) + pixels * ch;
-    return m + IN_LIBRARY_STATE;
+    in_options options = {
+        .alpha_mode = request->output == IN_OUTPUT_WEBP ? IN_ALPHA_PREMULTIPLY : IN_ALPHA_FLATTEN_WHITE,
+        .max_scans = request->max_scans > 0 ? request->max_scans : IN_DEFAULT_MAX_SCANS,
+        .max_dimension = request->max_dimension,
+        .full_decode = (request->flags & IN_FLAG_FULL_DECODE) != 0,
+        .libjpeg_only = (request->flags & IN_FLAG_LIBJPEG_ONLY) != 0,
+        .max_memory = request->max_memory,
+        .cancel = request->cancel,
+    };
+    return options;
 }
 
 /* The checks every decode makes first, in order: the probe; the largest side; the pixel count;
  * the working memory of the decode the request would run (the decoder's plan, then the
  * orientation and the encoding); a decoder's own side limit. Nothing large is allocated. */
-static int plan_decode(const uint8_t *data, size_t size, const in_request *request, in_info *info,
-                       in_plan *plan, char *error, size_t error_size)
+static int plan_decode(const uint8_t *data, size_t size, const in_request *request, const in_options *options,
+                       in_info *info, in_plan *plan, char *error, size_t error_size)
 {
     int status = images_native_probe(data, size, info, error, error_size);
     if (status != IN_OK) return status;
@@ -115,20 +138,16 @@ static int plan_decode(const uint8_t *data, size_t size, const in_request *reque
 
     memset(plan, 0, sizeof(*plan));
     in_target_size(info->width, info->height, request->max_side, &plan->target_w, &plan->target_h);
-    switch (info->format) {
-    case IN_FORMAT_JPEG: status = in_jpeg_plan(data, size, request, info, plan, error, error_size); break;
-    case IN_FORMAT_PNG: status = in_png_plan(data, size, request, info, plan, error, error_size); break;
-    case IN_FORMAT_WEBP: status = in_webp_plan(data, size, request, info, plan, error, error_size); break;
-    default: status = in_fail(error, error_size, IN_UNSUPPORTED, "unsupported format");
-    }
+    status = decoders[info->format].plan(data, size, options, info, plan, error, error_size);
     if (status != IN_OK) return status;
     /* The decoders' figures end with the reduced image; the encoding phase follows. */
-    const int64_t encoding = encode_memory(plan, info, request);
+    const int64_t encoding = in_encode_memory(plan->target_w, plan->target_h, plan->channels, info->orientation,
+                                              request->output, plan->full_chroma);
     if (plan->memory < encoding) plan->memory = encoding;
     if (plan->libjpeg_memory > 0 && plan->libjpeg_memory < encoding) plan->libjpeg_memory = encoding;
     info->memory = plan->memory;
-    if (request->max_memory > 0 && plan->memory > request->max_memory)
-        return in_over_budget(request, info, plan->kind, plan->memory, error, error_size);
+    if (options->max_memory > 0 && plan->memory > options->max_memory)
+        return in_over_budget(options->max_memory, info, plan->kind, plan->memory, error, error_size);
     if (plan->side_limit > 0 && (info->width > plan->side_limit || info->height > plan->side_limit))
         return in_fail(error, error_size, IN_TOO_LARGE, "the image is %dx%d, over %s's largest side of %d pixels",
                        info->width, info->height, info->format == IN_FORMAT_PNG ? "libpng" : "the decoder", plan->side_limit);
@@ -139,8 +158,9 @@ int32_t images_native_plan(const uint8_t *data, size_t size, const in_request *r
                            char *error, size_t error_size)
 {
     if (data == NULL || request == NULL || info == NULL) return in_fail(error, error_size, IN_INVALID, "no input");
+    const in_options options = options_for(request);
     in_plan plan;
-    return plan_decode(data, size, request, info, &plan, error, error_size);
+    return plan_decode(data, size, request, &options, info, &plan, error, error_size);
 }
 
 int32_t images_native_thumbnail(const uint8_t *data, size_t size, const in_request *request, in_info *info,
@@ -149,32 +169,31 @@ int32_t images_native_thumbnail(const uint8_t *data, size_t size, const in_reque
     if (data == NULL || request == NULL || info == NULL || result == NULL)
         return in_fail(error, error_size, IN_INVALID, "no input");
     memset(result, 0, sizeof(*result));
+    const in_options options = options_for(request);
     in_plan plan;
-    int status = plan_decode(data, size, request, info, &plan, error, error_size);
+    int status = plan_decode(data, size, request, &options, info, &plan, error, error_size);
     if (status != IN_OK) return status;
-    if (in_cancelled(request)) return in_fail(error, error_size, IN_CANCELLED, "cancelled");
+    if (in_cancelled(options.cancel)) return in_fail(error, error_size, IN_CANCELLED, "cancelled");
 
-    uint8_t *pixels = NULL;
-    int width = 0, height = 0, channels = 0, full_chroma = 0;
-    switch (info->format) {
-    case IN_FORMAT_JPEG: status = in_jpeg_thumbnail(data, size, request, info, &plan, &pixels, &width, &height, &channels, &full_chroma, error, error_size); break;
-    case IN_FORMAT_PNG: status = in_png_thumbnail(data, size, request, info, &plan, &pixels, &width, &height, &channels, error, error_size); break;
-    case IN_FORMAT_WEBP: status = in_webp_thumbnail(data, size, request, info, &plan, &pixels, &width, &height, &channels, error, error_size); break;
-    default: status = in_fail(error, error_size, IN_UNSUPPORTED, "unsupported format");
-    }
-    if (status == IN_OK && in_cancelled(request)) status = in_fail(error, error_size, IN_CANCELLED, "cancelled");
+    /* Decode: the decoder streams its rows into the reducer and hands back the reduced image. */
+    in_image image = { NULL, 0, 0, 0 };
+    status = decoders[info->format].decode(data, size, &options, info, &plan, &image, error, error_size);
+    if (status == IN_OK && in_cancelled(options.cancel)) status = in_fail(error, error_size, IN_CANCELLED, "cancelled");
     if (status != IN_OK) {
-        free(pixels);
+        free(image.pixels);
         return status;
     }
 
-    uint8_t *oriented = in_orient(pixels, &width, &height, channels, info->orientation);
+    /* Orient, then encode (with the source JPEG's chroma resolution, which the plan read). */
+    int width = image.width, height = image.height;
+    uint8_t *oriented = in_orient(image.pixels, &width, &height, image.channels, info->orientation);
     if (oriented == NULL) {
-        free(pixels);
+        free(image.pixels);
         return in_fail(error, error_size, IN_NO_MEMORY, "out of memory while orienting");
     }
-    if (oriented != pixels) free(pixels);
-    status = in_encode(oriented, width, height, channels, full_chroma, request, result, error, error_size);
+    if (oriented != image.pixels) free(image.pixels);
+    status = in_encode(oriented, width, height, image.channels, plan.full_chroma, request->output, request->quality,
+                       result, error, error_size);
     free(oriented);
     return status;
 }
@@ -235,70 +254,3 @@ int32_t images_native_thumbnail_file(const char *path, const in_request *request
 }
 
 void images_native_free(uint8_t *data) { free(data); }
-
-/* ---- EXIF ---- */
-
-static unsigned read16(const uint8_t *p, int little) { return little ? (unsigned)(p[0] | p[1] << 8) : (unsigned)(p[0] << 8 | p[1]); }
-static uint32_t read32(const uint8_t *p, int little)
-{
-    return little ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
-                  : (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
-int in_exif_orientation(const uint8_t *data, size_t size)
-{
-    if (data == NULL) return 1;
-    if (size >= 6 && memcmp(data, "Exif\0\0", 6) == 0) {
-        data += 6;
-        size -= 6;
-    }
-    if (size < 8) return 1;
-    int little;
-    if (data[0] == 'I' && data[1] == 'I') little = 1;
-    else if (data[0] == 'M' && data[1] == 'M') little = 0;
-    else return 1;
-    if (read16(data + 2, little) != 42) return 1;
-    uint32_t ifd = read32(data + 4, little);
-    if (ifd > size - 2 || ifd < 8) return 1;
-    unsigned count = read16(data + ifd, little);
-    for (unsigned i = 0; i < count; i++) {
-        size_t entry = (size_t)ifd + 2 + (size_t)i * 12;
-        if (entry + 12 > size) return 1;
-        if (read16(data + entry, little) == 0x0112) {
-            unsigned type = read16(data + entry + 2, little);
-            unsigned value = type == 3 ? read16(data + entry + 8, little) : (unsigned)read32(data + entry + 8, little);
-            return value >= 1 && value <= 8 ? (int)value : 1;
-        }
-    }
-    return 1;
-}
-
-/* ---- orientation ---- */
-
-uint8_t *in_orient(uint8_t *pixels, int *width, int *height, int channels, int orientation)
-{
-    if (orientation <= 1 || orientation > 8) return pixels;
-    int w = *width, h = *height;
-    int transpose = orientation >= 5;
-    int ow = transpose ? h : w, oh = transpose ? w : h;
-    uint8_t *out = malloc((size_t)ow * oh * channels);
-    if (out == NULL) return NULL;
-    for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-            int dx, dy;
-            switch (orientation) {
-            case 2: dx = w - 1 - x; dy = y; break;                 /* mirror horizontal */
-            case 3: dx = w - 1 - x; dy = h - 1 - y; break;         /* rotate 180 */
-            case 4: dx = x; dy = h - 1 - y; break;                 /* mirror vertical */
-            case 5: dx = y; dy = x; break;                         /* transpose */
-            case 6: dx = h - 1 - y; dy = x; break;                 /* rotate 90 clockwise */
-            case 7: dx = h - 1 - y; dy = w - 1 - x; break;         /* transverse */
-            default: dx = y; dy = w - 1 - x; break;                /* 8: rotate 270 clockwise */
-            }
-            memcpy(out + ((size_t)dy * ow + dx) * channels, pixels + ((size_t)y * w + x) * channels, (size_t)channels);
-        }
-    }
-    *width = ow;
-    *height = oh;
-    return out;
-}

@@ -1,5 +1,5 @@
 /* The 1/8-scale image of a progressive JPEG from its DC scans alone, without libjpeg's whole-image
- * coefficient buffer. jpeg.c hands over the stream once every AC scan is gone. This decodes the
+ * coefficient buffer. jpeg_read.c hands over the stream once every AC scan is gone. This decodes the
  * DC first and refinement scans (Huffman, interleaved or not, restart intervals), keeps one value
  * per 8x8 block (2 bytes, against the 128 libjpeg keeps) and produces pixels the way
  * libjpeg-turbo does at that scale: the 1x1 inverse DCT with its range limiting, chroma
@@ -7,15 +7,19 @@
  * result is byte-identical to libjpeg's. The exception is 4:2:0, whose chroma libjpeg-turbo
  * scales through a 2x2 inverse DCT of AC coefficients that are not decoded here: that chroma is
  * replicated over 2x2 pixels instead (closer to the 2x2 DCT, on the test files, than a triangle
- * filter). Anything it does not expect is reported (IN_DC_HAND_OVER), and jpeg.c
+ * filter). Anything it does not expect is reported (IN_DC_HAND_OVER), and jpeg_read.c
  * then lets libjpeg decode the stream instead.
  *
- * Time: scans are counted against the request's limit, and request->cancel is read at every scan
- * and every 4096 MCUs. Memory: 2 bytes a block (jpeg.c's plan counts them before the call). */
-#include "internal.h"
+ * Time: scans are counted against the request's limit, and the cancel flag is read at every scan
+ * and every 4096 MCUs. Memory: 2 bytes a block (jpeg_read.c's plan counts them before the call). */
+#include "jpeg_dc.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "budget.h"
+#include "errors.h"
+#include "jpeg_markers.h"
 
 typedef struct huffman {
     int defined;
@@ -106,14 +110,13 @@ static uint8_t idct_1x1(int dc, int q)
 static uint8_t limit(int x) { return (uint8_t)(x < 0 ? 0 : x > 255 ? 255 : x); }
 
 int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int out_w, int out_h,
-                      const in_request *request, char *error, size_t error_size)
+                      int max_scans, const volatile int32_t *cancel, char *error, size_t error_size)
 {
     component comps[3];
     huffman tables[4];
     int quant[4][64] = { { 0 } }, quant_defined[4] = { 0 };
     int ncomps = 0, width = 0, height = 0, max_h = 1, max_v = 1, restart = 0, status = IN_DC_HAND_OVER;
     int scans = 0;
-    const int max_scans = in_max_scans(request);
     int frame_mcus_w = 0, frame_mcus_h = 0; /* the MCU grid of interleaved scans */
     memset(comps, 0, sizeof(comps));
     memset(tables, 0, sizeof(tables));
@@ -176,9 +179,9 @@ int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int
                 comps[c].dc = calloc((size_t)comps[c].blocks_w * comps[c].blocks_h, sizeof(int16_t));
                 if (comps[c].dc == NULL) { status = in_fail(error, error_size, IN_NO_MEMORY, "out of memory"); goto done; }
             }
-        } else if (marker == 0xDA) { /* SOS: a DC scan (jpeg.c left no other) */
+        } else if (marker == 0xDA) { /* SOS: a DC scan (jpeg_read.c left no other) */
             if (++scans > max_scans) { status = in_fail(error, error_size, IN_INVALID, "more than %d scans in a progressive JPEG", max_scans); goto done; }
-            if (in_cancelled(request)) { status = in_fail(error, error_size, IN_CANCELLED, "cancelled"); goto done; }
+            if (in_cancelled(cancel)) { status = in_fail(error, error_size, IN_CANCELLED, "cancelled"); goto done; }
             if (ncomps == 0 || n < 1) goto done;
             int ns = s[0];
             if (ns < 1 || ns > ncomps || n != 4 + 2 * (size_t)ns) goto done;
@@ -221,7 +224,7 @@ int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int
             long mcus = (long)mcus_w * mcus_h, until_restart = restart;
             int next_rst = 0;
             for (long m = 0; m < mcus; m++) {
-                if ((m & 4095) == 4095 && in_cancelled(request)) { status = in_fail(error, error_size, IN_CANCELLED, "cancelled"); goto done; }
+                if ((m & 4095) == 4095 && in_cancelled(cancel)) { status = in_fail(error, error_size, IN_CANCELLED, "cancelled"); goto done; }
                 if (restart && until_restart == 0) {
                     /* Only the last byte's padding may be left, then the expected RSTn marker;
                      * the predictions start again. */
@@ -282,7 +285,7 @@ int in_jpeg_dc_decode(const uint8_t *data, size_t size, in_resizer *resizer, int
         uint8_t *row = malloc((size_t)out_w * ncomps);
         if (row == NULL) { status = in_fail(error, error_size, IN_NO_MEMORY, "out of memory"); goto done; }
         for (int y = 0; y < out_h; y++) {
-            if (in_cancelled(request)) { free(row); status = in_fail(error, error_size, IN_CANCELLED, "cancelled"); goto done; }
+            if (in_cancelled(cancel)) { free(row); status = in_fail(error, error_size, IN_CANCELLED, "cancelled"); goto done; }
             for (int x = 0; x < out_w; x++) {
                 uint8_t sample[3];
                 for (int c = 0; c < ncomps; c++) {

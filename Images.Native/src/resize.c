@@ -5,12 +5,15 @@
  * alone loses. Weights in each direction are normalised over the taps inside the image, so edges
  * need no padding. Rows flow through both stages as they arrive: memory is the output plus a few
  * rows. */
-#include "internal.h"
+#include "resize.h"
 
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "errors.h"
+#include "images_native.h"
 
 /* Large images are reduced on a helper thread while the decoder produces the next rows, through
  * a small ring of copied source rows (the memory stays "output plus a few rows"). Only when it
@@ -230,8 +233,6 @@ in_resizer *in_resizer_new(int src_width, int src_height, int dst_width, int dst
     return r;
 }
 
-int in_resizer_channels(const in_resizer *resizer) { return resizer->ch; }
-
 static uint8_t clamp8(float v)
 {
     v += 0.5f;
@@ -377,13 +378,23 @@ static void process_row(in_resizer *r, const uint8_t *src)
     while (r->y_mid < r->mid_h && (end >= r->y_mid + 1 - 1e-9 || r->y_src == r->src_h)) emit(r);
 }
 
-uint8_t *in_resizer_finish(in_resizer *r)
+static uint8_t *finish(in_resizer *r)
 {
     stop_worker(r); /* drains the ring first */
     while (r->y_mid < r->mid_h) emit(r); /* only reached for truncated input, which callers reject */
     uint8_t *out = r->out;
     r->out = NULL;
     return out;
+}
+
+int in_resizer_take(in_resizer *r, in_image *image, char *error, size_t error_size)
+{
+    image->channels = r->ch;
+    image->pixels = finish(r);
+    image->width = r->dst_w;
+    image->height = r->dst_h;
+    in_resizer_free(r);
+    return image->pixels != NULL ? IN_OK : in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
 }
 
 void in_resizer_free(in_resizer *r)

@@ -10,11 +10,13 @@
  *
  * Memory: the entropy image's pixels (4 bytes each, at most a sixteenth of the ARGB buffer the
  * caller has already checked against the budget) and a few code tables. Time: proportional to
- * the sub-images' pixels and the header's bits; request->cancel is read every 65,536 pixels. */
-#include "internal.h"
+ * the sub-images' pixels and the header's bits; the cancel flag is read every 65,536 pixels. */
+#include "webp_vp8l.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "budget.h"
 
 #define NUM_LITERAL_CODES 256
 #define NUM_LENGTH_CODES 24
@@ -128,7 +130,7 @@ static int decode(bitreader *b, const code *c)
 
 typedef struct scanner {
     bitreader br;
-    const in_request *request;
+    const volatile int32_t *cancel;
     uint8_t lengths[MAX_ALPHABET];
     code codes[5];
     code length_code;
@@ -213,7 +215,7 @@ static int sub_image(scanner *s, int xsize, int ysize, uint32_t *out)
     const int64_t total = (int64_t)xsize * ysize;
     int64_t pos = 0, cached = 0;
     while (pos < total) {
-        if ((pos & 0xFFFF) == 0 && in_cancelled(s->request)) { s->status = IN_CANCELLED; return 0; }
+        if ((pos & 0xFFFF) == 0 && in_cancelled(s->cancel)) { s->status = IN_CANCELLED; return 0; }
         int green = decode(&s->br, &s->codes[0]);
         if (green < 0) return 0;
         if (green < NUM_LITERAL_CODES) {
@@ -246,14 +248,14 @@ static int sub_image(scanner *s, int xsize, int ysize, uint32_t *out)
 
 static int subsample(int size, int bits) { return (size + (1 << bits) - 1) >> bits; }
 
-int in_vp8l_scan(const uint8_t *data, size_t size, int with_header, int width, int height, const in_request *request,
-                 in_vp8l_header *header)
+int in_vp8l_scan(const uint8_t *data, size_t size, int with_header, int width, int height,
+                 const volatile int32_t *cancel, in_vp8l_header *header)
 {
     scanner *s = calloc(1, sizeof(*s));
     if (s == NULL) return IN_NO_MEMORY;
     s->br.data = data;
     s->br.size = size;
-    s->request = request;
+    s->cancel = cancel;
     s->status = IN_INVALID;
     memset(header, 0, sizeof(*header));
     int status = IN_INVALID, xsize = width, seen = 0, cache_bits = 0;

@@ -7,16 +7,21 @@
  * libpng's own limits are put back at sane values: the largest side (the request's, or libpng's
  * default of 1,000,000), 8 MiB for any one chunk it buffers, a small chunk cache; the chunks we
  * never use (text, ICC profiles, palettes for display...) are skipped unread, so a zTXt or iCCP
- * bomb costs nothing. Time: request->cancel is read before every row. APNG: libpng ignores
+ * bomb costs nothing. Time: the cancel flag is read before every row. APNG: libpng ignores
  * acTL/fcTL/fdAT, so the default image (IDAT) is what gets decoded; acTL's num_frames is the
  * frame count. */
-#include "internal.h"
+#include "png_read.h"
 
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <png.h>
+
+#include "budget.h"
+#include "errors.h"
+#include "exif.h"
+#include "resize.h"
 
 /* libpng's default largest side (PNG_USER_WIDTH_MAX / PNG_USER_HEIGHT_MAX in its configuration). */
 #define IN_PNG_SIDE_LIMIT 1000000
@@ -129,11 +134,6 @@ int in_png_probe(const uint8_t *data, size_t size, in_info *info, char *error, s
     return IN_OK;
 }
 
-static int alpha_mode_for(const in_request *request)
-{
-    return request->output == IN_OUTPUT_WEBP ? IN_ALPHA_PREMULTIPLY : IN_ALPHA_FLATTEN_WHITE;
-}
-
 /* The bits per pixel libpng sizes its row buffers for, as png_read_start_row computes them for the
  * transformations used here (expand, gray_to_rgb, strip_16 applied later): up to 64, since it
  * reserves room for 16-bit samples whatever the depth (8-bit RGB gets 48 bits, RGBA 64). */
@@ -150,7 +150,7 @@ static int libpng_max_pixel_depth(int bit_depth, int color_type, int has_trns)
     return depth;
 }
 
-int in_png_plan(const uint8_t *data, size_t size, const in_request *request, const in_info *info,
+int in_png_plan(const uint8_t *data, size_t size, const in_options *options, const in_info *info,
                 in_plan *plan, char *error, size_t error_size)
 {
     /* IHDR sits at offset 8 (the probe has parsed it): bit depth at 24, colour type at 25,
@@ -172,17 +172,16 @@ int in_png_plan(const uint8_t *data, size_t size, const in_request *request, con
     m += 2 * libpng_row;
     m += (int64_t)info->width * channels;                /* our row, after strip_16 */
     m += 2 * (int64_t)exif_max;                          /* the eXIf chunk: read buffer and info copy */
-    m += in_resizer_memory(info->width, info->height, plan->target_w, plan->target_h, channels, alpha_mode_for(request));
+    m += in_resizer_memory(info->width, info->height, plan->target_w, plan->target_h, channels, options->alpha_mode);
     plan->memory = m;
     plan->kind = "PNG";
-    plan->channels = in_resizer_output_channels(channels, alpha_mode_for(request));
-    plan->side_limit = request->max_dimension > 0 ? 0 : IN_PNG_SIDE_LIMIT;
+    plan->channels = in_resizer_output_channels(channels, options->alpha_mode);
+    plan->side_limit = options->max_dimension > 0 ? 0 : IN_PNG_SIDE_LIMIT;
     return IN_OK;
 }
 
-int in_png_thumbnail(const uint8_t *data, size_t size, const in_request *request, const in_info *info,
-                     const in_plan *plan, uint8_t **pixels, int *width, int *height, int *channels,
-                     char *error, size_t error_size)
+int in_png_decode(const uint8_t *data, size_t size, const in_options *options, const in_info *info,
+                  const in_plan *plan, in_image *image, char *error, size_t error_size)
 {
     reader r = { data, size, 0, "" };
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r, error_fn, warning_fn);
@@ -201,7 +200,7 @@ int in_png_thumbnail(const uint8_t *data, size_t size, const in_request *request
         return in_fail(error, error_size, IN_INVALID, "corrupt PNG: %s", r.message);
     }
     memset(&header, 0, sizeof(header));
-    png_uint_32 side_limit = request->max_dimension > 0 ? (png_uint_32)request->max_dimension : IN_PNG_SIDE_LIMIT;
+    png_uint_32 side_limit = options->max_dimension > 0 ? (png_uint_32)options->max_dimension : IN_PNG_SIDE_LIMIT;
     if (read_header(png, info_ptr, &r, &header, side_limit) != PNG_INTERLACE_NONE) {
         png_destroy_read_struct(&png, &info_ptr, NULL);
         return in_fail(error, error_size, IN_UNSUPPORTED, "interlaced PNG: left to the managed path");
@@ -223,7 +222,7 @@ int in_png_thumbnail(const uint8_t *data, size_t size, const in_request *request
     int src_channels = png_get_channels(png, info_ptr);
 
     int out_w = plan->target_w, out_h = plan->target_h;
-    resizer = in_resizer_new(info->width, info->height, out_w, out_h, src_channels, alpha_mode_for(request));
+    resizer = in_resizer_new(info->width, info->height, out_w, out_h, src_channels, options->alpha_mode);
     row = malloc(png_get_rowbytes(png, info_ptr));
     if (resizer == NULL || row == NULL) {
         in_resizer_free(resizer);
@@ -232,7 +231,7 @@ int in_png_thumbnail(const uint8_t *data, size_t size, const in_request *request
         return in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
     }
     for (int y = 0; y < info->height; y++) {
-        if (in_cancelled(request)) {
+        if (in_cancelled(options->cancel)) {
             in_resizer_free(resizer);
             free(row);
             png_destroy_read_struct(&png, &info_ptr, NULL);
@@ -242,12 +241,8 @@ int in_png_thumbnail(const uint8_t *data, size_t size, const in_request *request
         in_resizer_push(resizer, row);
     }
     png_read_end(png, NULL);
-    *channels = in_resizer_channels(resizer);
-    *pixels = in_resizer_finish(resizer);
-    in_resizer_free(resizer);
+    const int status = in_resizer_take(resizer, image, error, error_size);
     free(row);
     png_destroy_read_struct(&png, &info_ptr, NULL);
-    *width = out_w;
-    *height = out_h;
-    return *pixels != NULL ? IN_OK : in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
+    return status;
 }

@@ -1,6 +1,6 @@
 /* WebP through libwebp: a still image with libwebp's built-in scaled decoding to twice the target,
  * through its incremental decoder fed from the caller's buffer (nothing copied) 64 KiB at a time
- * so that request->cancel is read between chunks; an animation's first frame through
+ * so that the cancel flag is read between chunks; an animation's first frame through
  * libwebpdemux's WebPAnimDecoder (the frame count comes from the container, walked here). The EXIF
  * orientation comes from the RIFF container's EXIF chunk.
  *
@@ -15,17 +15,23 @@
  *    the first frame's own decode at its size (into the canvas: no output buffer), the demuxer's
  *    records (a few hundred bytes a chunk);
  *  - the reducer from libwebp's output to the target, libwebp's own state.
- * Time: a still image is fed in chunks of 64 KiB with request->cancel read between them (chunks
+ * Time: a still image is fed in chunks of 64 KiB with the cancel flag read between them (chunks
  * that double while libwebp is still reading the headers, which it restarts on each update; a chunk
  * that decodes a large area at once, e.g. a lossless image of single-symbol codes, is bounded by
  * the memory budget rather than by the flag); an animation's first frame is one libwebp call. */
-#include "internal.h"
+#include "webp_read.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <webp/decode.h>
 #include <webp/demux.h>
+
+#include "budget.h"
+#include "errors.h"
+#include "exif.h"
+#include "resize.h"
+#include "webp_vp8l.h"
 
 #define IN_WEBP_CHUNK (64 * 1024)
 /* libwebp's per-macroblock-column state: intra modes (4), top samples (32), VP8MB (2), filter
@@ -130,15 +136,15 @@ int in_webp_probe(const uint8_t *data, size_t size, in_info *info, char *error, 
  * image with its top row and 16 cache rows, the rescaler when it scales to out_w, its tables and
  * transform data from the stream's header, two colour caches. */
 static int lossless_memory(const uint8_t *stream, size_t size, int with_header, int w, int h, int scaled_w,
-                           const in_request *request, int64_t *memory, char *error, size_t error_size)
+                           const in_options *options, int64_t *memory, char *error, size_t error_size)
 {
     int64_t m = 4 * ((int64_t)w * h + 17 * (int64_t)w) + 2 * 4 * 2048;
     if (scaled_w > 0) m += 4 * (2 * 4 + 1) * (int64_t)scaled_w + 256;
     *memory = m;
     /* Already over the budget from its pixels alone: the header need not be read. */
-    if (request->max_memory > 0 && m > request->max_memory) return IN_OK;
+    if (options->max_memory > 0 && m > options->max_memory) return IN_OK;
     in_vp8l_header header;
-    int status = in_vp8l_scan(stream, size, with_header, w, h, request, &header);
+    int status = in_vp8l_scan(stream, size, with_header, w, h, options->cancel, &header);
     if (status == IN_CANCELLED) return in_fail(error, error_size, status, "cancelled");
     if (status != IN_OK) return in_fail(error, error_size, status, "corrupt or truncated lossless WebP stream");
     *memory = m + header.table_bytes + header.stored_bytes;
@@ -147,13 +153,13 @@ static int lossless_memory(const uint8_t *stream, size_t size, int with_header, 
 
 /* libwebp's decoder for a w x h frame or still image, output excluded. scaled_w: its rescaler's
  * output width (0 when it does not scale). */
-static int decoder_memory(const image_chunks *image, int w, int h, int scaled_w, const in_request *request,
+static int decoder_memory(const image_chunks *image, int w, int h, int scaled_w, const in_options *options,
                           int64_t *memory, char *error, size_t error_size)
 {
     int64_t m = IN_LIBRARY_STATE;
     if (image->vp8l != NULL) {
         int64_t lossless;
-        int status = lossless_memory(image->vp8l, image->vp8l_size, 1, w, h, scaled_w, request, &lossless, error, error_size);
+        int status = lossless_memory(image->vp8l, image->vp8l_size, 1, w, h, scaled_w, options, &lossless, error, error_size);
         if (status != IN_OK) return status;
         *memory = m + lossless;
         return IN_OK;
@@ -164,7 +170,7 @@ static int decoder_memory(const image_chunks *image, int w, int h, int scaled_w,
         m += 2 * (int64_t)w * h; /* the decoder's alpha plane and the alpha decoder's output */
         if ((image->alph[0] & 3) == 1) {
             int64_t lossless;
-            int status = lossless_memory(image->alph + 1, image->alph_size - 1, 0, w, h, 0, request, &lossless, error, error_size);
+            int status = lossless_memory(image->alph + 1, image->alph_size - 1, 0, w, h, 0, options, &lossless, error, error_size);
             if (status != IN_OK) return status;
             m += lossless;
         }
@@ -173,12 +179,7 @@ static int decoder_memory(const image_chunks *image, int w, int h, int scaled_w,
     return IN_OK;
 }
 
-static int alpha_mode_for(const in_request *request)
-{
-    return request->output == IN_OUTPUT_WEBP ? IN_ALPHA_PREMULTIPLY : IN_ALPHA_FLATTEN_WHITE;
-}
-
-int in_webp_plan(const uint8_t *data, size_t size, const in_request *request, const in_info *info,
+int in_webp_plan(const uint8_t *data, size_t size, const in_options *options, const in_info *info,
                  in_plan *plan, char *error, size_t error_size)
 {
     WebPBitstreamFeatures features;
@@ -194,12 +195,12 @@ int in_webp_plan(const uint8_t *data, size_t size, const in_request *request, co
         plan->kind = "animated WebP";
         plan->mid_w = info->width;
         plan->mid_h = info->height;
-        plan->channels = in_resizer_output_channels(4, alpha_mode_for(request));
+        plan->channels = in_resizer_output_channels(4, options->alpha_mode);
         /* The frame is decoded at its own size straight into the canvas. */
-        status = decoder_memory(&l.first, l.first_w, l.first_h, 0, request, &decoder, error, error_size);
+        status = decoder_memory(&l.first, l.first_w, l.first_h, 0, options, &decoder, error, error_size);
         if (status != IN_OK) return status;
         plan->memory = decoder + 2 * 4 * (int64_t)info->width * info->height + IN_DEMUX_BYTES_PER_CHUNK * l.chunks
-            + in_resizer_memory(info->width, info->height, plan->target_w, plan->target_h, 4, alpha_mode_for(request));
+            + in_resizer_memory(info->width, info->height, plan->target_w, plan->target_h, 4, options->alpha_mode);
         return IN_OK;
     }
     /* The estimate must describe the stream libwebp decodes. */
@@ -212,41 +213,36 @@ int in_webp_plan(const uint8_t *data, size_t size, const in_request *request, co
     int scaling = plan->mid_w != info->width || plan->mid_h != info->height;
     int bpp = info->has_alpha ? 4 : 3;
     plan->kind = features.format == 2 ? "lossless WebP" : "WebP";
-    plan->channels = in_resizer_output_channels(bpp, alpha_mode_for(request));
-    status = decoder_memory(&l.still, info->width, info->height, scaling ? plan->mid_w : 0, request, &decoder, error, error_size);
+    plan->channels = in_resizer_output_channels(bpp, options->alpha_mode);
+    status = decoder_memory(&l.still, info->width, info->height, scaling ? plan->mid_w : 0, options, &decoder, error, error_size);
     if (status != IN_OK) return status;
     int out_w = plan->target_w < plan->mid_w ? plan->target_w : plan->mid_w;
     int out_h = plan->target_h < plan->mid_h ? plan->target_h : plan->mid_h;
     plan->memory = decoder + (int64_t)plan->mid_w * plan->mid_h * bpp /* libwebp's output */
-        + in_resizer_memory(plan->mid_w, plan->mid_h, out_w, out_h, bpp, alpha_mode_for(request));
+        + in_resizer_memory(plan->mid_w, plan->mid_h, out_w, out_h, bpp, options->alpha_mode);
     return IN_OK;
 }
 
-static int push_rows(const uint8_t *src, int stride, int w, int h, int out_w, int out_h, int channels, const in_request *request,
-                     uint8_t **pixels, int *width, int *height, int *out_channels, char *error, size_t error_size)
+static int push_rows(const uint8_t *src, int stride, int w, int h, int out_w, int out_h, int channels, int alpha_mode,
+                     in_image *image, char *error, size_t error_size)
 {
     if (out_w > w) out_w = w;
     if (out_h > h) out_h = h;
-    in_resizer *resizer = in_resizer_new(w, h, out_w, out_h, channels, alpha_mode_for(request));
+    in_resizer *resizer = in_resizer_new(w, h, out_w, out_h, channels, alpha_mode);
     if (resizer == NULL) return in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
     for (int y = 0; y < h; y++) in_resizer_push(resizer, src + (size_t)y * stride);
-    *out_channels = in_resizer_channels(resizer);
-    *pixels = in_resizer_finish(resizer);
-    in_resizer_free(resizer);
-    *width = out_w;
-    *height = out_h;
-    return *pixels != NULL ? IN_OK : in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
+    return in_resizer_take(resizer, image, error, error_size);
 }
 
-static int first_frame(const uint8_t *data, size_t size, const in_request *request, const in_plan *plan,
-                       uint8_t **pixels, int *width, int *height, int *channels, char *error, size_t error_size)
+static int first_frame(const uint8_t *data, size_t size, const in_options *options, const in_plan *plan,
+                       in_image *image, char *error, size_t error_size)
 {
-    WebPAnimDecoderOptions options;
-    if (!WebPAnimDecoderOptionsInit(&options)) return in_fail(error, error_size, IN_UNSUPPORTED, "libwebpdemux version mismatch");
-    options.color_mode = MODE_RGBA;
-    options.use_threads = 0;
+    WebPAnimDecoderOptions anim_options;
+    if (!WebPAnimDecoderOptionsInit(&anim_options)) return in_fail(error, error_size, IN_UNSUPPORTED, "libwebpdemux version mismatch");
+    anim_options.color_mode = MODE_RGBA;
+    anim_options.use_threads = 0;
     WebPData webp = { data, size };
-    WebPAnimDecoder *decoder = WebPAnimDecoderNew(&webp, &options);
+    WebPAnimDecoder *decoder = WebPAnimDecoderNew(&webp, &anim_options);
     if (decoder == NULL) return in_fail(error, error_size, IN_INVALID, "corrupt or truncated animated WebP");
     WebPAnimInfo anim;
     uint8_t *canvas = NULL;
@@ -255,7 +251,7 @@ static int first_frame(const uint8_t *data, size_t size, const in_request *reque
         WebPAnimDecoderDelete(decoder);
         return in_fail(error, error_size, IN_INVALID, "corrupt animated WebP");
     }
-    if (in_cancelled(request)) {
+    if (in_cancelled(options->cancel)) {
         WebPAnimDecoderDelete(decoder);
         return in_fail(error, error_size, IN_CANCELLED, "cancelled");
     }
@@ -263,16 +259,16 @@ static int first_frame(const uint8_t *data, size_t size, const in_request *reque
         WebPAnimDecoderDelete(decoder);
         return in_fail(error, error_size, IN_INVALID, "corrupt or truncated first frame of an animated WebP");
     }
-    int status = push_rows(canvas, 4 * plan->mid_w, plan->mid_w, plan->mid_h, plan->target_w, plan->target_h, 4, request,
-                           pixels, width, height, channels, error, error_size);
+    int status = push_rows(canvas, 4 * plan->mid_w, plan->mid_w, plan->mid_h, plan->target_w, plan->target_h, 4,
+                           options->alpha_mode, image, error, error_size);
     WebPAnimDecoderDelete(decoder);
     return status;
 }
 
-int in_webp_thumbnail(const uint8_t *data, size_t size, const in_request *request, const in_info *info,
-                      const in_plan *plan, uint8_t **pixels, int *width, int *height, int *channels, char *error, size_t error_size)
+int in_webp_decode(const uint8_t *data, size_t size, const in_options *options, const in_info *info,
+                   const in_plan *plan, in_image *image, char *error, size_t error_size)
 {
-    if (plan->animated) return first_frame(data, size, request, plan, pixels, width, height, channels, error, error_size);
+    if (plan->animated) return first_frame(data, size, options, plan, image, error, error_size);
     WebPDecoderConfig config;
     if (!WebPInitDecoderConfig(&config)) return in_fail(error, error_size, IN_UNSUPPORTED, "libwebp version mismatch");
     config.options.use_scaling = (plan->mid_w != info->width || plan->mid_h != info->height);
@@ -288,7 +284,7 @@ int in_webp_thumbnail(const uint8_t *data, size_t size, const in_request *reques
     VP8StatusCode status = VP8_STATUS_SUSPENDED;
     size_t fed = 0, chunk = IN_WEBP_CHUNK;
     while (status == VP8_STATUS_SUSPENDED && fed < size) {
-        if (in_cancelled(request)) {
+        if (in_cancelled(options->cancel)) {
             WebPIDelete(decoder);
             WebPFreeDecBuffer(&config.output);
             return in_fail(error, error_size, IN_CANCELLED, "cancelled");
@@ -308,7 +304,7 @@ int in_webp_thumbnail(const uint8_t *data, size_t size, const in_request *reques
                        "corrupt or truncated WebP (libwebp status %d)", (int)status);
     }
     int result = push_rows(config.output.u.RGBA.rgba, config.output.u.RGBA.stride, config.output.width, config.output.height,
-                           plan->target_w, plan->target_h, info->has_alpha ? 4 : 3, request, pixels, width, height, channels,
+                           plan->target_w, plan->target_h, info->has_alpha ? 4 : 3, options->alpha_mode, image,
                            error, error_size);
     WebPFreeDecBuffer(&config.output);
     return result;

@@ -1,6 +1,7 @@
-/* JPEG through libjpeg-turbo: decode at the smallest DCT scale (1/8 .. 8/8) that still covers the
- * target, then the two-stage reduction while the scanlines stream in. libjpeg's errors longjmp
- * back into these functions only, never across the managed boundary.
+/* JPEG decoding through libjpeg-turbo: decode at the smallest DCT scale (1/8 .. 8/8) that still
+ * covers the target, then the two-stage reduction while the scanlines stream in. libjpeg's errors
+ * longjmp (through the shared guard, jpeg_guard.c) back into these functions only, never across
+ * the managed boundary. Encoding is encode.c's.
  *
  * Budget (NFR-8), decided in in_jpeg_plan from jpeg_read_header + jpeg_calc_output_dimensions at
  * the chosen scale, before anything large is allocated; the terms are in libjpeg_memory() and
@@ -9,9 +10,9 @@
  * store not supported" instead of being allocated, which is reported as IN_OVER_BUDGET.
  *
  * Time: libjpeg calls a progress monitor per iMCU row of every scan it reads and per
- * jpeg_read_scanlines call; it stops the decode (through the error manager's longjmp) when
- * request->cancel is set or the file has more scans than the request allows. The scan walk below
- * and the DC-scan decoder (jpeg_dc.c) make the same checks per scan.
+ * jpeg_read_scanlines call; it stops the decode (through the error guard's longjmp) when the
+ * cancel flag is set or the file has more scans than the request allows. The scan walk
+ * (jpeg_markers.c) and the DC-scan decoder (jpeg_dc.c) make the same checks per scan.
  *
  * Warnings: libjpeg only warns about corrupt or missing entropy-coded data and invents the rest
  * (zeros: grey blocks). A warning fails the image only when the invented data is data the
@@ -23,7 +24,7 @@
  * thumbnail when every coefficient the scale reads is complete. Benign warnings (extraneous bytes
  * before a marker, JFIF/Adobe/ICC oddities, SOS parameters a sequential file ignores) never fail
  * the image. */
-#include "internal.h"
+#include "jpeg_read.h"
 
 #include <setjmp.h>
 #include <stdio.h>
@@ -33,41 +34,24 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
+#include "budget.h"
+#include "errors.h"
+#include "jpeg_dc.h"
+#include "jpeg_guard.h"
+#include "jpeg_markers.h"
+#include "resize.h"
+
+/* The shared error guard (first, so that cinfo->err points at both) and what the decoder's
+ * warning handler and progress monitor track. */
 typedef struct guard {
-    struct jpeg_error_mgr base;
+    in_jpeg_guard base;
     struct jpeg_progress_mgr progress;
-    jmp_buf jump;
-    char message[JMSG_LENGTH_MAX + 160];
-    char text[JMSG_LENGTH_MAX];   /* libjpeg's own message for the error */
-    int status;                   /* what the longjmp reports */
-    const in_request *request;    /* NULL while only headers are read */
-    int max_scans;
+    const in_options *options;    /* NULL while only headers are read */
     int eof;                      /* the data ran out: libjpeg went on with a fake EOI marker */
     int tolerated;                /* warnings that did not touch what the thumbnail needs */
     unsigned seen;                /* components (by index) that appeared in a scan */
     uint8_t needs_ac[MAX_COMPONENTS]; /* by component index: its AC coefficients are read at this scale */
 } guard;
-
-static void fail_now(j_common_ptr cinfo, int status)
-{
-    guard *g = (guard *)cinfo->err;
-    g->status = status;
-    longjmp(g->jump, 1);
-}
-
-static void on_error(j_common_ptr cinfo)
-{
-    guard *g = (guard *)cinfo->err;
-    (*cinfo->err->format_message)(cinfo, g->text);
-    if (cinfo->err->msg_code == JERR_NO_BACKING_STORE && g->request != NULL) {
-        /* jmemnobs: a virtual array (the whole-image coefficient buffer) over max_memory_to_use. */
-        snprintf(g->message, sizeof(g->message), "libjpeg's coefficient buffer does not fit the working-memory limit of %lld MiB",
-                 (long long)(g->request->max_memory / (1024 * 1024)));
-        fail_now(cinfo, IN_OVER_BUDGET);
-    }
-    snprintf(g->message, sizeof(g->message), "corrupt JPEG: %s", g->text);
-    fail_now(cinfo, cinfo->err->msg_code == JERR_OUT_OF_MEMORY ? IN_NO_MEMORY : IN_INVALID);
-}
 
 /* Whether the current scan carries coefficients this scale reads. */
 static int scan_needed(const struct jpeg_decompress_struct *d, const guard *g)
@@ -81,7 +65,7 @@ static int scan_needed(const struct jpeg_decompress_struct *d, const guard *g)
 static void on_message(j_common_ptr cinfo, int level)
 {
     guard *g = (guard *)cinfo->err;
-    if (level >= 0 || g->request == NULL) return; /* trace messages; warnings while probing headers */
+    if (level >= 0 || g->options == NULL) return; /* trace messages; warnings while probing headers */
     int code = cinfo->err->msg_code;
     if (code == JWRN_JPEG_EOF) { /* decided at the marker libjpeg then hits, or at the end */
         g->eof = 1;
@@ -100,12 +84,12 @@ static void on_message(j_common_ptr cinfo, int level)
         char text[JMSG_LENGTH_MAX];
         (*cinfo->err->format_message)(cinfo, text);
         if (truncated)
-            snprintf(g->message, sizeof(g->message), "truncated JPEG: the data ends in scan %d at iMCU row %u of %u",
+            snprintf(g->base.message, sizeof(g->base.message), "truncated JPEG: the data ends in scan %d at iMCU row %u of %u",
                      d->input_scan_number, d->input_iMCU_row + 1, d->total_iMCU_rows);
         else
-            snprintf(g->message, sizeof(g->message), "truncated or corrupt JPEG: %s (scan %d, iMCU row %u of %u)",
+            snprintf(g->base.message, sizeof(g->base.message), "truncated or corrupt JPEG: %s (scan %d, iMCU row %u of %u)",
                      text, d->input_scan_number, d->input_iMCU_row + 1, d->total_iMCU_rows);
-        fail_now(cinfo, IN_INVALID);
+        in_jpeg_guard_fail(cinfo, IN_INVALID);
     }
     g->tolerated++;
 }
@@ -113,29 +97,28 @@ static void on_message(j_common_ptr cinfo, int level)
 static void on_progress(j_common_ptr cinfo)
 {
     guard *g = (guard *)cinfo->err;
-    if (in_cancelled(g->request)) {
-        snprintf(g->message, sizeof(g->message), "cancelled");
-        fail_now(cinfo, IN_CANCELLED);
+    if (in_cancelled(g->options->cancel)) {
+        snprintf(g->base.message, sizeof(g->base.message), "cancelled");
+        in_jpeg_guard_fail(cinfo, IN_CANCELLED);
     }
     const struct jpeg_decompress_struct *d = (const struct jpeg_decompress_struct *)cinfo;
-    if (d->input_scan_number > g->max_scans) {
-        snprintf(g->message, sizeof(g->message), "more than %d scans in a progressive JPEG", g->max_scans);
-        fail_now(cinfo, IN_INVALID);
+    if (d->input_scan_number > g->options->max_scans) {
+        snprintf(g->base.message, sizeof(g->base.message), "more than %d scans in a progressive JPEG", g->options->max_scans);
+        in_jpeg_guard_fail(cinfo, IN_INVALID);
     }
     for (int i = 0; i < d->comps_in_scan; i++) g->seen |= 1u << d->cur_comp_info[i]->component_index;
 }
 
-/* request NULL: header reads only (warnings ignored, no progress monitor). */
-static void setup(struct jpeg_decompress_struct *cinfo, guard *g, const in_request *request)
+/* options NULL: header reads only (warnings ignored, no progress monitor). */
+static void setup(struct jpeg_decompress_struct *cinfo, guard *g, const in_options *options)
 {
     memset(g, 0, sizeof(*g));
-    cinfo->err = jpeg_std_error(&g->base);
-    g->base.error_exit = on_error;
-    g->base.emit_message = on_message;
-    g->request = request;
-    g->status = IN_INVALID;
-    if (request != NULL) {
-        g->max_scans = in_max_scans(request);
+    cinfo->err = in_jpeg_guard_init(&g->base);
+    g->base.base.emit_message = on_message;
+    g->options = options;
+    if (options != NULL) {
+        g->base.budget_limited = 1;
+        g->base.max_memory = options->max_memory;
         g->progress.progress_monitor = on_progress;
     }
 }
@@ -143,27 +126,9 @@ static void setup(struct jpeg_decompress_struct *cinfo, guard *g, const in_reque
 /* After jpeg_create_decompress: the monitor, and libjpeg's own memory limit (defense in depth). */
 static void arm(struct jpeg_decompress_struct *cinfo, guard *g)
 {
-    if (g->request == NULL) return;
+    if (g->options == NULL) return;
     cinfo->progress = &g->progress;
-    if (g->request->max_memory > 0) cinfo->mem->max_memory_to_use = (long)g->request->max_memory;
-}
-
-/* EXIF orientation from the first APP1 "Exif" segment, read in place (libjpeg would copy every
- * APP1 segment, megabytes of XMP in some photos, to hand it over). */
-static int orientation_in(const uint8_t *data, size_t size)
-{
-    size_t pos = 2;
-    while (pos + 4 <= size && data[pos] == 0xFF) {
-        uint8_t marker = data[pos + 1];
-        if (marker == 0xFF) { pos++; continue; } /* fill byte */
-        if (marker == 0xDA || marker == 0xD9) break;
-        size_t length = (size_t)data[pos + 2] << 8 | data[pos + 3];
-        if (length < 2 || length > size - pos - 2) break;
-        if (marker == 0xE1 && length - 2 >= 6 && memcmp(data + pos + 4, "Exif\0\0", 6) == 0)
-            return in_exif_orientation(data + pos + 4, length - 2);
-        pos += 2 + length;
-    }
-    return 1;
+    if (g->options->max_memory > 0) cinfo->mem->max_memory_to_use = (long)g->options->max_memory;
 }
 
 static int channels_of(struct jpeg_decompress_struct *cinfo)
@@ -181,9 +146,9 @@ int in_jpeg_probe(const uint8_t *data, size_t size, in_info *info, char *error, 
     struct jpeg_decompress_struct cinfo;
     guard g;
     setup(&cinfo, &g, NULL);
-    if (setjmp(g.jump)) {
+    if (setjmp(g.base.jump)) {
         jpeg_destroy_decompress(&cinfo);
-        return in_fail(error, error_size, IN_INVALID, "corrupt JPEG header: %s", g.text);
+        return in_fail(error, error_size, IN_INVALID, "corrupt JPEG header: %s", g.base.text);
     }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
@@ -193,7 +158,7 @@ int in_jpeg_probe(const uint8_t *data, size_t size, in_info *info, char *error, 
     info->height = (int)cinfo.image_height;
     info->channels = channels_of(&cinfo);
     info->has_alpha = 0;
-    info->orientation = orientation_in(data, size);
+    info->orientation = in_jpeg_orientation(data, size);
     jpeg_destroy_decompress(&cinfo);
     return IN_OK;
 }
@@ -254,16 +219,16 @@ static int64_t libjpeg_memory(const struct jpeg_decompress_struct *cinfo, int mu
     return m;
 }
 
-int in_jpeg_plan(const uint8_t *data, size_t size, const in_request *request, const in_info *info,
+int in_jpeg_plan(const uint8_t *data, size_t size, const in_options *options, const in_info *info,
                  in_plan *plan, char *error, size_t error_size)
 {
     if (info->channels == 4) return in_fail(error, error_size, IN_UNSUPPORTED, "CMYK JPEG: left to the managed path");
     struct jpeg_decompress_struct cinfo;
     guard g;
     setup(&cinfo, &g, NULL);
-    if (setjmp(g.jump)) {
+    if (setjmp(g.base.jump)) {
         jpeg_destroy_decompress(&cinfo);
-        return in_fail(error, error_size, g.status, "%s", g.message);
+        return in_fail(error, error_size, g.base.status, "%s", g.base.message);
     }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
@@ -291,8 +256,8 @@ int in_jpeg_plan(const uint8_t *data, size_t size, const in_request *request, co
         plan->keep_ac[cinfo.comp_info[c].component_id & 0xFF] = (uint8_t)needs_ac;
         if (!needs_ac) useful = 1;
     }
-    plan->drop_scans = n == 1 && useful && cinfo.progressive_mode && !(request->flags & IN_FLAG_FULL_DECODE);
-    plan->dc_decoder = plan->drop_scans && !(request->flags & IN_FLAG_LIBJPEG_ONLY)
+    plan->drop_scans = n == 1 && useful && cinfo.progressive_mode && !options->full_decode;
+    plan->dc_decoder = plan->drop_scans && !options->libjpeg_only
         && cinfo.data_precision == 8 && !cinfo.arith_code
         && ((cinfo.num_components == 1 && cinfo.jpeg_color_space == JCS_GRAYSCALE)
             || (cinfo.num_components == 3 && cinfo.jpeg_color_space == JCS_YCbCr));
@@ -321,91 +286,6 @@ int in_jpeg_plan(const uint8_t *data, size_t size, const in_request *request, co
     return IN_OK;
 }
 
-/* Returns the stream without the AC scans keep_ac leaves out (the caller frees it), or NULL with
- * *status IN_OK when nothing is left out or the marker structure is not walked cleanly to the EOI
- * marker (the caller then decodes the original, which reports what is wrong with it). More scans
- * than the request allows, or a cancellation, end the walk with that *status (and the message). */
-static uint8_t *drop_unused_scans(const uint8_t *data, size_t size, const uint8_t *keep_ac, const in_request *request,
-                                  size_t *out_size, int *status, char *error, size_t error_size)
-{
-    *status = IN_OK;
-    if (size < 4 || data[0] != 0xFF || data[1] != 0xD8) return NULL;
-    uint8_t *out = malloc(size);
-    if (out == NULL) return NULL;
-    size_t pos = 2, used = 2;
-    int dropped = 0, scans = 0;
-    const int max_scans = in_max_scans(request);
-    memcpy(out, data, 2);
-    for (;;) {
-        if (pos >= size || data[pos] != 0xFF) goto fail;
-        while (pos < size && data[pos] == 0xFF) pos++; /* fill bytes */
-        if (pos >= size) goto fail;
-        uint8_t marker = data[pos++];
-        if (marker == 0xD9) { /* EOI */
-            out[used++] = 0xFF;
-            out[used++] = 0xD9;
-            break;
-        }
-        if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) goto fail;
-        if (size - pos < 2) goto fail;
-        size_t length = (size_t)data[pos] << 8 | data[pos + 1];
-        if (length < 2 || length > size - pos) goto fail;
-        size_t segment_end = pos + length;
-        if (marker == 0xDA) {
-            if (++scans > max_scans) {
-                *status = in_fail(error, error_size, IN_INVALID, "more than %d scans in a progressive JPEG", max_scans);
-                goto fail;
-            }
-            if (in_cancelled(request)) {
-                *status = in_fail(error, error_size, IN_CANCELLED, "cancelled");
-                goto fail;
-            }
-            if (length < 3) goto fail;
-            size_t components = data[pos + 2];
-            if (components < 1 || length != 6 + 2 * components) goto fail;
-            int spectral_start = data[pos + 3 + 2 * components];
-            int keep = spectral_start == 0 || (components == 1 && keep_ac[data[pos + 3]]);
-            size_t end = in_jpeg_entropy_end(data, size, segment_end);
-            if (end >= size) goto fail; /* truncated: no marker after the scan */
-            if (keep) {
-                out[used++] = 0xFF;
-                out[used++] = marker;
-                memcpy(out + used, data + pos, end - pos);
-                used += end - pos;
-            } else {
-                dropped++;
-            }
-            pos = end;
-            continue;
-        }
-        /* Metadata (EXIF, XMP, ICC, comments: megabytes in some photos) is not needed to decode;
-         * JFIF (APP0) and Adobe (APP14) segments stay, they say how to read the colours. */
-        if (!((marker >= 0xE1 && marker <= 0xED) || marker == 0xEF || marker == 0xFE)) {
-            out[used++] = 0xFF;
-            out[used++] = marker;
-            memcpy(out + used, data + pos, length);
-            used += length;
-        }
-        pos = segment_end;
-    }
-    if (dropped == 0) goto fail;
-    *out_size = used;
-    return out;
-fail:
-    free(out);
-    return NULL;
-}
-
-size_t in_jpeg_entropy_end(const uint8_t *data, size_t size, size_t from)
-{
-    for (size_t end = from;; end++) {
-        while (end < size && data[end] != 0xFF) end++;
-        if (end + 1 >= size) return size;
-        uint8_t next = data[end + 1];
-        if (!(next == 0x00 || (next >= 0xD0 && next <= 0xD7) || next == 0xFF)) return end;
-    }
-}
-
 /* When the data ended early (libjpeg went on with a fake EOI), what the scale reads must still be
  * complete: in a progressive file every coefficient it reads fully refined (coef_bits, -1 or the
  * latest Al for each; valid until jpeg_finish_decompress frees it, and final once
@@ -427,20 +307,18 @@ static const char *incomplete(const struct jpeg_decompress_struct *cinfo, const 
 }
 
 /* libjpeg decodes the stream at scale n/8 into the reducer. */
-static int decode_libjpeg(const uint8_t *data, size_t size, int reduced, const in_request *request, const in_plan *plan,
-                          uint8_t **pixels, int *width, int *height, int *channels, int *full_chroma,
-                          char *error, size_t error_size)
+static int decode_libjpeg(const uint8_t *data, size_t size, int reduced, const in_options *options, const in_plan *plan,
+                          in_image *image, char *error, size_t error_size)
 {
     struct jpeg_decompress_struct cinfo;
     guard g;
     in_resizer *volatile resizer = NULL;
-    setup(&cinfo, &g, request);
-    if (setjmp(g.jump)) goto failed;
+    setup(&cinfo, &g, options);
+    if (setjmp(g.base.jump)) goto failed;
     jpeg_create_decompress(&cinfo);
     arm(&cinfo, &g);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
-    *full_chroma = has_full_chroma(&cinfo);
     /* With the AC scans left out, libjpeg would estimate the missing AC coefficients from the
      * neighbouring DC values ("block smoothing"), work the 1x1 DCT then throws away. */
     if (reduced) cinfo.do_block_smoothing = FALSE;
@@ -457,14 +335,14 @@ static int decode_libjpeg(const uint8_t *data, size_t size, int reduced, const i
     JSAMPARRAY row = (*cinfo.mem->alloc_sarray)((j_common_ptr)&cinfo, JPOOL_IMAGE,
                                                cinfo.output_width * (JDIMENSION)cinfo.output_components, 1);
     if (resizer == NULL) {
-        snprintf(g.message, sizeof(g.message), "out of memory");
-        g.status = IN_NO_MEMORY;
+        snprintf(g.base.message, sizeof(g.base.message), "out of memory");
+        g.base.status = IN_NO_MEMORY;
         goto failed;
     }
     while (cinfo.output_scanline < cinfo.output_height) {
-        if (in_cancelled(request)) {
-            snprintf(g.message, sizeof(g.message), "cancelled");
-            g.status = IN_CANCELLED;
+        if (in_cancelled(options->cancel)) {
+            snprintf(g.base.message, sizeof(g.base.message), "cancelled");
+            g.base.status = IN_CANCELLED;
             goto failed;
         }
         jpeg_read_scanlines(&cinfo, row, 1);
@@ -477,26 +355,21 @@ static int decode_libjpeg(const uint8_t *data, size_t size, int reduced, const i
         missing = g.eof && !cinfo.progressive_mode ? incomplete(&cinfo, &g) : NULL;
     }
     if (missing != NULL) {
-        snprintf(g.message, sizeof(g.message), "truncated JPEG: the data ends after scan %d and %s", cinfo.input_scan_number, missing);
-        g.status = IN_INVALID;
+        snprintf(g.base.message, sizeof(g.base.message), "truncated JPEG: the data ends after scan %d and %s", cinfo.input_scan_number, missing);
+        g.base.status = IN_INVALID;
         goto failed;
     }
-    *channels = in_resizer_channels(resizer);
-    *pixels = in_resizer_finish(resizer);
-    in_resizer_free(resizer);
+    const int status = in_resizer_take(resizer, image, error, error_size);
     jpeg_destroy_decompress(&cinfo);
-    *width = out_w;
-    *height = out_h;
-    return *pixels != NULL ? IN_OK : in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
+    return status;
 failed:
     in_resizer_free(resizer);
     jpeg_destroy_decompress(&cinfo);
-    return in_fail(error, error_size, g.status, "%s", g.message);
+    return in_fail(error, error_size, g.base.status, "%s", g.base.message);
 }
 
-int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *request, const in_info *info,
-                      const in_plan *plan, uint8_t **pixels, int *width, int *height, int *channels, int *full_chroma,
-                      char *error, size_t error_size)
+int in_jpeg_decode(const uint8_t *data, size_t size, const in_options *options, const in_info *info,
+                   const in_plan *plan, in_image *image, char *error, size_t error_size)
 {
     int status = IN_OK;
     if (plan->dc_decoder) {
@@ -505,125 +378,36 @@ int in_jpeg_thumbnail(const uint8_t *data, size_t size, const in_request *reques
          * replicated over 2x2 pixels, where libjpeg-turbo would run a 2x2 inverse DCT. */
         static const uint8_t keep_none[256] = { 0 };
         size_t stream_size = 0;
-        uint8_t *stream = drop_unused_scans(data, size, keep_none, request, &stream_size, &status, error, error_size);
+        uint8_t *stream = in_jpeg_drop_scans(data, size, keep_none, options->max_scans, options->cancel, &stream_size, &status,
+                                             error, error_size);
         if (status != IN_OK) return status;
         if (stream != NULL) {
             int out_w = plan->target_w < plan->dc_w ? plan->target_w : plan->dc_w;
             int out_h = plan->target_h < plan->dc_h ? plan->target_h : plan->dc_h;
             in_resizer *dc_resizer = in_resizer_new(plan->dc_w, plan->dc_h, out_w, out_h, plan->components, IN_ALPHA_NONE);
             status = dc_resizer == NULL ? in_fail(error, error_size, IN_NO_MEMORY, "out of memory")
-                                        : in_jpeg_dc_decode(stream, stream_size, dc_resizer, plan->dc_w, plan->dc_h, request, error, error_size);
+                                        : in_jpeg_dc_decode(stream, stream_size, dc_resizer, plan->dc_w, plan->dc_h,
+                                                            options->max_scans, options->cancel, error, error_size);
             free(stream);
-            if (status == IN_OK) {
-                *full_chroma = plan->full_chroma;
-                *channels = in_resizer_channels(dc_resizer);
-                *pixels = in_resizer_finish(dc_resizer);
-                in_resizer_free(dc_resizer);
-                *width = out_w;
-                *height = out_h;
-                return *pixels != NULL ? IN_OK : in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
-            }
+            if (status == IN_OK) return in_resizer_take(dc_resizer, image, error, error_size);
             in_resizer_free(dc_resizer);
             if (status != IN_DC_HAND_OVER) return status;
         }
         /* Anything unexpected: libjpeg decodes, below, within the budget it needs for that. */
-        if (request->max_memory > 0 && plan->libjpeg_memory > request->max_memory)
-            return in_over_budget(request, info, "progressive JPEG the DC-scan decoder handed to libjpeg", plan->libjpeg_memory, error, error_size);
+        if (options->max_memory > 0 && plan->libjpeg_memory > options->max_memory)
+            return in_over_budget(options->max_memory, info, "progressive JPEG the DC-scan decoder handed to libjpeg",
+                                  plan->libjpeg_memory, error, error_size);
     }
     uint8_t *reduced = NULL;
     size_t reduced_size = 0;
     if (plan->drop_scans) {
-        reduced = drop_unused_scans(data, size, plan->keep_ac, request, &reduced_size, &status, error, error_size);
+        reduced = in_jpeg_drop_scans(data, size, plan->keep_ac, options->max_scans, options->cancel, &reduced_size, &status,
+                                     error, error_size);
         if (status != IN_OK) return status;
     }
     status = reduced != NULL
-        ? decode_libjpeg(reduced, reduced_size, 1, request, plan, pixels, width, height, channels, full_chroma, error, error_size)
-        : decode_libjpeg(data, size, 0, request, plan, pixels, width, height, channels, full_chroma, error, error_size);
+        ? decode_libjpeg(reduced, reduced_size, 1, options, plan, image, error, error_size)
+        : decode_libjpeg(data, size, 0, options, plan, image, error, error_size);
     free(reduced);
     return status;
-}
-
-/* ---- encoding (JPEG or WebP) ---- */
-
-#include <webp/encode.h>
-
-typedef struct encode_guard {
-    struct jpeg_error_mgr base;
-    jmp_buf jump;
-    char message[JMSG_LENGTH_MAX];
-} encode_guard;
-
-static void on_encode_error(j_common_ptr cinfo)
-{
-    encode_guard *g = (encode_guard *)cinfo->err;
-    (*cinfo->err->format_message)(cinfo, g->message);
-    longjmp(g->jump, 1);
-}
-
-int in_encode(const uint8_t *pixels, int width, int height, int channels, int full_chroma, const in_request *request,
-              in_result *result, char *error, size_t error_size)
-{
-    int quality = request->quality < 1 ? 1 : request->quality > 100 ? 100 : request->quality;
-    if (request->output == IN_OUTPUT_WEBP) {
-        uint8_t *webp = NULL;
-        size_t size;
-        if (channels == 4) size = WebPEncodeRGBA(pixels, width, height, width * 4, (float)quality, &webp);
-        else if (channels == 3) size = WebPEncodeRGB(pixels, width, height, width * 3, (float)quality, &webp);
-        else return in_fail(error, error_size, IN_UNSUPPORTED, "WebP output of %d channels", channels);
-        if (size == 0 || webp == NULL) return in_fail(error, error_size, IN_NO_MEMORY, "WebP encoding failed");
-        result->data = malloc(size);
-        if (result->data == NULL) {
-            WebPFree(webp);
-            return in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
-        }
-        memcpy(result->data, webp, size);
-        WebPFree(webp);
-        result->size = size;
-        result->width = width;
-        result->height = height;
-        return IN_OK;
-    }
-    if (channels != 1 && channels != 3) return in_fail(error, error_size, IN_UNSUPPORTED, "JPEG output of %d channels", channels);
-
-    struct jpeg_compress_struct cinfo;
-    encode_guard g;
-    unsigned char *volatile out = NULL;
-    unsigned long out_size = 0;
-    cinfo.err = jpeg_std_error(&g.base);
-    g.base.error_exit = on_encode_error;
-    if (setjmp(g.jump)) {
-        jpeg_destroy_compress(&cinfo);
-        free(out);
-        return in_fail(error, error_size, IN_NO_MEMORY, "JPEG encoding failed: %s", g.message);
-    }
-    jpeg_create_compress(&cinfo);
-    unsigned char *buffer = NULL;
-    jpeg_mem_dest(&cinfo, &buffer, &out_size);
-    cinfo.image_width = (JDIMENSION)width;
-    cinfo.image_height = (JDIMENSION)height;
-    cinfo.input_components = channels;
-    cinfo.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
-    jpeg_set_defaults(&cinfo);
-    jpeg_set_quality(&cinfo, quality, TRUE);
-    /* Chroma at full resolution (4:4:4) when the source JPEG had it, as the managed encoder keeps
-     * it: at thumbnail size 4:2:0 smears coloured edges a pixel or two wide (about 7 dB PSNR on a
-     * 4:4:4 artwork); 4:2:0 otherwise, the libjpeg default. */
-    if (channels == 3 && full_chroma) {
-        cinfo.comp_info[0].h_samp_factor = 1;
-        cinfo.comp_info[0].v_samp_factor = 1;
-    }
-    cinfo.optimize_coding = TRUE;
-    jpeg_start_compress(&cinfo, TRUE);
-    while (cinfo.next_scanline < cinfo.image_height) {
-        JSAMPROW row = (JSAMPROW)(pixels + (size_t)cinfo.next_scanline * width * channels);
-        jpeg_write_scanlines(&cinfo, &row, 1);
-    }
-    jpeg_finish_compress(&cinfo);
-    out = buffer;
-    jpeg_destroy_compress(&cinfo);
-    result->data = out;
-    result->size = out_size;
-    result->width = width;
-    result->height = height;
-    return IN_OK;
 }
