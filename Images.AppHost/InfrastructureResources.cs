@@ -65,7 +65,7 @@ public static class InfrastructureResources
         // The development broker: librdkafka's mock cluster, in memory, alive as long as the AppHost.
         var cluster = MockKafkaCluster.Start(brokers: 1);
         cluster.CreateTopic(TaskTopic, TaskTopicPartitions);
-        cluster.CreateTopic(TaskTopic + ".dlq", 1);
+        cluster.CreateTopic(TopicNames.DeadLetters, 1);
         builder.Services.AddSingleton(cluster);
         var kafka = builder.AddConnectionString(ResourceNames.Kafka, ReferenceExpression.Create($"{cluster.BootstrapServers}"));
 
@@ -121,7 +121,8 @@ public static class InfrastructureResources
         IResourceBuilder<IResource> databaseServer,
         IResourceBuilder<IResourceWithConnectionString> kafka,
         IResourceBuilder<ProjectResource> migrations,
-        string storage) =>
+        string storage,
+        bool volatileBroker) =>
         project
             .WithReference(database)
             .WithReference(kafka)
@@ -129,6 +130,9 @@ public static class InfrastructureResources
             .WaitFor(kafka)
             .WaitForCompletion(migrations)
             .WithEnvironment("IMG_BROKER_ENABLED", "true")
+            // The development broker forgets its topics when the AppHost stops: pending images
+            // are queued again at start-up rather than after the 15-minute requeue.
+            .WithEnvironment("IMG_BROKER_VOLATILE", volatileBroker ? "true" : "false")
             .WithEnvironment("IMG_STORAGE_BASE_DIR", storage)
             .WithHttpHealthCheck("/health");
 }

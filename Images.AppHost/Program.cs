@@ -13,16 +13,17 @@ var (database, databaseServer, kafka) = mode switch
     _ => builder.AddLocalInfrastructure(),
 };
 var storage = builder.DataDirectory("storage");
+var volatileBroker = mode == InfrastructureMode.Local; // the in-memory development broker
 
 var migrations = builder.AddProject<Projects.Images_MigrationService>(ResourceNames.Migrations)
     .WithReference(database)
     .WaitFor(databaseServer);
 
 builder.AddProject<Projects.Images_Api>(ResourceNames.Api)
-    .WithImagesDependencies(database, databaseServer, kafka, migrations, storage);
+    .WithImagesDependencies(database, databaseServer, kafka, migrations, storage, volatileBroker);
 
 builder.AddProject<Projects.Images_Worker>(ResourceNames.Worker)
     .WithReplicas(builder.Configuration.GetValue("Images:WorkerReplicas", 2))
-    .WithImagesDependencies(database, databaseServer, kafka, migrations, storage);
+    .WithImagesDependencies(database, databaseServer, kafka, migrations, storage, volatileBroker);
 
 builder.Build().Run();

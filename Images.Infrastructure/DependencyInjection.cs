@@ -93,9 +93,10 @@ public static class DependencyInjection
     {
         var services = builder.Services;
         services.AddImgOptions<BrokerOptions>();
-        if (ImgSettings.Read<BrokerOptions>(builder.Configuration).Enabled)
+        var broker = ImgSettings.Read<BrokerOptions>(builder.Configuration);
+        if (broker.Enabled)
         {
-            services.AddOutbox();
+            services.AddOutbox(broker);
             services.AddHostedService<OutboxRelay>();
         }
         else
@@ -118,7 +119,7 @@ public static class DependencyInjection
         var services = builder.Services;
         services.AddImgOptions<BrokerOptions>();
         services.AddOptions<BrokerOptions>().Validate(o => o.Enabled, "The Worker consumes Kafka: set IMG_BROKER_ENABLED=true.").ValidateOnStart();
-        services.AddOutbox();
+        services.AddOutbox(ImgSettings.Read<BrokerOptions>(builder.Configuration));
         services.AddHostedService<KafkaProcessingConsumer>();
         return builder;
     }
@@ -140,9 +141,9 @@ public static class DependencyInjection
         return builder;
     }
 
-    private static void AddOutbox(this IServiceCollection services)
+    private static void AddOutbox(this IServiceCollection services, BrokerOptions broker)
     {
-        services.AddSingleton(ProcessingTransport.Kafka);
+        services.AddSingleton(broker.Volatile ? ProcessingTransport.VolatileKafka : ProcessingTransport.Kafka);
         services.AddSingleton<MessagingTelemetry>();
         services.AddSingleton<OutboxSignal>();
         services.AddScoped<IProcessingQueue, OutboxProcessingQueue>();
@@ -152,15 +153,24 @@ public static class DependencyInjection
 /// <summary>
 /// Which transport a host registered, as decided at composition. Recovery queues pending images
 /// again at once in-process (the queue is empty after a restart), and only after a grace with
-/// Kafka (whose backlog may hold a task a while).
+/// Kafka (whose backlog may hold a task a while), except at start-up with a broker that forgot
+/// everything (the development broker).
 /// </summary>
 public sealed class ProcessingTransport
 {
-    public static readonly ProcessingTransport InProcess = new(durable: false);
-    public static readonly ProcessingTransport Kafka = new(durable: true);
+    public static readonly ProcessingTransport InProcess = new(durable: false, lostAtRestart: true);
+    public static readonly ProcessingTransport Kafka = new(durable: true, lostAtRestart: false);
+    public static readonly ProcessingTransport VolatileKafka = new(durable: true, lostAtRestart: true);
 
-    private ProcessingTransport(bool durable) => Durable = durable;
+    private ProcessingTransport(bool durable, bool lostAtRestart)
+    {
+        Durable = durable;
+        TasksLostAtRestart = lostAtRestart;
+    }
 
-    /// <summary>Whether a queued task survives a restart of this process.</summary>
+    /// <summary>Whether a queued task outlives this process (Kafka) or only lives in it.</summary>
     public bool Durable { get; }
+
+    /// <summary>Whether the queue may be empty after a restart, whatever was queued before it.</summary>
+    public bool TasksLostAtRestart { get; }
 }

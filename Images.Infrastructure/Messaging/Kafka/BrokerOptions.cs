@@ -11,6 +11,13 @@ public sealed class BrokerOptions : IImgSettings<BrokerOptions>
     /// <summary>IMG_BROKER_ENABLED: read once, when a host is composed, to choose its one transport.</summary>
     public bool Enabled { get; set; }
 
+    /// <summary>
+    /// IMG_BROKER_VOLATILE: the broker keeps nothing across restarts (the in-memory development
+    /// broker); at start-up every pending image is queued again at once instead of after
+    /// IMG_PROCESSING_REQUEUE_PENDING_SECONDS. The AppHost sets it in local mode.
+    /// </summary>
+    public bool Volatile { get; set; }
+
     public string BootstrapServers { get; set; } = "localhost:9092";
 
     public string ConsumerGroup { get; set; } = TopicNames.ConsumerGroup;
@@ -36,6 +43,7 @@ public sealed class BrokerOptions : IImgSettings<BrokerOptions>
     public static void Bind(BrokerOptions options, ImgSettingsReader reader)
     {
         options.Enabled = reader.Bool("IMG_BROKER_ENABLED", options.Enabled);
+        options.Volatile = reader.Bool("IMG_BROKER_VOLATILE", options.Volatile);
         // Aspire injects ConnectionStrings:kafka; it wins over the seed's variable.
         options.BootstrapServers = reader.Raw($"ConnectionStrings:{ConnectionStringName}") ?? reader.String("IMG_KAFKA_BOOTSTRAP_SERVERS", options.BootstrapServers);
         options.ConsumerGroup = reader.String("IMG_KAFKA_CONSUMER_GROUP", options.ConsumerGroup);
