@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -37,13 +38,16 @@ public static class Extensions
     {
         var identity = ServiceIdentity.From(builder.Configuration, role);
         builder.Services.AddSingleton(identity);
+        var settings = HostSettings.Read(builder.Configuration);
+        builder.Services.AddOptions<HostSettings>().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<HostSettings>>(new HostSettings.Validator(settings));
 
-        if (IsTrue(builder.Configuration["IMG_DEBUG"]))
+        if (settings.Debug)
         {
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
         }
 
-        if (IsTrue(builder.Configuration["IMG_LOG_JSON"]))
+        if (settings.JsonLogs)
         {
             // One JSON object per line with the trace_id and span_id of the current activity.
             builder.Logging.ClearProviders();
@@ -56,7 +60,7 @@ public static class Extensions
             });
         }
 
-        builder.ConfigureOpenTelemetry(identity);
+        builder.ConfigureOpenTelemetry(identity, settings);
         builder.AddDefaultHealthChecks();
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -67,7 +71,7 @@ public static class Extensions
         return builder;
     }
 
-    private static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder, ServiceIdentity identity)
+    private static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder, ServiceIdentity identity, HostSettings settings)
         where TBuilder : IHostApplicationBuilder
     {
         builder.Logging.AddOpenTelemetry(logging =>
@@ -94,26 +98,14 @@ public static class Extensions
                         !context.Request.Path.StartsWithSegments(MetricsEndpointPath))
                 .AddHttpClientInstrumentation());
 
-        builder.AddOpenTelemetryExporters();
-        return builder;
-    }
-
-    private static void AddOpenTelemetryExporters<TBuilder>(this TBuilder builder)
-        where TBuilder : IHostApplicationBuilder
-    {
         // Aspire injects OTEL_EXPORTER_OTLP_ENDPOINT; the seed's IMG_OTEL_ENABLED +
         // IMG_OTEL_EXPORTER_OTLP_ENDPOINT work too. Without either, nothing is exported over OTLP.
-        var endpoint = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        if (string.IsNullOrWhiteSpace(endpoint) && IsTrue(builder.Configuration["IMG_OTEL_ENABLED"]))
+        if (settings.OtlpEndpoint is { } endpoint)
         {
-            endpoint = builder.Configuration["IMG_OTEL_EXPORTER_OTLP_ENDPOINT"] ?? "http://localhost:4317";
+            builder.Services.AddOpenTelemetry().UseOtlpExporter(OpenTelemetry.Exporter.OtlpExportProtocol.Grpc, endpoint);
         }
 
-        if (!string.IsNullOrWhiteSpace(endpoint))
-        {
-            var uri = new Uri(endpoint);
-            builder.Services.AddOpenTelemetry().UseOtlpExporter(OpenTelemetry.Exporter.OtlpExportProtocol.Grpc, uri);
-        }
+        return builder;
     }
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder)
@@ -163,8 +155,6 @@ public static class Extensions
         return context.Response.WriteAsync(JsonSerializer.Serialize(body));
     }
 
-    private static bool IsTrue(string? value) =>
-        value is not null && (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value == "1");
 }
 
 /// <summary>
