@@ -48,10 +48,11 @@ public sealed class ImagesMetrics : IDisposable
     public void Failed(string format, string reason) =>
         _processed.Add(1, new TagList { { "status", "failed" }, { "format", format }, { "reason", reason } });
 
-    public void Finished(string status, string format, TimeSpan elapsed)
+    /// <summary>An image processed, and by which engine (native or managed, NFR-4: dashboards and tests see which ran).</summary>
+    public void Finished(string status, string format, string engine, TimeSpan elapsed)
     {
         _inFlight.Add(-1);
-        var tags = new TagList { { "status", status }, { "format", format } };
+        var tags = new TagList { { "status", status }, { "format", format }, { "engine", engine } };
         _processed.Add(1, tags);
         _duration.Record(elapsed.TotalSeconds, tags);
     }

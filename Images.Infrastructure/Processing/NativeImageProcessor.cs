@@ -39,14 +39,14 @@ public sealed class NativeImageProcessor(IOptions<ProcessingOptions> options) : 
             // Over a decoder's own side limit (libpng's 1,000,000, above IMG_MAX_IMAGE_SIDE's
             // largest value): the header's size is enough for the use case to refuse it by name.
             var probed = NativeThumbnailer.Probe(file.Name);
-            return new DecodePlan(probed.Width, probed.Height, 1, long.MaxValue, $"libimages_native {probed.Format}: {ex.Message}");
+            return new DecodePlan(probed.Width, probed.Height, 1, long.MaxValue, $"libimages_native {probed.Format}: {ex.Message}", DecodePlan.Native);
         }
         catch (NativeImageException ex) when (ex.Status is NativeStatus.Invalid or NativeStatus.TooLarge or NativeStatus.OverBudget)
         {
             throw new ImageProcessingException(ex.Message, ex);
         }
 
-        return new DecodePlan(info.Width, info.Height, info.Frames, info.MemoryBytes, $"libimages_native {info.Format}");
+        return new DecodePlan(info.Width, info.Height, info.Frames, info.MemoryBytes, $"libimages_native {info.Format}", DecodePlan.Native);
     }
 
     public async Task<ImageMetadata> CreateThumbnailAsync(Stream original, DomainFormat format, Stream thumbnail, CancellationToken cancellationToken)

@@ -134,10 +134,31 @@ public static class ApiClientExtensions
 
     public static async Task<JsonElement> GetJsonAsync(this HttpClient client, string path)
     {
-        using var response = await client.GetAsync(path);
+        using var response = await SendHonouringRetryAfterAsync(client, () => new HttpRequestMessage(HttpMethod.Get, path));
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {(int)response.StatusCode}: {body}");
         return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>
+    /// Sends a request again after a 429, waiting the Retry-After it gave (FR-7.2), a few times at
+    /// most: a test that polls a deployment with its default limits behaves as a good client does.
+    /// </summary>
+    public static async Task<HttpResponseMessage> SendHonouringRetryAfterAsync(HttpClient client, Func<HttpRequestMessage> request)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var response = await client.SendAsync(request());
+            if (response.StatusCode != System.Net.HttpStatusCode.TooManyRequests || attempt == 4)
+            {
+                return response;
+            }
+
+            var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+            response.Dispose();
+            Assert.True(wait <= TimeSpan.FromSeconds(90), $"Retry-After of {wait}");
+            await Task.Delay(wait);
+        }
     }
 
     public static async Task<JsonElement> PostJsonAsync(this HttpClient client, string path, object? body = null)

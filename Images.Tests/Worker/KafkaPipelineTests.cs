@@ -51,6 +51,17 @@ public class KafkaThroughputTests(ThroughputFixture pipeline, ITestOutputHelper 
         output.WriteLine($"messages consumed per worker: {consumed[0]} and {consumed[1]}");
         Assert.All(consumed, c => Assert.True(c > 0));
         Assert.True(consumed.Sum() >= 200);
+
+        // NFR-4: the Workers processed every PNG with the native library, none with the fallback.
+        var native = await ProcessedAsync(first, "native") + await ProcessedAsync(second, "native");
+        Assert.True(native >= 200, $"{native} images went through the native library");
+        Assert.Equal(0, await ProcessedAsync(first, "managed") + await ProcessedAsync(second, "managed"));
+    }
+
+    private static async Task<double> ProcessedAsync(ServiceProcess worker, string engine)
+    {
+        using var client = new HttpClient();
+        return PrometheusText.Sum(await client.GetStringAsync($"http://127.0.0.1:{worker.Port}/metrics"), "image_processed_total", ("engine", engine), ("status", "completed"));
     }
 
     private static async Task<double> ConsumedAsync(ServiceProcess worker)

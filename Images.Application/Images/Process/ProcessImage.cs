@@ -90,7 +90,7 @@ public sealed partial class ProcessImageHandler(
         {
             var metadata = await CreateThumbnailAsync(image, work.Token);
             image.Complete(metadata, clock.GetUtcNow());
-            LogProcessed(image.Id, metadata.Format, metadata.Width, metadata.Height, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            LogProcessed(image.Id, metadata.Format, metadata.Width, metadata.Height, plan.Engine, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (ImageProcessingException ex)
         {
@@ -131,7 +131,7 @@ public sealed partial class ProcessImageHandler(
         {
             await renewing.CancelAsync();
             await renewal;
-            metrics.Finished(image.Status.ToContract(), image.Format.ContractName(), Stopwatch.GetElapsedTime(started));
+            metrics.Finished(image.Status.ToContract(), image.Format.ContractName(), plan.Engine, Stopwatch.GetElapsedTime(started));
         }
 
         return await SaveOutcomeAsync(image);
@@ -226,8 +226,8 @@ public sealed partial class ProcessImageHandler(
         return metadata!;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Processed image {ImageId} ({Format} {Width}x{Height}) in {ElapsedMs:F1} ms")]
-    private partial void LogProcessed(Guid imageId, ImageFormat format, int width, int height, double elapsedMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processed image {ImageId} ({Format} {Width}x{Height}) by the {Engine} processor in {ElapsedMs:F1} ms")]
+    private partial void LogProcessed(Guid imageId, ImageFormat format, int width, int height, string engine, double elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Image {ImageId} failed processing")]
     private partial void LogImageFailed(Exception exception, Guid imageId);
