@@ -34,8 +34,10 @@ public class BackgroundTracingTests(PollingFixture api) : IClassFixture<PollingF
         ActivitySource.AddActivityListener(listener);
         _ = api.Client; // The host and its loops are running.
 
-        // Several ticks of every loop.
-        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        // Several ticks of every loop: the relay commits a transaction per poll (every second).
+        var commits = await CommitsAsync();
+        await KafkaPipelineFixture.WaitUntilAsync(
+            async () => await CommitsAsync() >= commits + 4, TimeSpan.FromSeconds(30), async () => $"{await CommitsAsync() - commits} commits");
         var mine = spans.Where(IsThisDatabase).ToList();
         Assert.Empty(mine.Where(s => s.Parent is null && s.ParentId is null).Select(s => s.DisplayName));
 
@@ -51,4 +53,13 @@ public class BackgroundTracingTests(PollingFixture api) : IClassFixture<PollingF
     }
 
     private bool IsThisDatabase(Activity span) => span.TagObjects.Any(t => Equals(t.Value, api.DatabaseName));
+
+    /// <summary>Read over a connection to another database, whose spans are not this one's.</summary>
+    private async Task<long> CommitsAsync()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(api.Server.ConnectionString("postgres"));
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand($"SELECT xact_commit FROM pg_stat_database WHERE datname = '{api.DatabaseName}'", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
 }

@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace Images.Tests.Support;
 
-/// <summary>A fresh, migrated database per test class on the shared throw-away cluster.</summary>
+/// <summary>A fresh, migrated database per test class on the shared throw-away cluster (a copy of a migrated template).</summary>
 public class DatabaseFixture : IAsyncLifetime
 {
     private PostgresServer? _server;
@@ -22,15 +22,7 @@ public class DatabaseFixture : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         _server = await StartServerAsync();
-        await using (var admin = new NpgsqlConnection(_server.ConnectionString("postgres")))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{DatabaseName}\"", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        await using var db = CreateDbContext();
-        await db.Database.MigrateAsync();
+        await _server.CreateMigratedDatabaseAsync(DatabaseName);
     }
 
     public virtual async Task DisposeAsync()

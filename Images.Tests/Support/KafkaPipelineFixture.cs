@@ -21,6 +21,8 @@ public class KafkaPipelineFixture : ApiFixture
         ["IMG_BROKER_ENABLED"] = "true",
         ["IMG_KAFKA_BOOTSTRAP_SERVERS"] = Broker.BootstrapServers,
         ["IMG_KAFKA_TOPIC_PARTITIONS"] = Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        // A broker back after an outage is seen within two seconds, not fifteen.
+        ["IMG_OUTBOX_MAX_BACKOFF_MS"] = "2000",
     };
 
     public Dictionary<string, string> WorkerEnvironment()

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using Images.Infrastructure.Persistence;
 using Npgsql;
 
 namespace Images.Tests.Support;
@@ -16,7 +17,9 @@ public sealed class PostgresServer
     private readonly string _bin;
     private readonly bool _asRoot;
     private readonly bool _durable;
+    private readonly SemaphoreSlim _creating = new(1, 1);
     private Process _process = null!;
+    private bool _templateMigrated;
 
     private PostgresServer(string bin, string directory, int port, bool asRoot, bool durable)
     {
@@ -52,6 +55,47 @@ public sealed class PostgresServer
         Pooling = true,
         Timeout = 15,
     }.ConnectionString;
+
+    /// <summary>
+    /// Creates a database holding the current schema: a copy of a template migrated once per
+    /// cluster, which takes a few milliseconds where migrating each database took a second.
+    /// </summary>
+    public async Task CreateMigratedDatabaseAsync(string name)
+    {
+        const string template = "images_template";
+        await _creating.WaitAsync();
+        try
+        {
+            if (!_templateMigrated)
+            {
+                await ExecuteAsync($"CREATE DATABASE \"{template}\"");
+                // Without pooling: no session may stay on a template while it is copied.
+                var connectionString = new NpgsqlConnectionStringBuilder(ConnectionString(template)) { Pooling = false }.ConnectionString;
+                await using (var db = new Images.Infrastructure.Persistence.ImagesDbContext(
+                    new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<Images.Infrastructure.Persistence.ImagesDbContext>()
+                        .UseImagesDatabase(connectionString).Options))
+                {
+                    await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.MigrateAsync(db.Database);
+                }
+
+                _templateMigrated = true;
+            }
+
+            await ExecuteAsync($"CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
+        }
+        finally
+        {
+            _creating.Release();
+        }
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var admin = new NpgsqlConnection(ConnectionString("postgres"));
+        await admin.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, admin);
+        await command.ExecuteNonQueryAsync();
+    }
 
     /// <summary>Kills the server at once, as a crash or a lost host would (it recovers at the next start).</summary>
     public void Halt()

@@ -38,6 +38,12 @@ public sealed class BrokerOptions : IImgSettings<BrokerOptions>
 
     public int OutboxBatchSize { get; set; } = 100;
 
+    /// <summary>IMG_OUTBOX_POLL_INTERVAL_MS: how often the relay looks for tasks written by other processes (its own wake it at once).</summary>
+    public int OutboxPollIntervalMilliseconds { get; set; } = 1000;
+
+    /// <summary>IMG_OUTBOX_MAX_BACKOFF_MS: the relay's longest wait between attempts while Kafka or the database is away.</summary>
+    public int OutboxMaxBackoffMilliseconds { get; set; } = 15_000;
+
     public int WorkerMetricsPort { get; set; } = 9090;
 
     public static void Bind(BrokerOptions options, ImgSettingsReader reader)
@@ -54,6 +60,8 @@ public sealed class BrokerOptions : IImgSettings<BrokerOptions>
         options.SessionTimeoutMilliseconds = reader.Int("IMG_KAFKA_SESSION_TIMEOUT_MS", options.SessionTimeoutMilliseconds, 1_000, 300_000);
         options.ConsumersPerWorker = reader.Int("IMG_KAFKA_CONSUMERS", options.ConsumersPerWorker, 1, 64);
         options.OutboxBatchSize = reader.Int("IMG_OUTBOX_BATCH_SIZE", options.OutboxBatchSize, 1, 10_000);
+        options.OutboxPollIntervalMilliseconds = reader.Int("IMG_OUTBOX_POLL_INTERVAL_MS", options.OutboxPollIntervalMilliseconds, 50, 60_000);
+        options.OutboxMaxBackoffMilliseconds = reader.Int("IMG_OUTBOX_MAX_BACKOFF_MS", options.OutboxMaxBackoffMilliseconds, 100, 600_000);
         options.WorkerMetricsPort = reader.Int("IMG_WORKER_METRICS_PORT", options.WorkerMetricsPort, 1, 65535);
         reader.Require(options.Topic != options.DeadLetterTopic, "IMG_KAFKA_DLQ_TOPIC must differ from IMG_KAFKA_TOPIC.");
     }

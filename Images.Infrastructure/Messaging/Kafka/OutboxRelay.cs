@@ -21,8 +21,6 @@ public sealed partial class OutboxRelay(
     TimeProvider clock,
     ILogger<OutboxRelay> logger) : BackgroundService
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan KeepSent = TimeSpan.FromHours(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -55,7 +53,7 @@ public sealed partial class OutboxRelay(
                 }
                 else if (!more)
                 {
-                    await signal.WaitAsync(PollInterval, stoppingToken);
+                    await signal.WaitAsync(TimeSpan.FromMilliseconds(settings.OutboxPollIntervalMilliseconds), stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -140,8 +138,10 @@ public sealed partial class OutboxRelay(
         await db.Outbox.Where(m => m.SentAt != null && m.SentAt < before).ExecuteDeleteAsync(cancellationToken);
     }
 
-    private static TimeSpan Next(TimeSpan backoff) =>
-        backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+    private TimeSpan Next(TimeSpan backoff) =>
+        backoff == TimeSpan.Zero
+            ? TimeSpan.FromMilliseconds(Math.Min(500, options.Value.OutboxMaxBackoffMilliseconds))
+            : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromMilliseconds(options.Value.OutboxMaxBackoffMilliseconds).Ticks));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Failed} processing tasks could not be published to Kafka; they stay in the outbox (retry in {BackoffSeconds:F1} s)")]
     private partial void LogPublishFailed(int failed, double backoffSeconds);
