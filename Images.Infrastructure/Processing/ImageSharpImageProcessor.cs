@@ -101,7 +101,11 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
 
         try
         {
-            using var image = await Image.LoadAsync<Rgba32>(_configuration, source, cancellationToken);
+            // ImageSharp 2.1 checks the token between phases only; its decoders read the input as they
+            // go, so a stream that throws once the token is cancelled stops a long decode within a
+            // buffer's worth of input (NFR-8). The synchronous Load reads the stream incrementally,
+            // where LoadAsync would copy it whole first.
+            using var image = await Task.Run(() => Image.Load<Rgba32>(_configuration, new CancellableReadStream(source, cancellationToken)), cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
             if (orientation is { } known)
             {
@@ -245,5 +249,51 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
             _ => 4,
         };
         return (channels, alpha || channels is 2 or 4);
+    }
+
+    /// <summary>A read-only view of a stream whose every read first checks a cancellation token.</summary>
+    private sealed class CancellableReadStream(Stream inner, CancellationToken cancellationToken) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => inner.CanSeek;
+
+        public override bool CanWrite => false;
+
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => inner.Position;
+            set => inner.Position = value;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return inner.Read(buffer, offset, count);
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return inner.Read(buffer);
+        }
+
+        public override int ReadByte()
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return inner.ReadByte();
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
