@@ -76,6 +76,16 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The sum of a metric's series on the process's Prometheus endpoint (every label set), e.g. broker_messages_consumed_total.</summary>
+    public async Task<double> MetricAsync(string name)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var metrics = await client.GetStringAsync(new Uri(BaseAddress, "/metrics"));
+        return metrics.Split('\n')
+            .Where(l => l.StartsWith(name + " ", StringComparison.Ordinal) || l.StartsWith(name + "{", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+    }
+
     /// <summary>The most memory the process has held since it started or since <see cref="ResetPeakMemory"/>.</summary>
     public long PeakMemoryBytes() => PeakRss.Peak(Pid);
 

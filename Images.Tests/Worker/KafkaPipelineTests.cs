@@ -47,19 +47,10 @@ public class KafkaThroughputTests(ThroughputFixture pipeline, ITestOutputHelper 
         Assert.False(first.HasExited || second.HasExited);
 
         // Both members of the group took a share of the partitions (their Prometheus endpoints, FR-5.3).
-        var consumed = new[] { await ConsumedAsync(first), await ConsumedAsync(second) };
+        var consumed = new[] { await first.MetricAsync("broker_messages_consumed_total"), await second.MetricAsync("broker_messages_consumed_total") };
         output.WriteLine($"messages consumed per worker: {consumed[0]} and {consumed[1]}");
         Assert.All(consumed, c => Assert.True(c > 0));
         Assert.True(consumed.Sum() >= 200);
-    }
-
-    private static async Task<double> ConsumedAsync(ServiceProcess worker)
-    {
-        using var client = new HttpClient();
-        var metrics = await client.GetStringAsync($"http://127.0.0.1:{worker.Port}/metrics");
-        return metrics.Split('\n')
-            .Where(l => l.StartsWith("broker_messages_consumed_total", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 }
 
