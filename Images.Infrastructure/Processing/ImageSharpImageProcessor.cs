@@ -203,12 +203,18 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
         }
     }
 
-    /// <summary>What ImageSharp throws for bad input (never for a failing stream: those are the store's).</summary>
+    /// <summary>
+    /// What ImageSharp throws for bad input (never for a failing stream: those are the store's).
+    /// ImageSharp 2.1's JPEG and WebP Identify throw NullReferenceException on some corrupt headers,
+    /// and a TIFF's Deflate strips throw System.IO.Compression's InvalidDataException: the image's
+    /// fault too (ImageSharpCorruptionTests). Anything else from the planner would be taken for an
+    /// infrastructure fault and retried for ever.
+    /// </summary>
     private static bool IsDecodeFailure(Exception ex) =>
         ex is ImageFormatException or UnknownImageFormatException or InvalidImageContentException
             or InvalidMemoryOperationException or SixLabors.ImageSharp.ImageProcessingException or NotSupportedException
             or ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException
-            or EndOfStreamException or OutOfMemoryException;
+            or EndOfStreamException or OutOfMemoryException or NullReferenceException or InvalidDataException;
 
     private static string Name(DomainFormat format) => Images.Domain.Images.ImageFormatExtensions.ContractName(format);
 

@@ -1,11 +1,7 @@
 using System.Net;
 using Images.Api.Http;
 using Images.Tests.Support;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Images.Tests.Api;
 
@@ -22,9 +18,7 @@ public sealed class ProxiedFixture : ApiFixture
 /// <summary>NFR-9, FR-7.2: per-client limits behind proxies key on the forwarded address from trusted proxies only.</summary>
 public class TrustedProxyTests(ProxiedFixture api) : IClassFixture<ProxiedFixture>
 {
-    private readonly HttpClient _client = api.Factory
-        .WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddTransient<IStartupFilter, PeerAddress>()))
-        .CreateClient();
+    private readonly HttpClient _client = PeerAddress.Client(api.Factory);
 
     [Fact]
     public async Task BehindATrustedProxyEachForwardedClientHasItsOwnBucket_NFR9()
@@ -79,21 +73,5 @@ public class TrustedProxyTests(ProxiedFixture api) : IClassFixture<ProxiedFixtur
         }
 
         return statuses;
-    }
-
-    /// <summary>The test server has no socket: this sets the peer address a socket would have.</summary>
-    private sealed class PeerAddress : IStartupFilter
-    {
-        public const string Header = "X-Test-Peer";
-
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((context, nextMiddleware) =>
-            {
-                context.Connection.RemoteIpAddress = IPAddress.Parse(context.Request.Headers[Header].ToString());
-                return nextMiddleware(context);
-            });
-            next(app);
-        };
     }
 }

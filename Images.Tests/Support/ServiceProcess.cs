@@ -10,6 +10,10 @@ namespace Images.Tests.Support;
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
+    public const string Api = "Images.Api.dll";
+
+    public const string Worker = "Images.Worker.dll";
+
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
@@ -44,11 +48,43 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     /// <summary>A Worker; it serves /health and /metrics on IMG_WORKER_METRICS_PORT.</summary>
     public static Task<ServiceProcess> StartWorkerAsync(IDictionary<string, string> environment, TimeSpan timeout) =>
-        StartAsync("Images.Worker.dll", environment, port => new Dictionary<string, string> { ["IMG_WORKER_METRICS_PORT"] = Invariant(port) }, timeout);
+        StartAsync(Worker, environment, ListenWorker, timeout, AppContext.BaseDirectory);
 
-    /// <summary>An Api on a loopback port of its own.</summary>
-    public static Task<ServiceProcess> StartApiAsync(IDictionary<string, string> environment, TimeSpan timeout) =>
-        StartAsync("Images.Api.dll", environment, port => new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{Invariant(port)}" }, timeout);
+    /// <summary>
+    /// An Api on a loopback port of its own, run from <paramref name="directory"/> (by default the
+    /// test output directory, which holds every host's files).
+    /// </summary>
+    public static Task<ServiceProcess> StartApiAsync(IDictionary<string, string> environment, TimeSpan timeout, string? directory = null) =>
+        StartAsync(Api, environment, ListenApi, timeout, directory);
+
+    /// <summary>
+    /// Runs <see cref="Api"/> or <see cref="Worker"/> with <paramref name="environment"/> until it exits by itself (a host
+    /// that refuses to start); a host still running after <paramref name="timeout"/> is killed and
+    /// the wait throws. Returns the exit code and everything it wrote.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string assembly, IDictionary<string, string> environment, TimeSpan timeout)
+    {
+        var psi = StartInfo(assembly, environment, assembly == Api ? ListenApi : ListenWorker, AppContext.BaseDirectory);
+        try
+        {
+            var (exitCode, output, error) = await RepositoryFiles.RunAsync(psi, timeout);
+            return (exitCode, output + error);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{assembly} was still running after {timeout} (killed)");
+        }
+    }
+
+    /// <summary>The sum of a metric's series on the process's Prometheus endpoint (every label set), e.g. broker_messages_consumed_total.</summary>
+    public async Task<double> MetricAsync(string name)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var metrics = await client.GetStringAsync(new Uri(BaseAddress, "/metrics"));
+        return metrics.Split('\n')
+            .Where(l => l.StartsWith(name + " ", StringComparison.Ordinal) || l.StartsWith(name + "{", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+    }
 
     /// <summary>The most memory the process has held since it started or since <see cref="ResetPeakMemory"/>.</summary>
     public long PeakMemoryBytes() => PeakRss.Peak(Pid);
@@ -73,26 +109,38 @@ public sealed class ServiceProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static async Task<ServiceProcess> StartAsync(string assembly, IDictionary<string, string> environment, Func<int, Dictionary<string, string>> listen, TimeSpan timeout)
+    private static Dictionary<string, string> ListenApi(int port) => new() { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{Invariant(port)}" };
+
+    private static Dictionary<string, string> ListenWorker(int port) => new() { ["IMG_WORKER_METRICS_PORT"] = Invariant(port) };
+
+    /// <summary>dotnet &lt;directory&gt;/&lt;assembly&gt; with only the given IMG_ and ASPNETCORE_ settings and a free port.</summary>
+    private static ProcessStartInfo StartInfo(string assembly, IDictionary<string, string> environment, Func<int, Dictionary<string, string>> listen, string directory, int? port = null)
     {
-        var port = Ports.Free();
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = directory,
         };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, assembly));
+        psi.ArgumentList.Add(Path.Combine(directory, assembly));
         foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("IMG_", StringComparison.Ordinal) || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal)).ToList())
         {
             psi.Environment.Remove(key);
         }
 
-        foreach (var (key, value) in environment.Concat(listen(port)))
+        foreach (var (key, value) in environment.Concat(listen(port ?? Ports.Free())))
         {
             psi.Environment[key] = value;
         }
 
+        return psi;
+    }
+
+    private static async Task<ServiceProcess> StartAsync(string assembly, IDictionary<string, string> environment, Func<int, Dictionary<string, string>> listen, TimeSpan timeout, string? directory)
+    {
+        var port = Ports.Free();
+        var psi = StartInfo(assembly, environment, listen, directory ?? AppContext.BaseDirectory, port);
         var service = new ServiceProcess(Process.Start(psi)!, port);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + timeout;

@@ -25,6 +25,45 @@ public static class TestImages
             }
         }, new JpegEncoder { Quality = 90 });
 
+    /// <summary>
+    /// A JPEG whose stored top-left quadrant is red and the rest blue, with an EXIF orientation:
+    /// where the red quadrant lands in a thumbnail shows which way the orientation was applied (FR-2.1).
+    /// </summary>
+    public static byte[] JpegWithRedCorner(int width, int height, ushort orientation)
+    {
+        var image = new Image<Rgba32>(width, height);
+        image.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                for (var x = 0; x < row.Length; x++)
+                {
+                    row[x] = x < width / 2 && y < height / 2 ? new Rgba32(255, 0, 0) : new Rgba32(0, 0, 255);
+                }
+            }
+        });
+        return Encode(image, i =>
+        {
+            i.Metadata.ExifProfile = new ExifProfile();
+            i.Metadata.ExifProfile.SetValue(ExifTag.Orientation, orientation);
+        }, new JpegEncoder { Quality = 90 });
+    }
+
+    /// <summary>Which quadrant of a decoded image is red ("top-left", "top-right", "bottom-left", "bottom-right"), from their centres.</summary>
+    public static string RedQuadrant(Image<Rgba32> image)
+    {
+        var quadrants = new Dictionary<string, (int X, int Y)>
+        {
+            ["top-left"] = (image.Width / 4, image.Height / 4),
+            ["top-right"] = (image.Width * 3 / 4, image.Height / 4),
+            ["bottom-left"] = (image.Width / 4, image.Height * 3 / 4),
+            ["bottom-right"] = (image.Width * 3 / 4, image.Height * 3 / 4),
+        };
+        var red = quadrants.Where(q => image[q.Value.X, q.Value.Y] is { R: > 180, B: < 80 }).Select(q => q.Key).ToList();
+        return red.Count == 1 ? red[0] : $"{red.Count} red quadrants";
+    }
+
     public static byte[] Png(int width = 640, int height = 480, bool alpha = false, int seed = 2)
     {
         using var image = Photo(width, height, seed);

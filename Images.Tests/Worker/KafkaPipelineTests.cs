@@ -47,7 +47,7 @@ public class KafkaThroughputTests(ThroughputFixture pipeline, ITestOutputHelper 
         Assert.False(first.HasExited || second.HasExited);
 
         // Both members of the group took a share of the partitions (their Prometheus endpoints, FR-5.3).
-        var consumed = new[] { await ConsumedAsync(first), await ConsumedAsync(second) };
+        var consumed = new[] { await first.MetricAsync("broker_messages_consumed_total"), await second.MetricAsync("broker_messages_consumed_total") };
         output.WriteLine($"messages consumed per worker: {consumed[0]} and {consumed[1]}");
         Assert.All(consumed, c => Assert.True(c > 0));
         Assert.True(consumed.Sum() >= 200);
@@ -62,15 +62,6 @@ public class KafkaThroughputTests(ThroughputFixture pipeline, ITestOutputHelper 
     {
         using var client = new HttpClient();
         return PrometheusText.Sum(await client.GetStringAsync($"http://127.0.0.1:{worker.Port}/metrics"), "image_processed_total", ("engine", engine), ("status", "completed"));
-    }
-
-    private static async Task<double> ConsumedAsync(ServiceProcess worker)
-    {
-        using var client = new HttpClient();
-        var metrics = await client.GetStringAsync($"http://127.0.0.1:{worker.Port}/metrics");
-        return metrics.Split('\n')
-            .Where(l => l.StartsWith("broker_messages_consumed_total", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 }
 

@@ -1,0 +1,50 @@
+using Images.Tests.Support;
+
+namespace Images.Tests.Api;
+
+/// <summary>
+/// NFR-2 on the real hosts: Images.Api.dll and Images.Worker.dll started as processes with one bad
+/// IMG_ value (and every other setting good) stop by themselves, non-zero, within a bound, and say
+/// which variable and which value.
+/// </summary>
+public class BadSettingStartupTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    [Theory]
+    [InlineData(ServiceProcess.Api, "IMG_THUMBNAIL_MAX_SIZE", "abc")]
+    [InlineData(ServiceProcess.Api, "IMG_RATE_LIMIT_READ_MAX", "-1")]
+    [InlineData(ServiceProcess.Api, "IMG_BROKER_ENABLED", "maybe")]
+    [InlineData(ServiceProcess.Worker, "IMG_THUMBNAIL_MAX_SIZE", "abc")]
+    [InlineData(ServiceProcess.Worker, "IMG_BROKER_ENABLED", "maybe")]
+    [InlineData(ServiceProcess.Worker, "IMG_KAFKA_CONSUMERS", "0")]
+    public async Task ABadImgValueStopsTheHostWithAMessageNamingTheVariable_NFR2(string host, string variable, string value)
+    {
+        var storage = Path.Combine(Path.GetTempPath(), "images-tests-badsetting-" + Guid.NewGuid().ToString("N")[..12]);
+        var environment = new Dictionary<string, string>
+        {
+            // Never reached: the settings are checked before anything connects.
+            ["ConnectionStrings__imagesdb"] = "Host=127.0.0.1;Port=1;Database=none;Username=x;Password=y;Timeout=2",
+            ["IMG_STORAGE_BASE_DIR"] = storage,
+            ["IMG_BROKER_ENABLED"] = host == ServiceProcess.Worker ? "true" : "false",
+            ["IMG_KAFKA_BOOTSTRAP_SERVERS"] = "127.0.0.1:1",
+            [variable] = value,
+        };
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var (exitCode, output) = await ServiceProcess.RunUntilExitAsync(host, environment, Bound);
+
+            Assert.True(exitCode != 0, $"{host} exited 0 after {clock.Elapsed.TotalSeconds:F1} s:\n{output}");
+            Assert.Contains($"{variable} must be", output, StringComparison.Ordinal);
+            Assert.Contains($"got '{value}'", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(storage))
+            {
+                Directory.Delete(storage, recursive: true);
+            }
+        }
+    }
+}
