@@ -109,7 +109,7 @@ wait_healthy() {
             echo "$name: $url (pid $pid, log $logs/$name.log)"
             return
         fi
-        kill -0 "$pid" 2>/dev/null || { tail -n 30 "$logs/$name.log" >&2; die "$name exited; see $logs/$name.log"; }
+        kill -0 "$pid" 2>/dev/null || { tail -n 30 "$logs/$name.log" >&2; die "$name exited; see $logs/$name.log (./run.sh stop stops the rest)"; }
         sleep 0.5
     done
     tail -n 30 "$logs/$name.log" >&2
