@@ -22,7 +22,10 @@ var migrations = builder.AddProject<Projects.Images_MigrationService>(ResourceNa
 builder.AddProject<Projects.Images_Api>(ResourceNames.Api)
     .WithImagesDependencies(database, databaseServer, kafka, migrations, storage, volatileBroker);
 
+// The Worker's launch profile pins no port (so that Workers started by hand each take their own
+// IMG_WORKER_METRICS_PORT): here it gets an http endpoint on a free port, and each replica its own.
 builder.AddProject<Projects.Images_Worker>(ResourceNames.Worker)
+    .WithHttpEndpoint(name: "http")
     .WithReplicas(builder.Configuration.GetValue("Images:WorkerReplicas", 2))
     .WithImagesDependencies(database, databaseServer, kafka, migrations, storage, volatileBroker);
 

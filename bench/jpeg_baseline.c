@@ -1,5 +1,6 @@
 /* The JPEG floor the native path is held to: libjpeg-turbo's DCT-scaled decode, a plain box
- * reduction to the 256 px target, and a q80 encode, one file after another.
+ * reduction to the 256 px target, and a q85 encode (the service's IMG_THUMBNAIL_QUALITY default),
+ * one file after another.
  * Build: cc -O2 -o jpeg_baseline jpeg_baseline.c -ljpeg     Run: ./jpeg_baseline files... */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +50,7 @@ static void thumbnail(const char *path)
     jpeg_mem_dest(&c, &buffer, &size);
     c.image_width = tw; c.image_height = th; c.input_components = 3; c.in_color_space = JCS_RGB;
     jpeg_set_defaults(&c);
-    jpeg_set_quality(&c, 80, TRUE);
+    jpeg_set_quality(&c, 85, TRUE);
     jpeg_start_compress(&c, TRUE);
     while (c.next_scanline < th) {
         JSAMPROW row = out + (size_t)c.next_scanline * tw * 3;

@@ -72,7 +72,7 @@ int main(int argc, char **argv)
     }
     printf("file\tformat\tsize\testimate_mib\tpeak_mib\testimate/peak\tseconds\tstatus\n");
     for (int i = first; i < argc; i++) {
-        in_request request = { .max_side = max_side, .quality = 80, .output = IN_OUTPUT_JPEG, .max_pixels = max_pixels,
+        in_request request = { .max_side = max_side, .quality = 85, .output = IN_OUTPUT_JPEG, .max_pixels = max_pixels,
                                .max_memory = max_memory, .max_dimension = max_dimension, .flags = flags };
         in_info info;
         in_result result;

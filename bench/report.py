@@ -23,7 +23,7 @@ for (subset, workers, engine), times in sorted(runs.items()):
 
 with open(f"{out_dir}/thumbnailers.md", "w") as md:
     md.write(f"Corpus: {n_all} files, {float(mp_all):.0f} MP ({n_jpeg} JPEG files, {float(mp_jpeg):.0f} MP); "
-             "256 px JPEG q80 thumbnails; median of the rounds; ratio = time / vipsthumbnail's time (lower is faster).\n\n")
+             "256 px JPEG q85 thumbnails (the service's default quality); median of the rounds; ratio = time / vipsthumbnail's time (lower is faster).\n\n")
     md.write("| files | workers | engine | images/s | ms per MP | ratio to vipsthumbnail | peak RSS (MiB) | rounds |\n")
     md.write("|---|---|---|---|---|---|---|---|\n")
     for subset, workers, engine, rate, ms_mp, ratio, rss, n in rows:

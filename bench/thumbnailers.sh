@@ -2,7 +2,7 @@
 # Thumbnailers compared in one sitting, interleaved: the Images.Native path (as the service runs
 # it: native for JPEG/PNG/WebP, ImageSharp for TIFF), the ImageSharp path, vipsthumbnail (Debian
 # libvips-tools) and NetVips (libvips 8.18), with 1 and 2 workers, plus the bare libjpeg-turbo
-# baseline on the JPEG files. 256 px JPEG q80 thumbnails. Writes bench/results/thumbnailers.md and
+# baseline on the JPEG files. 256 px JPEG q85 thumbnails (the service's IMG_THUMBNAIL_QUALITY default). Writes bench/results/thumbnailers.md and
 # thumbnailers.png. Needs: bench/corpus.sh first; apt-get install libvips-tools time python3-matplotlib.
 # Usage: ROUNDS=3 bench/thumbnailers.sh
 set -euo pipefail
@@ -41,7 +41,7 @@ run_processes() {
         if [ "$workers" -eq 1 ]; then files="$list"; else files="$list.part$i"; fi
         case "$kind" in
             vips) mapfile -t args < "$files"
-                  /usr/bin/time -f '%M' -o "$out/rss$i" vipsthumbnail --size 256x256 -o "$out/%s.jpg[Q=80]" "${args[@]}" & ;;
+                  /usr/bin/time -f '%M' -o "$out/rss$i" vipsthumbnail --size 256x256 -o "$out/%s.jpg[Q=85]" "${args[@]}" & ;;
             baseline) mapfile -t args < "$files"
                   /usr/bin/time -f '%M' -o "$out/rss$i" "$results/jpeg_baseline" "${args[@]}" & ;;
         esac

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Exercises every endpoint of the deployed api with curl and prints the answers.
-# Usage: minikube/demo.sh [api-url] (default: minikube service api --url)
+# Usage: minikube/demo.sh [api-url] (default: minikube service api --url, the dev overlay's NodePort)
 set -euo pipefail
 api=${1:-$(minikube service api --namespace images --url)}
 key=${IMG_API_KEY:-dev-api-key}

@@ -8,7 +8,8 @@ using Microsoft.Extensions.Options;
 // One engine, one process (so its peak RSS is its own), over a list of files:
 //   dotnet bench/Images.Bench/bin/Release/net10.0/Images.Bench.dll <engine> <workers> <file-list>
 // engines: native (Images.Native with the managed fallback, as the service runs it), imagesharp,
-// netvips (NetVips 3.2 / libvips 8.18 thumbnail). 256 px JPEG q80 thumbnails, written to memory.
+// netvips (NetVips 3.2 / libvips 8.18 thumbnail). 256 px JPEG thumbnails at the service's default
+// quality (ProcessingOptions.ThumbnailQuality, IMG_THUMBNAIL_QUALITY: 85), written to memory.
 // Prints one tab-separated line: engine workers images seconds megapixels peak_rss_kb failures.
 var engine = args[0];
 if (engine == "megapixels")
@@ -21,7 +22,7 @@ if (engine == "megapixels")
 
 var workers = int.Parse(args[1], CultureInfo.InvariantCulture);
 var files = File.ReadAllLines(args[2]).Where(f => f.Length > 0).ToList();
-var settings = Options.Create(new ProcessingOptions { ThumbnailMaxSize = 256, ThumbnailQuality = 80 });
+var settings = Options.Create(new ProcessingOptions { ThumbnailMaxSize = 256 });
 var imageSharp = new ImageSharpImageProcessor(settings);
 var native = new CompositeImageProcessor(new NativeImageProcessor(settings), imageSharp, Options.Create(new NativeProcessingOptions()));
 if (engine == "netvips")
@@ -35,7 +36,7 @@ async Task<long> ThumbnailAsync(string path)
     if (engine == "netvips")
     {
         using var image = NetVips.Image.Thumbnail(path, 256, height: 256);
-        var jpeg = image.JpegsaveBuffer(q: 80);
+        var jpeg = image.JpegsaveBuffer(q: settings.Value.ThumbnailQuality);
         return jpeg.Length;
     }
 
