@@ -18,6 +18,9 @@ public class BadSettingStartupTests
     [InlineData(ServiceProcess.Worker, "IMG_THUMBNAIL_MAX_SIZE", "abc")]
     [InlineData(ServiceProcess.Worker, "IMG_BROKER_ENABLED", "maybe")]
     [InlineData(ServiceProcess.Worker, "IMG_KAFKA_CONSUMERS", "0")]
+    [InlineData(ServiceProcess.Api, "IMG_DEBUG", "ture")]
+    [InlineData(ServiceProcess.Api, "IMG_OTEL_ENABLED", "yess")]
+    [InlineData(ServiceProcess.Worker, "IMG_LOG_JSON", "maybe")]
     public async Task ABadImgValueStopsTheHostWithAMessageNamingTheVariable_NFR2(string host, string variable, string value)
     {
         var storage = Path.Combine(Path.GetTempPath(), "images-tests-badsetting-" + Guid.NewGuid().ToString("N")[..12]);
