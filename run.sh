@@ -9,7 +9,7 @@
 #   ./run.sh kafka [N]       The Kafka pipeline in the background, with one environment for all:
 #                            PostgreSQL, the development broker (or the Kafka at
 #                            IMG_KAFKA_BOOTSTRAP_SERVERS when that is set), the migrations, the Api on
-#                            :8000 and N Workers (default 2) on the first free ports from 9090;
+#                            :8000 and N Workers (default 2; 0 for none) on the first free ports from 9090;
 #                            returns once every process is healthy. Logs: .data/logs/*.log.
 #   ./run.sh worker          One more Worker beside a running `./run.sh kafka`.
 #   ./run.sh status          What runs, with its pid and URL.
@@ -128,7 +128,7 @@ start_worker() {
 
 kafka() {
     local workers=${1:-2}
-    [[ "$workers" =~ ^[1-9][0-9]*$ ]] || die "the number of Workers must be a positive integer; got '$workers'"
+    [[ "$workers" =~ ^[0-9]+$ ]] || die "the number of Workers must be a whole number; got '$workers'"
     mkdir -p "$logs" "$run"
     for file in "$run"/*.pid; do
         [ -e "$file" ] || continue
@@ -156,6 +156,8 @@ kafka() {
         export IMG_KAFKA_BOOTSTRAP_SERVERS=$bootstrap
         # It keeps nothing across restarts: the Api queues every pending image again at start-up.
         export IMG_BROKER_VOLATILE=true
+        # It speaks KIP-848's group protocol: Workers join and leave without stopping the group.
+        export IMG_KAFKA_GROUP_PROTOCOL=${IMG_KAFKA_GROUP_PROTOCOL:-consumer}
     fi
 
     # One environment for every process: the IMG_ variables as they are now.

@@ -25,6 +25,9 @@ public sealed class MockKafkaCluster : IDisposable
             ?? throw new InvalidOperationException("The mock cluster reported no bootstrap servers.");
     }
 
+    /// <summary>The session timeout of KIP-848 groups: how soon a dead member's partitions move.</summary>
+    public const int ConsumerGroupSessionTimeoutMilliseconds = 10_000;
+
     public string BootstrapServers { get; }
 
     public int BrokerCount { get; }
@@ -56,6 +59,11 @@ public sealed class MockKafkaCluster : IDisposable
         }
 
         NativeMethods.rd_kafka_mock_group_initial_rebalance_delay_ms(cluster, 0);
+        // Groups of the KIP-848 protocol (group.protocol=consumer, IMG_KAFKA_GROUP_PROTOCOL): the
+        // broker decides their session timeout and heartbeat interval. 10 s as the Workers' classic
+        // default; heartbeats every 500 ms, so that a member learns of a new assignment promptly.
+        NativeMethods.rd_kafka_mock_set_group_consumer_session_timeout_ms(cluster, ConsumerGroupSessionTimeoutMilliseconds);
+        NativeMethods.rd_kafka_mock_set_group_consumer_heartbeat_interval_ms(cluster, 500);
         return new MockKafkaCluster(client, cluster, brokers);
     }
 

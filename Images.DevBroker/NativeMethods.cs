@@ -43,6 +43,12 @@ internal static partial class NativeMethods
     public static partial void rd_kafka_mock_group_initial_rebalance_delay_ms(nint mcluster, int delayMs);
 
     [LibraryImport(Library)]
+    public static partial void rd_kafka_mock_set_group_consumer_session_timeout_ms(nint mcluster, int sessionTimeoutMs);
+
+    [LibraryImport(Library)]
+    public static partial void rd_kafka_mock_set_group_consumer_heartbeat_interval_ms(nint mcluster, int heartbeatIntervalMs);
+
+    [LibraryImport(Library)]
     public static partial int rd_kafka_mock_broker_set_down(nint mcluster, int brokerId);
 
     [LibraryImport(Library)]

@@ -96,7 +96,7 @@ public static class DependencyInjection
         var broker = ImgSettings.Read<BrokerOptions>(builder.Configuration);
         if (broker.Enabled)
         {
-            services.AddOutbox(broker);
+            services.AddOutbox(broker.Volatile ? ProcessingTransport.VolatileKafka : ProcessingTransport.Kafka);
             services.AddHostedService<OutboxRelay>();
         }
         else
@@ -119,7 +119,9 @@ public static class DependencyInjection
         var services = builder.Services;
         services.AddImgOptions<BrokerOptions>();
         services.AddOptions<BrokerOptions>().Validate(o => o.Enabled, "The Worker consumes Kafka: set IMG_BROKER_ENABLED=true.").ValidateOnStart();
-        services.AddOutbox(ImgSettings.Read<BrokerOptions>(builder.Configuration));
+        // A volatile broker's tasks are queued again by the Api when it starts (they restart
+        // together); a Worker that starts beside a running broker must not queue them twice.
+        services.AddOutbox(ProcessingTransport.Kafka);
         services.AddHostedService<KafkaProcessingConsumer>();
         return builder;
     }
@@ -141,9 +143,9 @@ public static class DependencyInjection
         return builder;
     }
 
-    private static void AddOutbox(this IServiceCollection services, BrokerOptions broker)
+    private static void AddOutbox(this IServiceCollection services, ProcessingTransport transport)
     {
-        services.AddSingleton(broker.Volatile ? ProcessingTransport.VolatileKafka : ProcessingTransport.Kafka);
+        services.AddSingleton(transport);
         services.AddSingleton<MessagingTelemetry>();
         services.AddSingleton<OutboxSignal>();
         services.AddScoped<IProcessingQueue, OutboxProcessingQueue>();

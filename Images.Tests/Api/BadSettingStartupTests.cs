@@ -17,7 +17,7 @@ public class BadSettingStartupTests
     [InlineData(ServiceProcess.Api, "IMG_BROKER_ENABLED", "maybe")]
     [InlineData(ServiceProcess.Worker, "IMG_THUMBNAIL_MAX_SIZE", "abc")]
     [InlineData(ServiceProcess.Worker, "IMG_BROKER_ENABLED", "maybe")]
-    [InlineData(ServiceProcess.Worker, "IMG_KAFKA_CONSUMERS", "0")]
+    [InlineData(ServiceProcess.Worker, "IMG_KAFKA_MAX_IN_FLIGHT", "-1")]
     [InlineData(ServiceProcess.Api, "IMG_DEBUG", "ture")]
     [InlineData(ServiceProcess.Api, "IMG_OTEL_ENABLED", "yess")]
     [InlineData(ServiceProcess.Worker, "IMG_LOG_JSON", "maybe")]

@@ -29,8 +29,9 @@ public class KafkaPipelineFixture : ApiFixture
     {
         var environment = DefaultWorkerEnvironment();
         environment["IMG_KAFKA_SESSION_TIMEOUT_MS"] = "6000";
+        // As the AppHost and run.sh set it for the development broker (the failover test keeps the classic default).
+        environment["IMG_KAFKA_GROUP_PROTOCOL"] = "consumer";
         environment["IMG_KAFKA_RETRY_BACKOFF_MS"] = "100";
-        environment["IMG_KAFKA_CONSUMERS"] = "2";
         environment["IMG_PROCESSING_MAX_WORKERS"] = "2";
         return environment;
     }

@@ -63,6 +63,25 @@ public sealed class ImgSettingsReader(IConfiguration configuration)
         }
     }
 
+    /// <summary>One of a few words (compared ignoring case), returned as listed.</summary>
+    public string OneOf(string name, string defaultValue, params string[] allowed)
+    {
+        var raw = Raw(name);
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        var match = allowed.FirstOrDefault(a => string.Equals(a, raw, StringComparison.OrdinalIgnoreCase));
+        if (match is null)
+        {
+            _errors.Add($"{name} must be one of {string.Join(", ", allowed)}; got '{raw}'.");
+            return defaultValue;
+        }
+
+        return match;
+    }
+
     /// <summary>A list given as JSON (<c>["a","b"]</c>, as pydantic takes it) or comma-separated.</summary>
     public IReadOnlyList<string> List(string name, IReadOnlyList<string> defaultValue)
     {

@@ -34,7 +34,19 @@ public sealed class BrokerOptions : IImgSettings<BrokerOptions>
 
     public int SessionTimeoutMilliseconds { get; set; } = 10_000;
 
-    public int ConsumersPerWorker { get; set; } = 2;
+    /// <summary>
+    /// IMG_KAFKA_GROUP_PROTOCOL: <c>classic</c> (every Kafka) or <c>consumer</c> (KIP-848: Kafka 4.0
+    /// and later, and the development broker), where the broker assigns partitions without stopping
+    /// the group, and its own settings decide the session timeout.
+    /// </summary>
+    public string GroupProtocol { get; set; } = "classic";
+
+    /// <summary>
+    /// IMG_KAFKA_MAX_IN_FLIGHT: tasks a Worker holds at once (its one consumer pauses beyond it);
+    /// 0, the default, means twice IMG_PROCESSING_MAX_WORKERS, so a slot that frees finds the next
+    /// image waiting. The processing gate still decides how many decode at once.
+    /// </summary>
+    public int MaxInFlight { get; set; }
 
     public int OutboxBatchSize { get; set; } = 100;
 
@@ -58,7 +70,8 @@ public sealed class BrokerOptions : IImgSettings<BrokerOptions>
         options.DeadLetterTopic = reader.String("IMG_KAFKA_DLQ_TOPIC", options.Topic + ".dlq");
         options.RetryBackoffMilliseconds = reader.Int("IMG_KAFKA_RETRY_BACKOFF_MS", options.RetryBackoffMilliseconds, 0, 600_000);
         options.SessionTimeoutMilliseconds = reader.Int("IMG_KAFKA_SESSION_TIMEOUT_MS", options.SessionTimeoutMilliseconds, 1_000, 300_000);
-        options.ConsumersPerWorker = reader.Int("IMG_KAFKA_CONSUMERS", options.ConsumersPerWorker, 1, 64);
+        options.GroupProtocol = reader.OneOf("IMG_KAFKA_GROUP_PROTOCOL", options.GroupProtocol, "classic", "consumer");
+        options.MaxInFlight = reader.Int("IMG_KAFKA_MAX_IN_FLIGHT", options.MaxInFlight, 0, 10_000);
         options.OutboxBatchSize = reader.Int("IMG_OUTBOX_BATCH_SIZE", options.OutboxBatchSize, 1, 10_000);
         options.OutboxPollIntervalMilliseconds = reader.Int("IMG_OUTBOX_POLL_INTERVAL_MS", options.OutboxPollIntervalMilliseconds, 50, 60_000);
         options.OutboxMaxBackoffMilliseconds = reader.Int("IMG_OUTBOX_MAX_BACKOFF_MS", options.OutboxMaxBackoffMilliseconds, 100, 600_000);

@@ -23,7 +23,7 @@ public sealed class MessagingTelemetry : IDisposable
     private static readonly TextMapPropagator Propagator = new CompositeTextMapPropagator([new TraceContextPropagator(), new BaggagePropagator()]);
 
     private readonly Meter _meter;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, long> _consumerLag = new();
+    private long _consumerLag;
     private long _outboxBacklog;
 
     public MessagingTelemetry(IMeterFactory meters)
@@ -43,7 +43,7 @@ public sealed class MessagingTelemetry : IDisposable
         }
 
         _meter.CreateObservableGauge("broker_outbox_backlog", () => Interlocked.Read(ref _outboxBacklog), description: "Unpublished tasks in the outbox.");
-        _meter.CreateObservableGauge("broker_consumer_lag", () => _consumerLag.Values.Sum(), description: "Messages behind the end of the assigned partitions.");
+        _meter.CreateObservableGauge("broker_consumer_lag", () => Interlocked.Read(ref _consumerLag), description: "Messages behind the end of the assigned partitions.");
     }
 
     public Counter<long> Published { get; }
@@ -62,7 +62,7 @@ public sealed class MessagingTelemetry : IDisposable
 
     public void SetOutboxBacklog(long value) => Interlocked.Exchange(ref _outboxBacklog, value);
 
-    public void SetConsumerLag(int consumer, long value) => _consumerLag[consumer] = value;
+    public void SetConsumerLag(long value) => Interlocked.Exchange(ref _consumerLag, value);
 
     /// <summary>
     /// The relay's publish span, a child of the upload (its traceparent stored in the outbox row):
