@@ -79,11 +79,14 @@ running_pid() {
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Release builds published as the containers are (the Api and the Worker precompiled with
+# ReadyToRun), each into artifacts/publish/PROJECT.
+publish=$root/artifacts/publish
 build() {
-    echo "building (Release; log $logs/build.log)"
+    echo "building (Release, published into $publish; log $logs/build.log)"
     : > "$logs/build.log"
     for project in Images.MigrationService Images.Api Images.Worker Images.DevBroker; do
-        dotnet build -c Release --nologo -v quiet "$project" >> "$logs/build.log" 2>&1 \
+        dotnet publish -c Release --nologo -v quiet -o "$publish/$project" "$project" >> "$logs/build.log" 2>&1 \
             || { tail -n 30 "$logs/build.log" >&2; die "the build of $project failed"; }
     done
 }
@@ -94,7 +97,7 @@ start() {
     local name=$1 project=$2
     shift 2
     (
-        cd "$root/$project/bin/Release/net10.0"
+        cd "$publish/$project"
         exec setsid env "$@" dotnet "$project.dll" > "$logs/$name.log" 2>&1 < /dev/null
     ) &
     echo $! > "$run/$name.pid"
@@ -167,7 +170,7 @@ kafka() {
     done > "$run/env"
 
     echo "migrations (log $logs/migrations.log)"
-    (cd Images.MigrationService/bin/Release/net10.0 && dotnet Images.MigrationService.dll) > "$logs/migrations.log" 2>&1 \
+    (cd "$publish/Images.MigrationService" && dotnet Images.MigrationService.dll) > "$logs/migrations.log" 2>&1 \
         || { tail -n 30 "$logs/migrations.log" >&2; die "the migrations failed"; }
     start api Images.Api "ASPNETCORE_URLS=$api_url"
     wait_healthy api "$api_url"

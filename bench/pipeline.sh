@@ -27,7 +27,8 @@ export IMAGES_LOCAL_DATA=$tmp/data IMAGES_LOCAL_PGPORT=${PGPORT:-5499}
 api=http://localhost:8000
 
 cleanup() {
-    [ -n "${worker_pids:-}" ] && kill -TERM $worker_pids 2>/dev/null || true
+    # shellcheck disable=SC2086 # a list of pids
+    if [ -n "${worker_pids:-}" ]; then kill -TERM $worker_pids 2>/dev/null || true; fi
     "$root/run.sh" stop >/dev/null 2>&1 || true
     # The processes' logs of the last run, for a look at where the time went.
     rm -rf "$results/pipeline-logs" && mkdir -p "$results/pipeline-logs"
@@ -64,7 +65,7 @@ worker_pids=""
 start_workers() { # starts 2 Workers at once; their pids in $worker_pids
     worker_pids=""
     for port in 9190 9191; do
-        (cd "$root/Images.Worker/bin/Release/net10.0" &&
+        (cd "$root/artifacts/publish/Images.Worker" &&
             exec setsid env -u ASPNETCORE_URLS IMG_WORKER_METRICS_PORT=$port dotnet Images.Worker.dll >> "$tmp/worker-$port.log" 2>&1 < /dev/null) &
         worker_pids="$worker_pids $!"
     done
@@ -96,6 +97,24 @@ wait_done() {
     sql "SELECT extract(epoch FROM max(updated_at)) FROM images WHERE created_at >= to_timestamp($since)"
 }
 
+# Sum of a Prometheus series over both Workers (every label set).
+scrape() {
+    local total=0 port v
+    for port in 9190 9191; do
+        v=$(curl -sf "http://localhost:$port/metrics" | awk -v m="$1" '$1 == m || index($1, m "{") == 1 { s += $NF } END { printf "%.6f", s + 0 }') || v=0
+        total=$(echo "$total + $v" | bc -l)
+    done
+    echo "$total"
+}
+# Where an image's time went in a phase: mean seconds processing and mean seconds from upload to
+# outcome (the difference is the wait in the queue), from the Workers' histograms.
+breakdown_start() { b0=("$(scrape image_processing_duration_seconds_sum)" "$(scrape image_time_to_thumbnail_seconds_sum)" "$(scrape image_time_to_thumbnail_seconds_count)"); }
+breakdown() {
+    local p t n
+    p=$(scrape image_processing_duration_seconds_sum); t=$(scrape image_time_to_thumbnail_seconds_sum); n=$(scrape image_time_to_thumbnail_seconds_count)
+    python3 -c "n = $n - ${b0[2]}; print(f'{($p - ${b0[0]}) / max(n, 1):.3f}\t{($t - ${b0[1]}) / max(n, 1):.3f}')"
+}
+
 percentile() { sort -n | awk -v p="$1" '{ a[NR] = $1 } END { i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; printf "%.0f", a[i] * 1000 }'; }
 
 : > "$results/pipeline.tsv"
@@ -106,14 +125,16 @@ for round in $(seq "$rounds"); do
     start_workers
     for port in 9190 9191; do until curl -sf -o /dev/null "http://localhost:$port/health"; do sleep 0.1; done; done
     for run in cold warm; do
+        breakdown_start
         t0=$(now)
         upload_all "$tmp/latency-$run.txt"
         t1=$(wait_done "$t0")
         seconds=$(echo "$t1 - $t0" | bc -l)
         p50=$(cut -d' ' -f1 "$tmp/latency-$run.txt" | percentile 50)
         p99=$(cut -d' ' -f1 "$tmp/latency-$run.txt" | percentile 99)
-        printf '%s\tmixed-%s\t%.2f\t%s\t%s\n' "$round" "$run" "$seconds" "$p50" "$p99" >> "$results/pipeline.tsv"
-        echo "  mixed ($run): $(printf '%.1f' "$seconds") s, upload p50 ${p50} ms, p99 ${p99} ms"
+        split=$(breakdown)
+        printf '%s\tmixed-%s\t%.2f\t%s\t%s\t%s\n' "$round" "$run" "$seconds" "$p50" "$p99" "$split" >> "$results/pipeline.tsv"
+        echo "  mixed ($run): $(printf '%.1f' "$seconds") s, upload p50 ${p50} ms, p99 ${p99} ms; per image: processing / upload to outcome $(tr '\t' '/' <<<"$split") s"
     done
     rss_workers=$(for pid in $worker_pids; do peak_mib "$pid"; echo -n " "; done)
     stop_workers
@@ -126,8 +147,10 @@ for round in $(seq "$rounds"); do
     start_workers
     t1=$(wait_done "$t0")
     seconds=$(echo "$t1 - $t_start" | bc -l)
-    printf '%s\tdrain\t%.2f\t\t\n' "$round" "$seconds" >> "$results/pipeline.tsv"
-    echo "  drain: $(printf '%.1f' "$seconds") s from the Workers' start"
+    b0=(0 0 0)
+    split=$(breakdown)
+    printf '%s\tdrain\t%.2f\t\t\t%s\n' "$round" "$seconds" "$split" >> "$results/pipeline.tsv"
+    echo "  drain: $(printf '%.1f' "$seconds") s from the Workers' start; per image: processing / upload to outcome $(tr '\t' '/' <<<"$split") s"
     rss_workers="$rss_workers$(for pid in $worker_pids; do peak_mib "$pid"; echo -n " "; done)"
     stop_workers
 
@@ -139,12 +162,12 @@ for round in $(seq "$rounds"); do
     done
     wait
     seconds=$(echo "$(now) - $t0" | bc -l)
-    printf '%s\tvipsthumbnail\t%.2f\t\t\n' "$round" "$seconds" >> "$results/pipeline.tsv"
+    printf '%s\tvipsthumbnail\t%.2f\t\t\t\t\n' "$round" "$seconds" >> "$results/pipeline.tsv"
     echo "  vipsthumbnail x2: $(printf '%.1f' "$seconds") s"
 
     # (d) the native processor alone, 2 workers.
     line=$(dotnet "$bench_dll" native 2 "$tmp/list.txt")
-    printf '%s\tnative-processor\t%s\t\t\n' "$round" "$(cut -f4 <<<"$line")" >> "$results/pipeline.tsv"
+    printf '%s\tnative-processor\t%s\t\t\t\t\n' "$round" "$(cut -f4 <<<"$line")" >> "$results/pipeline.tsv"
     echo "  native processor x2: $(cut -f4 <<<"$line") s"
 done
 

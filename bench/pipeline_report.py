@@ -7,11 +7,14 @@ raw, out_dir, total, files, copies, rss = sys.argv[1:7]
 total = int(total)
 seconds = defaultdict(list)
 latency = defaultdict(list)
+split = defaultdict(list)
 for line in open(raw):
-    _round, kind, secs, p50, p99 = line.rstrip("\n").split("\t")
+    _round, kind, secs, p50, p99, processing, since_upload = line.rstrip("\n").split("\t")
     seconds[kind].append(float(secs))
     if p50:
         latency[kind].append((int(p50), int(p99)))
+    if processing:
+        split[kind].append((float(processing), float(since_upload)))
 
 med = {kind: statistics.median(v) for kind, v in seconds.items()}
 vips = med["vipsthumbnail"]
@@ -33,6 +36,9 @@ with open(f"{out_dir}/pipeline.md", "w") as md:
         p50 = statistics.median(p for p, _ in latency[kind])
         p99 = statistics.median(p for _, p in latency[kind])
         md.write(f"Upload latency ({kind}): p50 {p50:.0f} ms, p99 {p99:.0f} ms.\n")
+    md.write("\nWhere an image's time went (means over the phase, from the Workers' histograms): ")
+    md.write("; ".join(f"{kind}: {statistics.median(p for p, _ in v):.2f} s processing of {statistics.median(t for _, t in v):.2f} s from upload to outcome"
+                       for kind, v in sorted(split.items())) + ".\n")
     md.write(f"\nPeak RSS: {rss}.\n")
 
 # A horizontal bar chart of the seconds, vipsthumbnail's marked.

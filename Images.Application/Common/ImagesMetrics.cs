@@ -5,7 +5,8 @@ namespace Images.Application.Common;
 
 /// <summary>
 /// Image metrics (FR-5.3), exported by OpenTelemetry to Prometheus as image_uploads_total,
-/// image_processing_duration_seconds and images_currently_processing, plus outcomes by status.
+/// image_processing_duration_seconds, image_time_to_thumbnail_seconds and images_currently_processing,
+/// plus outcomes by status.
 /// </summary>
 public sealed class ImagesMetrics : IDisposable
 {
@@ -15,6 +16,7 @@ public sealed class ImagesMetrics : IDisposable
     private readonly Counter<long> _uploads;
     private readonly Counter<long> _processed;
     private readonly Histogram<double> _duration;
+    private readonly Histogram<double> _sinceUpload;
     private readonly UpDownCounter<long> _inFlight;
     private readonly Counter<long> _orphans;
 
@@ -24,6 +26,7 @@ public sealed class ImagesMetrics : IDisposable
         _uploads = _meter.CreateCounter<long>("image_uploads", description: "Images accepted by the upload endpoint.");
         _processed = _meter.CreateCounter<long>("image_processed", description: "Images processed, by outcome (completed or failed).");
         _duration = _meter.CreateHistogram<double>("image_processing_duration", unit: "s", description: "Time to decode an original and write its thumbnail.");
+        _sinceUpload = _meter.CreateHistogram<double>("image_time_to_thumbnail", unit: "s", description: "Time from the upload to the image's outcome: waiting in the queue, then processing (the difference from image_processing_duration is the wait).");
         _inFlight = _meter.CreateUpDownCounter<long>("images_currently_processing", description: "Images being processed right now.");
         _orphans = _meter.CreateCounter<long>("storage_orphans_removed", description: "Files no row referenced, removed by reconciliation (kind: original, thumbnail, temporary).");
         _uploads.Add(0);
@@ -49,12 +52,13 @@ public sealed class ImagesMetrics : IDisposable
         _processed.Add(1, new TagList { { "status", "failed" }, { "format", format }, { "reason", reason } });
 
     /// <summary>An image processed, and by which engine (native or managed, NFR-4: dashboards and tests see which ran).</summary>
-    public void Finished(string status, string format, string engine, TimeSpan elapsed)
+    public void Finished(string status, string format, string engine, TimeSpan elapsed, TimeSpan sinceUpload)
     {
         _inFlight.Add(-1);
         var tags = new TagList { { "status", status }, { "format", format }, { "engine", engine } };
         _processed.Add(1, tags);
         _duration.Record(elapsed.TotalSeconds, tags);
+        _sinceUpload.Record(Math.Max(0, sinceUpload.TotalSeconds), tags);
     }
 
     public void Dispose() => _meter.Dispose();

@@ -131,7 +131,7 @@ public sealed partial class ProcessImageHandler(
         {
             await renewing.CancelAsync();
             await renewal;
-            metrics.Finished(image.Status.ToContract(), image.Format.ContractName(), plan.Engine, Stopwatch.GetElapsedTime(started));
+            metrics.Finished(image.Status.ToContract(), image.Format.ContractName(), plan.Engine, Stopwatch.GetElapsedTime(started), clock.GetUtcNow() - image.CreatedAt);
         }
 
         return await SaveOutcomeAsync(image);
