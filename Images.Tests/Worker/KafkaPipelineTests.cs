@@ -78,7 +78,10 @@ public class KafkaFailoverTests(FailoverFixture pipeline, ITestOutputHelper outp
     [Fact]
     public async Task KillingABusyWorkerLosesNoImageAndAllCompleteWithinAMinute_FR2_7_NFR9()
     {
-        await using var survivor = await ServiceProcess.StartWorkerAsync(pipeline.DefaultWorkerEnvironment(), TimeSpan.FromSeconds(60));
+        // Default settings; the consumer's information lines (assignments, revocations) are logged.
+        var environment = pipeline.DefaultWorkerEnvironment();
+        environment["Logging__LogLevel__Images.Infrastructure.Messaging.Kafka"] = "Information";
+        await using var survivor = await ServiceProcess.StartWorkerAsync(environment, TimeSpan.FromSeconds(60));
 
         // TIFFs go through the managed decoder: slow enough that a Worker holds some for a while.
         // Uploads go on until a victim is seen holding images (the group decides who gets what); it
@@ -101,7 +104,7 @@ public class KafkaFailoverTests(FailoverFixture pipeline, ITestOutputHelper outp
         for (var victims = 1; held.Length == 0; victims++)
         {
             Assert.True(victims <= 5, "no victim was ever killed while holding an image");
-            await using var victim = await ServiceProcess.StartWorkerAsync(pipeline.DefaultWorkerEnvironment(), TimeSpan.FromSeconds(60));
+            await using var victim = await ServiceProcess.StartWorkerAsync(environment, TimeSpan.FromSeconds(60));
             var victimHolds = $"SELECT coalesce(string_agg(id::text, ','), '') FROM images WHERE status = 'processing' AND lease_holder LIKE '%/{victim.Pid}/%'";
             await KafkaPipelineFixture.WaitUntilAsync(
                 async () => (await pipeline.ScalarTextAsync(victimHolds)).Length > 0,
@@ -118,7 +121,9 @@ public class KafkaFailoverTests(FailoverFixture pipeline, ITestOutputHelper outp
         var atKill = await pipeline.StatusSummaryAsync();
 
         await KafkaPipelineFixture.WaitUntilAsync(
-            async () => await pipeline.CountAsync("completed") == uploaded, TimeSpan.FromSeconds(60) - killed.Elapsed, pipeline.StatusSummaryAsync);
+            async () => await pipeline.CountAsync("completed") == uploaded,
+            TimeSpan.FromSeconds(60) - killed.Elapsed,
+            async () => $"{await pipeline.StatusSummaryAsync()}\nthe survivor's log:\n{survivor.Output[^Math.Min(survivor.Output.Length, 20_000)..]}");
         output.WriteLine($"killed a worker holding {held.Length} images at [{atKill}]; all {uploaded} completed {killed.Elapsed.TotalSeconds:F1} s later");
         Assert.Equal(0, await pipeline.CountAsync("failed"));
         foreach (var id in held)

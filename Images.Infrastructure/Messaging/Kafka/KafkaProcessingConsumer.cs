@@ -35,8 +35,11 @@ public sealed partial class KafkaProcessingConsumer(
 {
     public const string ReasonHeader = "dlq-reason";
 
-    /// <summary>How long a revoked partition's tasks may take to finish before they are stopped.</summary>
-    private static readonly TimeSpan RevokeGrace = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// How long a revoked partition's running tasks may take to finish before they are stopped.
+    /// Short: with the classic protocol the whole group waits for this member meanwhile.
+    /// </summary>
+    private static readonly TimeSpan RevokeGrace = TimeSpan.FromSeconds(1);
 
     private static readonly TimeSpan CommitInterval = TimeSpan.FromMilliseconds(200);
 
@@ -71,6 +74,7 @@ public sealed partial class KafkaProcessingConsumer(
     {
         var pauseAt = Math.Max(4 * capacity, 32);
         var resumeAt = capacity;
+        var assignmentChanged = false;
         using var consumer = new ConsumerBuilder<string, byte[]>(KafkaClientConfig.Consumer(settings, $"images-worker-{Environment.MachineName}-{Environment.ProcessId}"))
             .SetPartitionsAssignedHandler((_, partitions) =>
             {
@@ -79,6 +83,10 @@ public sealed partial class KafkaProcessingConsumer(
                 {
                     _partitionStops[partition] = new CancellationTokenSource();
                 }
+
+                // librdkafka keeps a partition's pause across a revoke and a new assignment: the loop
+                // sets the new assignment's state explicitly.
+                assignmentChanged = true;
             })
             .SetPartitionsRevokedHandler((c, partitions) => Revoked(c, partitions.Select(p => p.TopicPartition).ToList(), commit: true))
             .SetPartitionsLostHandler((c, partitions) => Revoked(c, partitions.Select(p => p.TopicPartition).ToList(), commit: false))
@@ -94,16 +102,15 @@ public sealed partial class KafkaProcessingConsumer(
             {
                 try
                 {
-                    var waiting = _waiting;
+                    var waiting = Volatile.Read(ref _waiting);
                     if (waiting >= pauseAt || (paused && waiting > resumeAt))
                     {
-                        consumer.Pause(consumer.Assignment); // Again each time: partitions may have been assigned since.
-                        paused = true;
+                        paused = PauseOrResume(consumer, pause: true); // Again each time: partitions may have been assigned since.
                     }
-                    else if (paused)
+                    else if (paused || assignmentChanged)
                     {
-                        consumer.Resume(consumer.Assignment);
-                        paused = false;
+                        assignmentChanged = false;
+                        paused = PauseOrResume(consumer, pause: false);
                     }
 
                     var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
@@ -151,6 +158,30 @@ public sealed partial class KafkaProcessingConsumer(
 
             Commit(consumer, null);
             consumer.Close();
+        }
+    }
+
+    /// <summary>Pauses or resumes the assignment; true when it is paused afterwards.</summary>
+    private bool PauseOrResume(IConsumer<string, byte[]> consumer, bool pause)
+    {
+        try
+        {
+            if (pause)
+            {
+                consumer.Pause(consumer.Assignment);
+            }
+            else
+            {
+                consumer.Resume(consumer.Assignment);
+            }
+
+            return pause;
+        }
+        catch (KafkaException ex)
+        {
+            // In the middle of a rebalance a partition may be on its way out: tried again next turn.
+            LogPauseFailed(ex, pause ? "pause" : "resume");
+            return !pause;
         }
     }
 
@@ -208,9 +239,10 @@ public sealed partial class KafkaProcessingConsumer(
             }
         }
 
-        // Stopped tasks give their images back within moments; wait for that before the next owner starts.
+        // Stopped tasks give their images back within moments (a decode checks its token per row);
+        // wait for that, briefly, before the next owner starts.
         var deadline = Stopwatch.StartNew();
-        while (_offsets.InFlightOn(partitions) > 0 && deadline.Elapsed < TimeSpan.FromSeconds(5))
+        while (_offsets.InFlightOn(partitions) > 0 && deadline.Elapsed < TimeSpan.FromSeconds(2))
         {
             Thread.Sleep(20);
         }
@@ -384,6 +416,9 @@ public sealed partial class KafkaProcessingConsumer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Offset commit refused ({Offsets}); offered again, or the tasks are seen again by the partitions' next owner")]
     private partial void LogCommitFailed(Exception exception, string offsets);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not {What} the assigned partitions; tried again")]
+    private partial void LogPauseFailed(Exception exception, string what);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Poison message at partition {Partition} offset {Offset}")]
     private partial void LogPoison(int partition, long offset);
