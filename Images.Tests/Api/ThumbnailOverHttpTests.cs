@@ -55,6 +55,21 @@ public abstract class ThumbnailOverHttpTests(ThumbnailFixture api)
     }
 
     [Theory]
+    [InlineData(1, "top-left")]
+    [InlineData(3, "bottom-right")]
+    [InlineData(6, "top-right")]
+    [InlineData(8, "bottom-left")]
+    public async Task TheTiffOrientationTagIsAppliedToTheThumbnail_FR2_1(ushort orientation, string redQuadrant)
+    {
+        // ImageSharp 2.1 keeps a TIFF's orientation where AutoOrient does not see it; both paths apply it.
+        var (image, thumbnail) = await ProcessAsync(TiffFiles.RedCorner(800, 400, orientation), "image/tiff");
+
+        Assert.Equal((800, 400), (image.GetProperty("width").GetInt32(), image.GetProperty("height").GetInt32()));
+        Assert.Equal(orientation >= 5 ? (50, 100) : (100, 50), (thumbnail.Width, thumbnail.Height));
+        Assert.Equal(redQuadrant, TestImages.RedQuadrant(thumbnail));
+    }
+
+    [Theory]
     [InlineData("image/jpeg")]
     [InlineData("image/png")]
     [InlineData("image/webp")]

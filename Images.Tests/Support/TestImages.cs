@@ -248,7 +248,8 @@ public static class TestImages
 
     public static Image<Rgba32> Decode(byte[] bytes) => Image.Load<Rgba32>(bytes);
 
-    private static Image<Rgba32> Photo(int width, int height, int seed)
+    /// <summary>The photo-like content every encoded test image is made of: gradients, a wave, deterministic noise; opaque.</summary>
+    public static Image<Rgba32> Photo(int width, int height, int seed)
     {
         var image = new Image<Rgba32>(width, height);
         var random = new Random(seed);
