@@ -519,19 +519,29 @@ int in_tiff_probe(const uint8_t *data, size_t size, in_info *info, char *error, 
     return IN_OK;
 }
 
-/* The first strip or tile, if any, whose JPEG stream libjpeg could only decode through a buffer
- * of all its coefficients (progressive, or a scan per component): -1 when there is none. */
-static int64_t multiple_scan_strile(TIFF *tif, const uint8_t *data, size_t size, uint64_t striles)
+/* Every strip and tile of the page, walked before anything is decoded: each must start inside the
+ * file (libtiff's own message for one that does not gives a negative byte count), and with JPEG
+ * compression each must be one interleaved sequential scan, as JPEG-in-TIFF is meant to be: for
+ * anything else libjpeg would buffer the coefficients of a whole strip, which the plan does not
+ * count (IN_UNSUPPORTED: the managed path takes it). */
+static int check_striles(TIFF *tif, const layout *l, const source *s, const uint8_t *data, size_t size,
+                         char *error, size_t error_size)
 {
-    for (uint64_t i = 0; i < striles && i <= UINT32_MAX; i++) {
+    const char *what = TIFFIsTiled(tif) ? "tile" : "strip";
+    for (uint64_t i = 0; i < l->striles && i <= UINT32_MAX; i++) {
         int failed = 0;
         const uint64_t offset = TIFFGetStrileOffsetWithErr(tif, (uint32_t)i, &failed);
         uint64_t length = TIFFGetStrileByteCountWithErr(tif, (uint32_t)i, &failed);
-        if (failed || offset >= size) continue; /* the decode reports a missing strip or tile */
+        if (failed) return libtiff_failure(s, "corrupt TIFF", error, error_size);
+        if (offset >= size && length > 0)
+            return in_fail(error, error_size, IN_INVALID, "corrupt TIFF: %s %llu starts at byte %llu, past the end of the file (%zu bytes)",
+                           what, (unsigned long long)i, (unsigned long long)offset, size);
         if (length > size - offset) length = size - offset;
-        if (in_jpeg_multiple_scans(data + offset, (size_t)length)) return (int64_t)i;
+        if (l->compression == COMPRESSION_JPEG && in_jpeg_multiple_scans(data + offset, (size_t)length))
+            return in_fail(error, error_size, IN_UNSUPPORTED,
+                           "TIFF whose JPEG %s %llu is progressive or not interleaved: left to the managed path", what, (unsigned long long)i);
     }
-    return -1;
+    return IN_OK;
 }
 
 int in_tiff_plan(const uint8_t *data, size_t size, const in_options *options, const in_info *info,
@@ -555,15 +565,9 @@ int in_tiff_plan(const uint8_t *data, size_t size, const in_options *options, co
         plan->kind = l.mode == READ_TILES ? "tiled TIFF" : l.mode == READ_PLANES ? "TIFF of one plane per sample"
                    : l.compression == COMPRESSION_JPEG ? "JPEG-compressed TIFF" : "TIFF";
         plan->channels = in_resizer_output_channels(l.channels, options->alpha_mode);
-        /* JPEG-in-TIFF is one sequential scan per strip or tile; anything else would make libjpeg
-         * buffer a whole strip's coefficients, which nothing above counts. Walked only within the
-         * budget: the offsets of the strips are loaded for it. */
-        const int within = options->max_memory <= 0 || plan->memory <= options->max_memory;
-        const int64_t strile = within && l.compression == COMPRESSION_JPEG ? multiple_scan_strile(tif, data, size, l.striles) : -1;
-        if (strile >= 0)
-            status = in_fail(error, error_size, IN_UNSUPPORTED,
-                             "TIFF whose JPEG %s %lld is progressive or not interleaved: left to the managed path",
-                             TIFFIsTiled(tif) ? "tile" : "strip", (long long)strile);
+        /* Only within the budget: the arrays of offsets are loaded for it. */
+        if (options->max_memory <= 0 || plan->memory <= options->max_memory)
+            status = check_striles(tif, &l, &s, data, size, error, error_size);
     }
     TIFFClose(tif);
     return status;

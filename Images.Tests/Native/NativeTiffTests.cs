@@ -192,6 +192,56 @@ public class NativeTiffTests(ITestOutputHelper output)
         Assert.Equal(plan, NativeThumbnailer.CreateThumbnail(wide, Request).Source);
     }
 
+    public static TheoryData<string> Hostile =>
+    [
+        "claiming 65,535 x 65,535", "tiles declared 65,536 x 65,536", "strip past the end", "100,000,000 strips declared",
+        "cut in half", "tiles cut in half", "jpeg strips cut in half", "65,535 pages", "a loop of pages", "only a header",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Hostile))]
+    public async Task HostileTiffsEndInAStatusAndAReasonNeverACrash_NFR7(string kind)
+    {
+        var photo = TiffFiles.Photo(600, 400, new Layout(Kind.Rgb));
+        var (bytes, expected) = kind switch
+        {
+            "claiming 65,535 x 65,535" => (TestImages.TiffWithDimensions(65_535, 65_535), NativeStatus.TooLarge),
+            "tiles declared 65,536 x 65,536" => (HostileImages.TiledTiff(64, 64, 65_536), NativeStatus.OverBudget),
+            "strip past the end" => (HostileImages.Tiff(2000, 2000, stripOffset: 0x7000_0000), NativeStatus.Invalid),
+            "100,000,000 strips declared" => (HostileImages.Tiff(2000, 2000, stripCount: 100_000_000), NativeStatus.Invalid),
+            "cut in half" => (Half(await TiffFiles.TiffcpAsync(photo, "-c", "lzw")), NativeStatus.Invalid),
+            "tiles cut in half" => (Half(await TiffFiles.TiffcpAsync(photo, "-c", "zip", "-t", "-w", "64", "-l", "64")), NativeStatus.Invalid),
+            "jpeg strips cut in half" => (Half(await TiffFiles.TiffcpAsync(photo, "-c", "jpeg")), NativeStatus.Invalid),
+            "65,535 pages" => (HostileImages.Tiff(1, 1, pages: 65_535), NativeStatus.Ok),
+            "a loop of pages" => (TestImages.TiffWithPages(photo, 0, 0, 0, loop: true), NativeStatus.Ok),
+            _ => (photo[..8], NativeStatus.Invalid),
+        };
+
+        try
+        {
+            var thumbnail = NativeThumbnailer.CreateThumbnail(bytes, Request);
+            output.WriteLine($"{kind}: thumbnail {thumbnail.Width}x{thumbnail.Height}, {thumbnail.Source.Frames} page(s), plan {thumbnail.Source.MemoryBytes / 1024} KiB");
+            Assert.Equal(NativeStatus.Ok, expected);
+            Assert.Equal(kind == "65,535 pages" ? 65_535 : 1, thumbnail.Source.Frames);
+        }
+        catch (NativeImageException ex)
+        {
+            output.WriteLine($"{kind}: {ex.Status}: {ex.Message}");
+            Assert.Equal(expected, ex.Status);
+            Assert.False(string.IsNullOrWhiteSpace(ex.Message));
+        }
+
+        static byte[] Half(byte[] tiff)
+        {
+            // The strips or tiles come first in libtiff's files, the directory last: keep the
+            // directory and lose the second half of the data.
+            var cut = (byte[])tiff.Clone();
+            var ifd = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(cut.AsSpan(4));
+            Array.Clear(cut, ifd / 2, ifd / 2);
+            return cut;
+        }
+    }
+
     private static async Task<byte[]> ManagedAsync(byte[] original)
     {
         using var thumbnail = new MemoryStream();
