@@ -192,6 +192,19 @@ public class NativeTiffTests(ITestOutputHelper output)
         Assert.Equal(plan, NativeThumbnailer.CreateThumbnail(wide, Request).Source);
     }
 
+    [Fact]
+    public void ALongDecodeStopsWhenItsTokenIsCancelled_NFR8()
+    {
+        // 100 MP in one Deflate strip, read a row at a time: the flag is read before every row.
+        var bytes = HostileImages.Tiff(10_000, 10_000);
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var ex = Assert.Throws<NativeImageException>(() => NativeThumbnailer.CreateThumbnail(bytes, Request, cancellation.Token));
+        output.WriteLine($"cancelled after {clock.ElapsedMilliseconds} ms");
+        Assert.Equal(NativeStatus.Cancelled, ex.Status);
+        Assert.True(clock.ElapsedMilliseconds < 2000, $"{clock.ElapsedMilliseconds} ms");
+    }
+
     public static TheoryData<string> Hostile =>
     [
         "claiming 65,535 x 65,535", "tiles declared 65,536 x 65,536", "strip past the end", "100,000,000 strips declared",
