@@ -667,6 +667,28 @@ static int cancelled(const reader *r, char *error, size_t error_size)
     return in_cancelled(r->cancel) ? in_fail(error, error_size, IN_CANCELLED, "cancelled") : IN_OK;
 }
 
+static uint32_t smaller(uint32_t a, uint32_t b) { return a < b ? a : b; }
+
+/* One zeroed buffer of `size` bytes per plane read (planes[] all freeable on failure). */
+static int plane_buffers(const layout *l, uint8_t **planes, size_t count, size_t size, char *error, size_t error_size)
+{
+    for (int p = 0; p < l->planes; p++)
+        if ((planes[p] = calloc(count, size)) == NULL) return in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
+    return IN_OK;
+}
+
+/* The first `rows` rows of a band held per plane, `stride` bytes apart, to the reducer. */
+static int push_band(reader *r, uint8_t *const *planes, size_t stride, uint32_t rows)
+{
+    int status = IN_OK;
+    for (uint32_t y = 0; y < rows && status == IN_OK; y++) {
+        const uint8_t *rows_of[5];
+        for (int p = 0; p < r->l->planes; p++) rows_of[p] = planes[p] + (size_t)y * stride;
+        status = push(r, rows_of);
+    }
+    return status;
+}
+
 /* Strips of interleaved samples, a scanline at a time. */
 static int read_scanlines(reader *r, char *error, size_t error_size)
 {
@@ -694,21 +716,14 @@ static int read_planes(reader *r, char *error, size_t error_size)
     const size_t row_size = (size_t)TIFFScanlineSize64(r->tif);
     const uint32_t strips = (l->height + l->rows_per_strip - 1) / l->rows_per_strip;
     uint8_t *planes[5] = { NULL };
-    int status = IN_OK;
-    for (int p = 0; p < l->planes && status == IN_OK; p++)
-        if ((planes[p] = calloc(1, (size_t)strip_size)) == NULL) status = in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
+    int status = plane_buffers(l, planes, 1, (size_t)strip_size, error, error_size);
     for (uint32_t strip = 0; strip < strips && status == IN_OK; strip++) {
         for (int p = 0; p < l->planes && status == IN_OK; p++) {
             status = cancelled(r, error, error_size);
             if (status == IN_OK && TIFFReadEncodedStrip(r->tif, (uint32_t)p * strips + strip, planes[p], strip_size) < 0)
                 status = libtiff_failure(r->s, "corrupt TIFF", error, error_size);
         }
-        const uint32_t rows = l->height - strip * l->rows_per_strip < l->rows_per_strip ? l->height - strip * l->rows_per_strip : l->rows_per_strip;
-        for (uint32_t y = 0; y < rows && status == IN_OK; y++) {
-            const uint8_t *rows_of[5];
-            for (int p = 0; p < l->planes; p++) rows_of[p] = planes[p] + (size_t)y * row_size;
-            status = push(r, rows_of);
-        }
+        if (status == IN_OK) status = push_band(r, planes, row_size, smaller(l->rows_per_strip, l->height - strip * l->rows_per_strip));
     }
     for (int p = 0; p < l->planes; p++) free(planes[p]);
     return status;
@@ -723,11 +738,10 @@ static int read_tiles(reader *r, char *error, size_t error_size)
     const uint32_t across = (l->width + l->tile_w - 1) / l->tile_w;
     const size_t band_row = (size_t)across * tile_row;
     uint8_t *tile = calloc(1, (size_t)tile_size), *bands[5] = { NULL };
-    int status = tile != NULL ? IN_OK : in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
-    for (int p = 0; p < l->planes && status == IN_OK; p++)
-        if ((bands[p] = calloc(l->tile_h, band_row)) == NULL) status = in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
+    int status = tile != NULL ? plane_buffers(l, bands, l->tile_h, band_row, error, error_size)
+                              : in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
     for (uint32_t top = 0; top < l->height && status == IN_OK; top += l->tile_h) {
-        const uint32_t rows = l->height - top < l->tile_h ? l->height - top : l->tile_h;
+        const uint32_t rows = smaller(l->tile_h, l->height - top);
         for (uint32_t column = 0; column < across && status == IN_OK; column++) {
             for (int p = 0; p < l->planes && status == IN_OK; p++) {
                 status = cancelled(r, error, error_size);
@@ -738,11 +752,7 @@ static int read_tiles(reader *r, char *error, size_t error_size)
                     memcpy(bands[p] + (size_t)y * band_row + (size_t)column * tile_row, tile + (size_t)y * tile_row, tile_row);
             }
         }
-        for (uint32_t y = 0; y < rows && status == IN_OK; y++) {
-            const uint8_t *rows_of[5];
-            for (int p = 0; p < l->planes; p++) rows_of[p] = bands[p] + (size_t)y * band_row;
-            status = push(r, rows_of);
-        }
+        if (status == IN_OK) status = push_band(r, bands, band_row, rows);
     }
     free(tile);
     for (int p = 0; p < l->planes; p++) free(bands[p]);
@@ -763,7 +773,7 @@ static int read_rgba(reader *r, char *error, size_t error_size)
     uint32_t *raster = malloc((size_t)l->width * band * 4);
     int status = raster != NULL ? IN_OK : in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
     for (uint32_t top = 0; top < l->height && status == IN_OK; top += band) {
-        const uint32_t rows = l->height - top < band ? l->height - top : band;
+        const uint32_t rows = smaller(band, l->height - top);
         status = cancelled(r, error, error_size);
         image.row_offset = (int)top;
         image.col_offset = 0;

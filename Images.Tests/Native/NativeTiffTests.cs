@@ -140,14 +140,7 @@ public class NativeTiffTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(1, "top-left")]
-    [InlineData(2, "top-right")]
-    [InlineData(3, "bottom-right")]
-    [InlineData(4, "bottom-left")]
-    [InlineData(5, "top-left")]
-    [InlineData(6, "top-right")]
-    [InlineData(7, "bottom-right")]
-    [InlineData(8, "bottom-left")]
+    [MemberData(nameof(TestImages.RedQuadrantByOrientation), MemberType = typeof(TestImages))]
     public async Task TheOrientationTagIsAppliedOnBothPathsAsExifOrientationIs_FR2_1(ushort orientation, string redQuadrant)
     {
         // Stored 800 x 400 with the red quadrant top-left (as the JPEG test of ThumbnailOverHttpTests).
