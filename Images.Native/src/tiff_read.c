@@ -144,29 +144,67 @@ static int count_pages(const uint8_t *data, size_t size, const container *c)
     return mu + lambda < IN_TIFF_MAX_PAGES ? (int)(mu + lambda) : IN_TIFF_MAX_PAGES;
 }
 
-/* Bytes of IFD0's tag values stored outside its entries, which libtiff reads into memory; the
- * strip and tile arrays are left out (read on demand, counted per strip or tile). At most the
- * file's size. */
-static uint64_t ifd0_values(const uint8_t *data, size_t size, const container *c)
+/* One entry of IFD0: its tag and type, how many values, and where they are (inside the entry when
+ * they fit there, else at the offset it holds); `bytes` is 0 for a type of unknown size, or
+ * values that would not fit in the file. */
+typedef struct entry {
+    uint16_t tag, type;
+    uint64_t count, at, bytes;
+} entry;
+
+/* IFD0's entry `i` of `*entries` (0 entries when IFD0 is not whole). */
+static int ifd0_entry(const uint8_t *data, size_t size, const container *c, uint64_t i, uint64_t *entries, entry *e)
 {
     static const uint8_t type_size[19] = { 0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8, 4, 0, 0, 8, 8, 8 };
     uint64_t unused;
-    if (!ifd_link(data, size, c, c->first, &unused)) return 0;
     const uint64_t count_size = c->big ? 8 : 2, entry_size = c->big ? 20 : 12, inline_size = c->big ? 8 : 4;
-    const uint64_t entries = c->big ? rd64(data + c->first, c->little) : rd16(data + c->first, c->little);
-    uint64_t total = 0;
-    for (uint64_t i = 0; i < entries && total < size; i++) {
-        const uint8_t *entry = data + c->first + count_size + i * entry_size;
-        const uint16_t tag = rd16(entry, c->little), type = rd16(entry + 2, c->little);
-        const uint64_t count = c->big ? rd64(entry + 4, c->little) : rd32(entry + 4, c->little);
-        if (tag == TIFFTAG_STRIPOFFSETS || tag == TIFFTAG_STRIPBYTECOUNTS || tag == TIFFTAG_TILEOFFSETS
-            || tag == TIFFTAG_TILEBYTECOUNTS)
-            continue;
-        const uint64_t unit = type < sizeof(type_size) ? type_size[type] : 0;
-        if (unit == 0 || count > size / unit) continue; /* libtiff refuses what the file cannot hold */
-        if (count * unit > inline_size) total += count * unit;
-    }
-    return total < size ? total : size;
+    *entries = !ifd_link(data, size, c, c->first, &unused) ? 0
+             : c->big ? rd64(data + c->first, c->little) : rd16(data + c->first, c->little);
+    if (i >= *entries) return 0;
+    const uint8_t *p = data + c->first + count_size + i * entry_size;
+    e->tag = rd16(p, c->little);
+    e->type = rd16(p + 2, c->little);
+    e->count = c->big ? rd64(p + 4, c->little) : rd32(p + 4, c->little);
+    const uint64_t unit = e->type < sizeof(type_size) ? type_size[e->type] : 0;
+    e->bytes = unit == 0 || e->count > size / unit ? 0 : e->count * unit;
+    e->at = e->bytes <= inline_size ? (uint64_t)(p + 4 + (c->big ? 8 : 4) - data)
+          : c->big ? rd64(p + 12, c->little) : rd32(p + 8, c->little);
+    if (e->at > size || e->bytes > size - e->at) e->bytes = 0;
+    return 1;
+}
+
+static int strile_array(uint16_t tag)
+{
+    return tag == TIFFTAG_STRIPOFFSETS || tag == TIFFTAG_STRIPBYTECOUNTS || tag == TIFFTAG_TILEOFFSETS || tag == TIFFTAG_TILEBYTECOUNTS;
+}
+
+/* Bytes of IFD0's tag values stored outside its entries, which libtiff reads into memory; the
+ * strip and tile arrays are left out (read on demand, counted per strip or tile). */
+static uint64_t ifd0_values(const uint8_t *data, size_t size, const container *c)
+{
+    const uint64_t inline_size = c->big ? 8 : 4;
+    uint64_t entries, total = 0;
+    entry e;
+    for (uint64_t i = 0; ifd0_entry(data, size, c, i, &entries, &e); i++)
+        if (!strile_array(e.tag) && e.bytes > inline_size) total += e.bytes; /* libtiff refuses values the file cannot hold */
+    return total;
+}
+
+/* IFD0's array `tag` (SHORT, LONG or LONG8 values), read in place: 0 when absent or not whole. */
+static int ifd0_array(const uint8_t *data, size_t size, const container *c, uint16_t tag, entry *array)
+{
+    uint64_t entries;
+    for (uint64_t i = 0; ifd0_entry(data, size, c, i, &entries, array); i++)
+        if (array->tag == tag)
+            return array->bytes > 0 && (array->type == TIFF_SHORT || array->type == TIFF_LONG || array->type == TIFF_LONG8);
+    return 0;
+}
+
+static uint64_t array_value(const uint8_t *data, const container *c, const entry *array, uint64_t i)
+{
+    if (array->type == TIFF_SHORT) return rd16(data + array->at + 2 * i, c->little);
+    if (array->type == TIFF_LONG) return rd32(data + array->at + 4 * i, c->little);
+    return rd64(data + array->at + 8 * i, c->little);
 }
 
 /* ---- libtiff over the caller's buffer ---- */
@@ -519,23 +557,30 @@ int in_tiff_probe(const uint8_t *data, size_t size, in_info *info, char *error, 
     return IN_OK;
 }
 
-/* Every strip and tile of the page, walked before anything is decoded: each must start inside the
- * file (libtiff's own message for one that does not gives a negative byte count), and with JPEG
+/* Every strip and tile of the page, walked in place before anything is decoded (their offsets and
+ * sizes read from IFD0's arrays in the buffer, nothing allocated): each must start inside the file
+ * (libtiff's own message for one that does not gives a negative byte count), and with JPEG
  * compression each must be one interleaved sequential scan, as JPEG-in-TIFF is meant to be: for
  * anything else libjpeg would buffer the coefficients of a whole strip, which the plan does not
- * count (IN_UNSUPPORTED: the managed path takes it). */
-static int check_striles(TIFF *tif, const layout *l, const source *s, const uint8_t *data, size_t size,
+ * count (IN_UNSUPPORTED: the managed path takes it). Arrays libtiff cannot read either are left to
+ * it to report. */
+static int check_striles(const layout *l, int tiled, const uint8_t *data, size_t size, const container *c,
                          char *error, size_t error_size)
 {
-    const char *what = TIFFIsTiled(tif) ? "tile" : "strip";
-    for (uint64_t i = 0; i < l->striles && i <= UINT32_MAX; i++) {
-        int failed = 0;
-        const uint64_t offset = TIFFGetStrileOffsetWithErr(tif, (uint32_t)i, &failed);
-        uint64_t length = TIFFGetStrileByteCountWithErr(tif, (uint32_t)i, &failed);
-        if (failed) return libtiff_failure(s, "corrupt TIFF", error, error_size);
+    entry offsets, lengths;
+    if (!ifd0_array(data, size, c, tiled ? TIFFTAG_TILEOFFSETS : TIFFTAG_STRIPOFFSETS, &offsets)
+        || !ifd0_array(data, size, c, tiled ? TIFFTAG_TILEBYTECOUNTS : TIFFTAG_STRIPBYTECOUNTS, &lengths))
+        return IN_OK;
+    const char *what = tiled ? "tile" : "strip";
+    uint64_t n = l->striles < offsets.count ? l->striles : offsets.count;
+    if (lengths.count < n) n = lengths.count;
+    for (uint64_t i = 0; i < n; i++) {
+        const uint64_t offset = array_value(data, c, &offsets, i);
+        uint64_t length = array_value(data, c, &lengths, i);
         if (offset >= size && length > 0)
             return in_fail(error, error_size, IN_INVALID, "corrupt TIFF: %s %llu starts at byte %llu, past the end of the file (%zu bytes)",
                            what, (unsigned long long)i, (unsigned long long)offset, size);
+        if (offset >= size) continue;
         if (length > size - offset) length = size - offset;
         if (l->compression == COMPRESSION_JPEG && in_jpeg_multiple_scans(data + offset, (size_t)length))
             return in_fail(error, error_size, IN_UNSUPPORTED,
@@ -565,9 +610,7 @@ int in_tiff_plan(const uint8_t *data, size_t size, const in_options *options, co
         plan->kind = l.mode == READ_TILES ? "tiled TIFF" : l.mode == READ_PLANES ? "TIFF of one plane per sample"
                    : l.compression == COMPRESSION_JPEG ? "JPEG-compressed TIFF" : "TIFF";
         plan->channels = in_resizer_output_channels(l.channels, options->alpha_mode);
-        /* Only within the budget: the arrays of offsets are loaded for it. */
-        if (options->max_memory <= 0 || plan->memory <= options->max_memory)
-            status = check_striles(tif, &l, &s, data, size, error, error_size);
+        status = check_striles(&l, TIFFIsTiled(tif), data, size, &c, error, error_size);
     }
     TIFFClose(tif);
     return status;

@@ -186,6 +186,23 @@ public class NativeTiffTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task AJpegStripOfOneScanIsDecodedAndAProgressiveOneLeftToImageSharp_NFR8()
+    {
+        // A progressive JPEG strip would make libjpeg hold the coefficients of the whole strip,
+        // which the plan does not count.
+        var baseline = TiffFiles.JpegStrip(await TestImages.CjpegAsync(640, 480, 11, "-quality", "85"), 640, 480);
+        var progressive = TiffFiles.JpegStrip(await TestImages.CjpegAsync(640, 480, 11, "-quality", "85", "-progressive"), 640, 480);
+
+        var thumbnail = NativeThumbnailer.CreateThumbnail(baseline, Request);
+        Assert.Equal((256, 192), (thumbnail.Width, thumbnail.Height));
+        var ex = Assert.Throws<NativeImageException>(() => NativeThumbnailer.Plan(progressive, Request));
+        output.WriteLine(ex.Message);
+        Assert.Equal(NativeStatus.Unsupported, ex.Status);
+        Assert.Contains("progressive", ex.Message, StringComparison.Ordinal);
+        Assert.True(TestImages.Psnr(thumbnail.Data, await ManagedAsync(baseline)) >= 30);
+    }
+
+    [Fact]
     public void ALongDecodeStopsWhenItsTokenIsCancelled_NFR8()
     {
         // 100 MP in one Deflate strip, read a row at a time: the flag is read before every row.

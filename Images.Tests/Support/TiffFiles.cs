@@ -163,6 +163,16 @@ public static class TiffFiles
     }
 
     /// <summary>
+    /// A YCbCr TIFF of one strip that is the whole JPEG stream <paramref name="jpeg"/> (4:2:0, as
+    /// cjpeg writes it by default): JPEG-in-TIFF without a JPEGTables tag.
+    /// </summary>
+    public static byte[] JpegStrip(byte[] jpeg, int width, int height) => Assemble(
+    [
+        Longs(256, (uint)width), Longs(257, (uint)height), Shorts(258, 8, 8, 8), Shorts(259, 7), Shorts(262, 6),
+        Longs(273, 0), Shorts(277, 3), Longs(278, (uint)height), Longs(279, (uint)jpeg.Length), Shorts(284, 1), Shorts(530, 2, 2),
+    ], [jpeg]);
+
+    /// <summary>
     /// tiffcp (libtiff-tools) over the inputs (several make one page each), with its options: `-c lzw`,
     /// `-c zip`, `-c packbits`, `-c jpeg` (YCbCr), `-c jpeg:r` (RGB kept), `-c g4`, `-t -w 64 -l 64`
     /// (tiles), `-p separate`, `-r 1` (a row a strip)...
