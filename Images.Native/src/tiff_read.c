@@ -365,8 +365,8 @@ static void header_channels(uint16_t photometric, uint16_t spp, in_info *info)
     case PHOTOMETRIC_SEPARATED: colour = 4; break;
     default: colour = 3; break; /* palette, RGB, YCbCr, Lab... */
     }
-    const int samples = photometric == PHOTOMETRIC_PALETTE ? spp + 2 : spp;
-    info->has_alpha = samples > colour;
+    const int colour_samples = photometric == PHOTOMETRIC_PALETTE ? 1 : colour; /* an index makes the colour */
+    info->has_alpha = spp > colour_samples;
     info->channels = colour + info->has_alpha < 4 ? colour + info->has_alpha : 4;
 }
 
