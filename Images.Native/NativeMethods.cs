@@ -7,7 +7,7 @@ namespace Images.Native;
 internal static unsafe partial class NativeMethods
 {
     public const string Library = "images_native";
-    public const int ExpectedVersion = 3;
+    public const int ExpectedVersion = 4;
 
     /// <summary>in_info: 40 bytes, the int64 at offset 24 (the C header asserts the same layout).</summary>
     [StructLayout(LayoutKind.Sequential)]

@@ -200,7 +200,7 @@ public static unsafe class NativeThumbnailer
     }
 
     private static NativeImageInfo ToInfo(NativeMethods.Info info) => new(
-        info.Format switch { 1 => "JPEG", 2 => "PNG", 3 => "WEBP", _ => "UNKNOWN" },
+        info.Format switch { 1 => "JPEG", 2 => "PNG", 3 => "WEBP", 4 => "TIFF", _ => "UNKNOWN" },
         info.Width,
         info.Height,
         info.Channels,
@@ -229,7 +229,9 @@ public static unsafe class NativeThumbnailer
         }
         catch (DllNotFoundException ex)
         {
-            return (false, "libimages_native or one of its dependencies (libjpeg62-turbo, libpng16-16, libwebp7, libwebpdemux2) is missing: " + ex.Message);
+            // The codecs are linked into the library (ADR 8): what can be missing is the library
+            // itself, or a glibc older than the one it was built against.
+            return (false, "libimages_native is missing or cannot be loaded (it needs glibc 2.34 or later and nothing else): " + ex.Message);
         }
         catch (EntryPointNotFoundException ex)
         {

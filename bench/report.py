@@ -3,8 +3,8 @@ import statistics
 import sys
 from collections import defaultdict
 
-raw, out_dir, n_all, mp_all, n_jpeg, mp_jpeg = sys.argv[1:7]
-sizes = {"all": (int(n_all), float(mp_all)), "jpeg": (int(n_jpeg), float(mp_jpeg))}
+raw, out_dir, n_all, mp_all, n_jpeg, mp_jpeg, n_tiff, mp_tiff = sys.argv[1:9]
+sizes = {"all": (int(n_all), float(mp_all)), "jpeg": (int(n_jpeg), float(mp_jpeg)), "tiff": (int(n_tiff), float(mp_tiff))}
 runs = defaultdict(list)
 peaks = defaultdict(int)
 for line in open(raw):
@@ -22,7 +22,8 @@ for (subset, workers, engine), times in sorted(runs.items()):
                  median / reference if reference else float("nan"), peaks[(subset, workers, engine)] / 1024, len(times)))
 
 with open(f"{out_dir}/thumbnailers.md", "w") as md:
-    md.write(f"Corpus: {n_all} files, {float(mp_all):.0f} MP ({n_jpeg} JPEG files, {float(mp_jpeg):.0f} MP); "
+    md.write(f"Corpus: {n_all} files, {float(mp_all):.0f} MP ({n_jpeg} JPEG files, {float(mp_jpeg):.0f} MP; "
+             f"{n_tiff} TIFF files, {float(mp_tiff):.0f} MP); "
              "256 px JPEG q85 thumbnails (the service's default quality); median of the rounds; ratio = time / vipsthumbnail's time (lower is faster).\n\n")
     md.write("| files | workers | engine | images/s | ms per MP | ratio to vipsthumbnail | peak RSS (MiB) | rounds |\n")
     md.write("|---|---|---|---|---|---|---|---|\n")

@@ -18,7 +18,7 @@ public sealed partial class CompositeImageProcessor(
     IOptions<NativeProcessingOptions> options) : IImageProcessor
 {
     public string ActivePath => options.Value.Enabled && NativeThumbnailer.IsAvailable
-        ? "native (libimages_native) for JPEG, PNG and WebP; managed (ImageSharp) for TIFF"
+        ? "native (libimages_native) for JPEG, PNG, WebP and TIFF; managed (ImageSharp) for the variants it leaves aside"
         : "managed (ImageSharp) for every format";
 
     public async Task<DecodePlan> PlanAsync(Stream original, DomainFormat format, CancellationToken cancellationToken)

@@ -13,11 +13,15 @@ internal static class Containers
     public const int MaxCounted = 100_000;
 
     /// <summary>
-    /// The pages of a TIFF, and a stream that shows only the first: the first IFD's link to the next
-    /// is read as zero (a loop or a chain of a thousand pages then costs nothing). Null when the
-    /// header does not parse; ImageSharp then reports what is wrong.
+    /// The pages of a TIFF, the first page's orientation tag (274; 1 when absent or out of range) and
+    /// whether it has alpha (an ExtraSamples tag, 338), and a stream that shows only the first page:
+    /// the first IFD's link to the next is read as zero (a loop or a chain of a thousand pages then
+    /// costs nothing). ImageSharp 2.1 keeps a TIFF's orientation in the frame's metadata, where
+    /// AutoOrient does not look (FR-2.1), and reports no alpha for an RGBA TIFF, which then would not
+    /// be flattened on white (FR-8.2): both are read here. Null when the header does not parse;
+    /// ImageSharp then reports what is wrong.
     /// </summary>
-    public static (int Pages, Stream FirstPage)? TiffFirstPage(Stream stream)
+    public static (int Pages, int Orientation, bool Alpha, Stream FirstPage)? TiffFirstPage(Stream stream)
     {
         var start = stream.Position;
         try
@@ -33,6 +37,7 @@ internal static class Containers
             long first = big ? (long)Read64(header[8..], little) : Read32(header[4..], little);
             var visited = new HashSet<long>();
             long linkAt = -1;
+            var (orientation, alpha) = (1, false);
             var pages = 0;
             Span<byte> count = stackalloc byte[8];
             Span<byte> next = stackalloc byte[8];
@@ -67,6 +72,7 @@ internal static class Containers
                 if (linkAt < 0)
                 {
                     linkAt = link;
+                    (orientation, alpha) = TiffTags(stream, ifd + entriesSize, entries, entrySize, little, big);
                 }
 
                 stream.Position = link;
@@ -79,12 +85,41 @@ internal static class Containers
                 return null;
             }
 
-            return (Math.Max(pages, 1), new PatchedStream(stream, start, linkAt, big ? 8 : 4));
+            return (Math.Max(pages, 1), orientation, alpha, new PatchedStream(stream, start, linkAt, big ? 8 : 4));
         }
         finally
         {
             stream.Position = start;
         }
+    }
+
+    /// <summary>
+    /// Among an IFD's entries: the orientation (tag 274, a SHORT or a LONG held in the entry, as
+    /// libtiff reads it; 1 when absent or out of range), and whether an ExtraSamples tag (338) names
+    /// a sample beyond the colour, which libimages_native and libvips take as alpha.
+    /// </summary>
+    private static (int Orientation, bool Alpha) TiffTags(Stream stream, long entriesAt, long entries, int entrySize, bool little, bool big)
+    {
+        var (orientation, alpha) = (1, false);
+        Span<byte> entry = stackalloc byte[20];
+        for (var i = 0L; i < entries; i++)
+        {
+            stream.Position = entriesAt + (i * entrySize);
+            stream.ReadExactly(entry[..entrySize]);
+            var (tag, type) = (Read16(entry, little), Read16(entry[2..], little));
+            var count = big ? Read64(entry[4..], little) : Read32(entry[4..], little);
+            if (tag == 274 && type is 3 or 4 && count == 1)
+            {
+                var value = type == 3 ? Read16(entry[(big ? 12 : 8)..], little) : Read32(entry[(big ? 12 : 8)..], little);
+                orientation = value is >= 1 and <= 8 ? (int)value : 1;
+            }
+            else if (tag == 338 && count >= 1)
+            {
+                alpha = true;
+            }
+        }
+
+        return (orientation, alpha);
     }
 
     /// <summary>

@@ -55,7 +55,7 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
 
     public async Task<DecodePlan> PlanAsync(Stream original, DomainFormat format, CancellationToken cancellationToken)
     {
-        var (source, frames, orientation) = FirstFrame(original, format);
+        var (source, frames, orientation, _) = FirstFrame(original, format);
         try
         {
             var info = await IdentifyAsync(source, format, cancellationToken);
@@ -70,9 +70,9 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
 
     public async Task<ImageMetadata> CreateThumbnailAsync(Stream original, DomainFormat format, Stream thumbnail, CancellationToken cancellationToken)
     {
-        var (source, _, orientation) = FirstFrame(original, format);
+        var (source, _, orientation, alpha) = FirstFrame(original, format);
         var info = await IdentifyAsync(source, format, cancellationToken);
-        var metadata = Describe(info, format);
+        var metadata = Describe(info, format, alpha);
         if (info.Width <= 0 || info.Height <= 0)
         {
             throw new ImageProcessingException($"The image has invalid dimensions {info.Width}x{info.Height}.");
@@ -166,24 +166,25 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
 
     /// <summary>
     /// What ImageSharp is given to decode: the first TIFF page, the first frame of a WebP animation;
-    /// with the number of frames or pages, and for a PNG the orientation read from its chunks.
+    /// with the number of frames or pages, for a PNG or a TIFF the orientation read from its chunks or
+    /// its first IFD, and for a TIFF whether it has alpha.
     /// </summary>
-    private static (Stream Source, int Frames, int? Orientation) FirstFrame(Stream original, DomainFormat format)
+    private static (Stream Source, int Frames, int? Orientation, bool? Alpha) FirstFrame(Stream original, DomainFormat format)
     {
         original.Position = 0;
         switch (format)
         {
             case DomainFormat.Tiff when Containers.TiffFirstPage(original) is { } tiff:
-                return (tiff.FirstPage, tiff.Pages, null);
+                return (tiff.FirstPage, tiff.Pages, tiff.Orientation, tiff.Alpha);
             case DomainFormat.Webp when Containers.WebpTruncated(original):
                 throw new ImageProcessingException("The WebP image is truncated: its RIFF header promises more bytes than the file holds.");
             case DomainFormat.Webp when Containers.WebpFrames(original) is { } webp:
-                return (webp.FirstFrame is { } still ? new MemoryStream(still, writable: false) : original, webp.Frames, null);
+                return (webp.FirstFrame is { } still ? new MemoryStream(still, writable: false) : original, webp.Frames, null, null);
             case DomainFormat.Png:
                 var (frames, orientation) = Containers.PngHeader(original);
-                return (original, frames, orientation);
+                return (original, frames, orientation, null);
             default:
-                return (original, 1, null);
+                return (original, 1, null, null);
         }
     }
 
@@ -218,10 +219,11 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
 
     private static string Name(DomainFormat format) => Images.Domain.Images.ImageFormatExtensions.ContractName(format);
 
-    private static ImageMetadata Describe(IImageInfo info, DomainFormat format)
+    /// <param name="alpha">Whether the container says the image has alpha, when ImageSharp's pixel type does not (a TIFF's extra sample).</param>
+    private static ImageMetadata Describe(IImageInfo info, DomainFormat format, bool? alpha)
     {
         var bits = info.PixelType?.BitsPerPixel ?? 24;
-        var (channels, alpha) = format switch
+        var (channels, hasAlpha) = format switch
         {
             DomainFormat.Jpeg => info.Metadata.GetJpegMetadata().ColorType switch
             {
@@ -237,9 +239,9 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
                 { ColorType: PngColorType.Palette, HasTransparency: true } => (4, true),
                 _ => (3, false),
             },
-            _ => FromBits(bits, info.PixelType?.AlphaRepresentation is { } a && a != PixelAlphaRepresentation.None),
+            _ => FromBits(bits, alpha == true || (info.PixelType?.AlphaRepresentation is { } a && a != PixelAlphaRepresentation.None)),
         };
-        return new ImageMetadata(info.Width, info.Height, format, channels, alpha);
+        return new ImageMetadata(info.Width, info.Height, format, channels, hasAlpha);
     }
 
     private static (int Channels, bool Alpha) FromBits(int bits, bool alpha)

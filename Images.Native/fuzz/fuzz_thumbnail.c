@@ -13,7 +13,8 @@
  *    side at most max_side (and exactly max_side when the source is larger), never larger than the
  *    oriented source in either direction;
  *  - a failure: no result data and a message;
- *  - for PNG and WebP the flags (which only concern progressive JPEGs) change nothing;
+ *  - for PNG, WebP and TIFF the flags (which only concern progressive JPEGs) change nothing
+ *    (TIFF's JPEG strips and tiles go through libtiff's own libjpeg decoder, never through them);
  *  - cancelled before it starts: never IN_OK; IN_CANCELLED unless the checks on the header failed.
  */
 #include "images_native.h"
@@ -137,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             if (!jpeg)
                 check(status == first_status && result.size == first_size && (first_size == 0 || memcmp(result.data, first, first_size) == 0),
-                      "PNG and WebP: the flags change nothing", status, "");
+                      "PNG, WebP and TIFF: the flags change nothing", status, "");
             images_native_free(result.data);
         }
         images_native_free(first);

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The fuzzer's seed corpus (Images.Native/fuzz/seeds/, committed): small files that reach every
 path of the native library. Usage: make_seeds.py [DIR] (default: the seeds folder beside this
-script). Needs python3, libjpeg-turbo-progs (cjpeg, jpegtran) and webp (cwebp, img2webp):
-apt-get install python3 libjpeg-turbo-progs webp. Deterministic: the same tools write the same bytes.
+script). Needs python3, libjpeg-turbo-progs (cjpeg, jpegtran), webp (cwebp, img2webp) and libtiff-tools
+(tiffcp): apt-get install python3 libjpeg-turbo-progs webp libtiff-tools. Deterministic: the same tools write the same bytes.
 
 - JPEG: progressive 4:2:0, 4:2:2 and 4:4:4 and grey (the DC-scan decoder at 1/8; restart
   markers every MCU row and every few MCUs), arithmetic-coded progressive (left to libjpeg), a
@@ -11,14 +11,17 @@ apt-get install python3 libjpeg-turbo-progs webp. Deterministic: the same tools 
   interlaced file (unsupported natively: a path too), an APNG (acTL frame count).
 - WebP: lossless with per-pixel alpha, lossy with an ALPH chunk, lossy with an EXIF orientation,
   animated (lossless and lossy frames), lossless with meta prefix codes (the VP8L scanner).
-- TIFF: reported unsupported by the library (the managed path's)."""
+- TIFF (libtiff-tools' tiffcp compresses and tiles what this script writes): uncompressed RGB,
+  LZW with a predictor, Deflate tiles, a 4-bit palette in PackBits, bilevel in CCITT G4, JPEG
+  (YCbCr), 16-bit RGBA in planes, YCbCr 4:2:0 (libtiff's RGBA conversion), CMYK, grey with
+  associated alpha and orientation 6, two big-endian pages, BigTIFF."""
 import os, shutil, struct, subprocess, sys, tempfile, zlib
 
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), 'seeds')
 os.makedirs(out, exist_ok=True)
-for tool in ('cjpeg', 'jpegtran', 'cwebp', 'img2webp'):
+for tool in ('cjpeg', 'jpegtran', 'cwebp', 'img2webp', 'tiffcp'):
     if shutil.which(tool) is None:
-        sys.exit(f'{tool} is missing: apt-get install libjpeg-turbo-progs webp')
+        sys.exit(f'{tool} is missing: apt-get install libjpeg-turbo-progs webp libtiff-tools')
 work = tempfile.mkdtemp()
 
 
@@ -251,4 +254,79 @@ def tiff(w, h):
 
 
 write('rgb.tif', tiff(24, 16))
+
+
+def tiff_file(w, h, photometric, bits, samples, data, extra=(), planar=1):
+    """Little-endian, the data in one uncompressed strip per plane; extra: (tag, type, values) entries."""
+    planes = samples if planar == 2 else 1
+    strip = len(data) // planes
+    entries = [(256, 4, [w]), (257, 4, [h]), (258, 3, [bits] * samples), (259, 3, [1]), (262, 3, [photometric]),
+               (273, 4, [8 + i * strip for i in range(planes)]), (277, 3, [samples]), (278, 4, [h]),
+               (279, 4, [strip] * planes), (284, 3, [planar])] + list(extra)
+    entries.sort()
+    ifd = 8 + len(data) + (len(data) & 1)
+    tail, body = ifd + 2 + 12 * len(entries) + 4, b''
+    out = struct.pack('<H', len(entries))
+    for tag, kind, values in entries:
+        packed = b''.join(struct.pack({3: '<H', 4: '<I', 5: '<I'}[kind], v) for v in values)
+        count = len(values) // 2 if kind == 5 else len(values)
+        if len(packed) <= 4:
+            out += struct.pack('<HHI', tag, kind, count) + packed.ljust(4, b'\0')
+        else:
+            out += struct.pack('<HHII', tag, kind, count, tail + len(body))
+            body += packed
+    return b'II' + struct.pack('<HI', 42, ifd) + data + b'\0' * (len(data) & 1) + out + struct.pack('<I', 0) + body
+
+
+def tiffcp(name, inputs, *options):
+    files = []
+    for i, data in enumerate(inputs):
+        files.append(os.path.join(work, f'in{i}.tif'))
+        with open(files[-1], 'wb') as f:
+            f.write(data)
+    run('tiffcp', *options, *files, os.path.join(out, name))
+
+
+rgb = tiff(40, 30)
+tiffcp('lzw-predictor.tif', [rgb], '-c', 'lzw:2')
+tiffcp('zip-tiles.tif', [rgb], '-c', 'zip', '-t', '-w', '16', '-l', '16')
+tiffcp('jpeg-ycbcr.tif', [tiff(48, 32)], '-c', 'jpeg', '-r', '16')
+tiffcp('two-pages-be.tif', [rgb, tiff(16, 12)], '-B', '-c', 'packbits')
+tiffcp('bigtiff.tif', [rgb], '-8', '-c', 'lzw')
+pixels = photo(40, 30)
+
+
+def index4(x, y):  # 1-2-1 bits of R, G, B
+    r, g, b = pixels[(y * 40 + x) * 3:(y * 40 + x) * 3 + 3]
+    return (r >> 7) << 3 | (g >> 6) << 1 | b >> 7
+
+
+palette4 = b''.join(bytes(index4(x, y) << 4 | index4(x + 1, y) for x in range(0, 40, 2)) for y in range(30))
+colour_map = [(i >> 3 & 1) * 65535 for i in range(16)] + [(i >> 1 & 3) * 21845 for i in range(16)] + [(i & 1) * 65535 for i in range(16)]
+tiffcp('palette4-packbits.tif', [tiff_file(40, 30, 3, 4, 1, palette4, [(320, 3, colour_map)])], '-c', 'packbits')
+grey = photo(64, 48)
+bilevel = b''.join(bytes(sum((grey[(y * 64 + x + b) * 3 + 1] < 128) << (7 - b) for b in range(8)) for x in range(0, 64, 8))
+                   for y in range(48))
+tiffcp('bilevel-g4.tif', [tiff_file(64, 48, 0, 1, 1, bilevel)], '-c', 'g4')
+rgba = photo(24, 16, alpha=True)
+planes = b''.join(b''.join(struct.pack('<H', rgba[i * 4 + c] * 257) for i in range(24 * 16)) for c in range(4))
+write('rgba16-planes.tif', tiff_file(24, 16, 2, 16, 4, planes, [(338, 3, [2])], planar=2))
+small = photo(24, 16)
+
+
+def ycbcr(p):
+    r, g, b = p
+    return (0.299 * r + 0.587 * g + 0.114 * b, -0.168736 * r - 0.331264 * g + 0.5 * b + 128, 0.5 * r - 0.418688 * g - 0.081312 * b + 128)
+
+
+units = b''
+for by in range(0, 16, 2):
+    for bx in range(0, 24, 2):
+        block = [ycbcr(small[((by + dy) * 24 + bx + dx) * 3:((by + dy) * 24 + bx + dx) * 3 + 3]) for dy in (0, 1) for dx in (0, 1)]
+        units += bytes(round(v[0]) for v in block) + bytes(round(sum(v[c] for v in block) / 4) for c in (1, 2))
+write('ycbcr420.tif', tiff_file(24, 16, 6, 8, 3, units, [(530, 3, [2, 2]), (532, 5, [0, 1, 255, 1, 128, 1, 255, 1, 128, 1, 255, 1])]))
+write('cmyk.tif', tiff_file(24, 16, 5, 8, 4, b''.join(bytes((255 - small[i * 3], 255 - small[i * 3 + 1], 255 - small[i * 3 + 2], 40))
+                                                       for i in range(24 * 16)), [(332, 3, [1])]))
+grey_alpha = b''.join(bytes(((small[i * 3 + 1] * rgba[i * 4 + 3] + 127) // 255, rgba[i * 4 + 3])) for i in range(24 * 16))
+write('grey-alpha-o6.tif', tiff_file(24, 16, 1, 8, 2, grey_alpha, [(274, 3, [6]), (338, 3, [1])]))
 shutil.rmtree(work)

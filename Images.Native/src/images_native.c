@@ -8,11 +8,11 @@
  *       |  decoders[format]: probe, plan, decode              |  in_encode_memory, in_encode
  *       v                                                     v
  *   [decoders, decode only]                               [encoders]
- *       jpeg_read.c    png_read.c    webp_read.c              encode.c (JPEG, WebP)
- *         |   |                        |                        |
- *         |   +-> jpeg_dc.c            +-> webp_vp8l.c          |
- *         |         |                                           |
- *         +---------+-> jpeg_markers.c (marker walks)           |
+ *       jpeg_read.c    png_read.c    webp_read.c    tiff_read.c   encode.c (JPEG, WebP)
+ *         |   |                        |              |          |
+ *         |   +-> jpeg_dc.c            +-> webp_vp8l.c |          |
+ *         |         |                                  |          |
+ *         +---------+-> jpeg_markers.c (marker walks) <+          |
  *         +-----------> jpeg_guard.c (the one libjpeg error guard) <-+
  *       |                                                     |
  *       v                                                     v
@@ -32,7 +32,7 @@
  *     -> plan_decode: detect the format (the decoders table); in_<format>_probe (the header);
  *        the side and pixel limits; in_target_size; in_<format>_plan (the decode's memory);
  *        in_encode_memory (the encoding phase's); the budget
- *     -> in_<format>_decode: libjpeg, jpeg_dc, libpng or libwebp rows -> in_resizer_push ...
+ *     -> in_<format>_decode: libjpeg, jpeg_dc, libpng, libwebp or libtiff rows -> in_resizer_push ...
  *        in_resizer_take
  *     <- the reduced image (in stored orientation)
  *     -> in_orient -> in_encode -> in_result
@@ -58,6 +58,7 @@
 #include "resize.h"
 #include "png_read.h"
 #include "sizes.h"
+#include "tiff_read.h"
 #include "webp_read.h"
 
 int32_t images_native_version(void) { return IMAGES_NATIVE_VERSION; }
@@ -78,6 +79,7 @@ static const decoder decoders[] = {
     [IN_FORMAT_JPEG] = { in_jpeg_probe, in_jpeg_plan, in_jpeg_decode },
     [IN_FORMAT_PNG] = { in_png_probe, in_png_plan, in_png_decode },
     [IN_FORMAT_WEBP] = { in_webp_probe, in_webp_plan, in_webp_decode },
+    [IN_FORMAT_TIFF] = { in_tiff_probe, in_tiff_plan, in_tiff_decode },
 };
 
 /* The format, by its magic bytes. */
@@ -86,6 +88,10 @@ static int detect(const uint8_t *data, size_t size)
     if (size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) return IN_FORMAT_JPEG;
     if (size >= 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0) return IN_FORMAT_PNG;
     if (size >= 12 && memcmp(data, "RIFF", 4) == 0 && memcmp(data + 8, "WEBP", 4) == 0) return IN_FORMAT_WEBP;
+    /* Classic TIFF (42) and BigTIFF (43), either byte order. */
+    if (size >= 8 && ((data[0] == 'I' && data[1] == 'I' && (data[2] == 42 || data[2] == 43) && data[3] == 0)
+                      || (data[0] == 'M' && data[1] == 'M' && data[2] == 0 && (data[3] == 42 || data[3] == 43))))
+        return IN_FORMAT_TIFF;
     return IN_FORMAT_UNKNOWN;
 }
 
@@ -96,7 +102,7 @@ int32_t images_native_probe(const uint8_t *data, size_t size, in_info *info, cha
     info->orientation = 1;
     info->frames = 1;
     const int format = detect(data, size);
-    if (format == IN_FORMAT_UNKNOWN) return in_fail(error, error_size, IN_UNSUPPORTED, "not a JPEG, PNG or WebP image");
+    if (format == IN_FORMAT_UNKNOWN) return in_fail(error, error_size, IN_UNSUPPORTED, "not a JPEG, PNG, WebP or TIFF image");
     return decoders[format].probe(data, size, info, error, error_size);
 }
 

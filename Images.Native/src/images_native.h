@@ -1,8 +1,9 @@
 /* images_native: a native thumbnail fast path for the Images service (NFR-4).
- * JPEG (libjpeg-turbo, DCT-scaled decoding), PNG (libpng, row by row) and WebP (libwebp,
- * scaled decoding; the first frame of an animation), reduced in two stages (exact area
- * averaging, then a small Catmull-Rom filter) while the rows stream in,
- * EXIF orientation applied, encoded as JPEG or WebP. Every entry point is safe on hostile input:
+ * JPEG (libjpeg-turbo, DCT-scaled decoding), PNG (libpng, row by row), WebP (libwebp,
+ * scaled decoding; the first frame of an animation) and TIFF (libtiff, strips and tiles row by row;
+ * the first page), reduced in two stages (exact area averaging, then a small Catmull-Rom filter)
+ * while the rows stream in,
+ * EXIF (or TIFF) orientation applied, encoded as JPEG or WebP. Every entry point is safe on hostile input:
  * errors come back as codes and messages, never as a crash or an abort.
  *
  * Budgets (NFR-8): images_native_plan reads the header only and decides, before any large
@@ -23,7 +24,7 @@ extern "C" {
 #define IMAGES_NATIVE_API __attribute__((visibility("default")))
 
 /* Bumped whenever the ABI below changes; the managed side checks it once. */
-#define IMAGES_NATIVE_VERSION 3
+#define IMAGES_NATIVE_VERSION 4
 
 enum in_status {
     IN_OK = 0,
@@ -36,7 +37,8 @@ enum in_status {
     IN_OVER_BUDGET = 7    /* the decode would need more working memory than request->max_memory */
 };
 
-enum in_format { IN_FORMAT_UNKNOWN = 0, IN_FORMAT_JPEG = 1, IN_FORMAT_PNG = 2, IN_FORMAT_WEBP = 3 };
+/* 4 (TIFF) since version 4. */
+enum in_format { IN_FORMAT_UNKNOWN = 0, IN_FORMAT_JPEG = 1, IN_FORMAT_PNG = 2, IN_FORMAT_WEBP = 3, IN_FORMAT_TIFF = 4 };
 enum in_output { IN_OUTPUT_JPEG = 0, IN_OUTPUT_WEBP = 1 };
 
 /* Decode every scan of a progressive JPEG even at 1/8 scale, where the scans that scale reads
@@ -54,13 +56,13 @@ typedef struct in_info {
     int32_t height;
     int32_t channels;     /* of the source: 1 grey, 2 grey+alpha, 3 colour, 4 colour+alpha or CMYK */
     int32_t has_alpha;
-    int32_t orientation;  /* EXIF 1..8 (1 when absent) */
+    int32_t orientation;  /* EXIF 1..8, a TIFF's orientation tag (1 when absent) */
     int64_t memory;       /* estimated working memory, in bytes, of the decode the request would
                              run (filled by plan and thumbnail; 0 after a bare probe) */
     int32_t frames;       /* frames or pages in the container (1 for a still image; APNG: acTL's
                              num_frames; animated WebP: its ANMF chunks, what the demuxer counts,
-                             walked in place before anything is allocated); only the first is
-                             decoded */
+                             walked in place before anything is allocated; TIFF: the IFD chain,
+                             each IFD counted once, at most 100,000); only the first is decoded */
 } in_info;
 
 /* 48 bytes on every 64-bit ABI. */

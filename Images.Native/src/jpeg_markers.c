@@ -33,6 +33,28 @@ int in_jpeg_orientation(const uint8_t *data, size_t size)
     return 1;
 }
 
+int in_jpeg_multiple_scans(const uint8_t *data, size_t size)
+{
+    if (size < 4 || data[0] != 0xFF || data[1] != 0xD8) return 0;
+    int frame_components = 0;
+    for (size_t pos = 2; pos + 4 <= size && data[pos] == 0xFF;) {
+        uint8_t marker = data[pos + 1];
+        if (marker == 0xFF) { pos++; continue; } /* fill byte */
+        size_t length = (size_t)data[pos + 2] << 8 | data[pos + 3];
+        if (length < 2 || length > size - pos - 2) return 0;
+        if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
+            if (marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE) return 1; /* progressive */
+            if (length >= 8) frame_components = data[pos + 9];
+        } else if (marker == 0xDA) {
+            return length >= 3 && frame_components > 0 && data[pos + 4] < frame_components;
+        } else if (marker == 0xD9) {
+            return 0;
+        }
+        pos += 2 + length;
+    }
+    return 0;
+}
+
 uint8_t *in_jpeg_drop_scans(const uint8_t *data, size_t size, const uint8_t *keep_ac, int max_scans,
                             const volatile int32_t *cancel, size_t *out_size, int *status,
                             char *error, size_t error_size)

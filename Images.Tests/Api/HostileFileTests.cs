@@ -51,7 +51,12 @@ public class HostileFileTests(DatabaseFixture database, ITestOutputHelper output
         Same("jpeg cut in half", () => TestImages.Jpeg(800, 600)[..(TestImages.Jpeg(800, 600).Length / 2)], "image/jpeg", new Outcome("failed")),
         new("jpeg without its EOI marker", () => Task.FromResult(TestImages.Jpeg(800, 600)[..^2]), "image/jpeg", Completed, Failed("end-of-image")),
         Same("tiff of 20 pages of 5000 x 5000 (1.4 MB)", () => HostileImages.Tiff(5000, 5000, pages: 20), "image/tiff", Completed),
-        Same("tiff 10,000 x 10,000 RGB of zeros", () => HostileImages.Tiff(10_000, 10_000), "image/tiff", Failed("IMG_MAX_DECODE_MEMORY_MB")),
+        // One Deflate strip of 300 MB: the native path reads it a row at a time, ImageSharp whole.
+        new("tiff 10,000 x 10,000 RGB of zeros", () => Task.FromResult(HostileImages.Tiff(10_000, 10_000)), "image/tiff", Completed, Failed("IMG_MAX_DECODE_MEMORY_MB")),
+        Same("tiff header claiming 65,535 x 65,535", () => TestImages.TiffWithDimensions(65_535, 65_535), "image/tiff", Failed("IMG_MAX_IMAGE_PIXELS")),
+        new("tiff of 64 x 64 in tiles declared 65,536 x 65,536", () => Task.FromResult(HostileImages.TiledTiff(64, 64, 65_536)), "image/tiff", Failed("IMG_MAX_DECODE_MEMORY_MB"), Failed("Tiled images are not supported")),
+        Same("tiff whose strip lies past the end of the file", () => HostileImages.Tiff(2000, 2000, stripOffset: 0x7000_0000), "image/tiff", new Outcome("failed")),
+        Same("tiff of 1 x 1 pixel and 65,535 pages", () => HostileImages.Tiff(1, 1, pages: 65_535), "image/tiff", Completed),
         Same("tiff whose IFDs loop", () => TestImages.TiffWithPages(TestImages.Tiff(300, 200), 0, 0, 0, loop: true), "image/tiff", Completed),
         Same("tiff declaring 100,000,000 strips", () => HostileImages.Tiff(2000, 2000, stripCount: 100_000_000), "image/tiff", new Outcome("failed")),
         Same("webp lossless 16383 x 16383 (28 bytes)", () => HostileImages.LosslessWebp(16383, 16383), "image/webp", Failed("IMG_MAX_IMAGE_PIXELS")),

@@ -31,7 +31,7 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
     public void TheLibraryIsLoadedAndItsVersionChecked()
     {
         Assert.True(NativeThumbnailer.IsAvailable, NativeThumbnailer.Status);
-        Assert.Contains("version 3", NativeThumbnailer.Status, StringComparison.Ordinal);
+        Assert.Contains("version 4", NativeThumbnailer.Status, StringComparison.Ordinal);
     }
 
     public static TheoryData<string, ImageFormat, int, int> Photos => new()
@@ -235,9 +235,10 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
         Assert.Equal(await ManagedAsync(jpeg, ImageFormat.Jpeg), await CompositeAsync(jpeg, ImageFormat.Jpeg, nativeEnabled: false));
         Assert.NotEqual(await ManagedAsync(jpeg, ImageFormat.Jpeg), await CompositeAsync(jpeg, ImageFormat.Jpeg, nativeEnabled: true));
 
-        // TIFF always takes the managed path.
+        // TIFF goes through the library too (NativeTiffTests), unless switched off.
         var tiff = TestImages.Tiff(300, 200, seed: 72);
-        Assert.Equal(await ManagedAsync(tiff, ImageFormat.Tiff), await CompositeAsync(tiff, ImageFormat.Tiff, nativeEnabled: true));
+        Assert.Equal(await ManagedAsync(tiff, ImageFormat.Tiff), await CompositeAsync(tiff, ImageFormat.Tiff, nativeEnabled: false));
+        Assert.NotEqual(await ManagedAsync(tiff, ImageFormat.Tiff), await CompositeAsync(tiff, ImageFormat.Tiff, nativeEnabled: true));
     }
 
     [Fact]

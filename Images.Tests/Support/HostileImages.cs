@@ -306,9 +306,10 @@ public static class HostileImages
     /// A little-endian TIFF of <paramref name="pages"/> pages of <paramref name="width"/> x
     /// <paramref name="height"/> 8-bit pixels (3 samples: RGB, 1: grey), each one Deflate strip of
     /// zeros: real pixels, a thousandth of their size. With <paramref name="stripCount"/> the first
-    /// page instead declares that many strips, whose offsets lie beyond the end of the file.
+    /// page instead declares that many strips, whose offsets lie beyond the end of the file; with
+    /// <paramref name="stripOffset"/> its one strip lies there.
     /// </summary>
-    public static byte[] Tiff(int width, int height, int pages = 1, int samples = 3, uint? stripCount = null)
+    public static byte[] Tiff(int width, int height, int pages = 1, int samples = 3, uint? stripCount = null, uint? stripOffset = null)
     {
         var strip = Zeros((long)width * height * samples);
         using var tiff = new MemoryStream();
@@ -317,7 +318,7 @@ public static class HostileImages
         var link = 4L;
         for (var page = 0; page < pages; page++)
         {
-            var stripOffset = (uint)tiff.Position;
+            var offset = (uint)tiff.Position;
             tiff.Write(strip);
             var bitsOffset = (uint)tiff.Position;
             for (var i = 0; i < samples; i++)
@@ -337,7 +338,7 @@ public static class HostileImages
             {
                 (256, 4, 1, (uint)width), (257, 4, 1, (uint)height),
                 (258, 3, (uint)samples, samples == 1 ? 8u : bitsOffset), (259, 3, 1, 8), (262, 3, 1, samples == 1 ? 1u : 2u),
-                (273, 4, strips, strips == 1 ? stripOffset : 0x7FFF_0000), (277, 3, 1, (uint)samples), (278, 4, 1, (uint)height),
+                (273, 4, strips, strips > 1 ? 0x7FFF_0000 : page == 0 && stripOffset is { } past ? past : offset), (277, 3, 1, (uint)samples), (278, 4, 1, (uint)height),
                 (279, 4, strips, strips == 1 ? (uint)strip.Length : 0x7FFF_8000), (284, 3, 1, 1),
             };
             var block = TiffIfd(entries);
@@ -356,6 +357,30 @@ public static class HostileImages
             stream.Write(bytes);
             stream.Position = end;
         }
+    }
+
+    /// <summary>
+    /// A little-endian RGB TIFF of <paramref name="width"/> x <paramref name="height"/> pixels in
+    /// tiles its header says are <paramref name="tileSide"/> pixels square (a tile-size bomb: one
+    /// tile of 65,536² is 12 GB of samples), holding one small Deflate tile of zeros.
+    /// </summary>
+    public static byte[] TiledTiff(int width, int height, uint tileSide)
+    {
+        var tile = Zeros(64 * 64 * 3);
+        using var tiff = new MemoryStream();
+        tiff.Write("II"u8);
+        tiff.Write([42, 0, 0, 0, 0, 0]);
+        tiff.Write(tile);
+        var bitsOffset = (uint)tiff.Position;
+        tiff.Write([8, 0, 8, 0, 8, 0, 0]);
+        var ifd = (uint)tiff.Position;
+        var across = (uint)((width + tileSide - 1) / tileSide) * (uint)((height + tileSide - 1) / tileSide);
+        tiff.Write(TiffIfd(
+            (256, 4, 1, (uint)width), (257, 4, 1, (uint)height), (258, 3, 3, bitsOffset), (259, 3, 1, 8), (262, 3, 1, 2),
+            (277, 3, 1, 3), (284, 3, 1, 1), (322, 4, 1, tileSide), (323, 4, 1, tileSide), (324, 4, across, 8), (325, 4, across, (uint)tile.Length)));
+        var bytes = tiff.ToArray();
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), ifd);
+        return bytes;
     }
 
     /// <summary>

@@ -50,6 +50,16 @@ public static class TestImages
         }, new JpegEncoder { Quality = 90 });
     }
 
+    /// <summary>
+    /// Where the stored top-left red quadrant (<see cref="JpegWithRedCorner"/>, <see cref="TiffFiles.RedCorner"/>)
+    /// must land once each orientation 1..8 is applied (FR-2.1).
+    /// </summary>
+    public static TheoryData<ushort, string> RedQuadrantByOrientation => new()
+    {
+        { 1, "top-left" }, { 2, "top-right" }, { 3, "bottom-right" }, { 4, "bottom-left" },
+        { 5, "top-left" }, { 6, "top-right" }, { 7, "bottom-right" }, { 8, "bottom-left" },
+    };
+
     /// <summary>Which quadrant of a decoded image is red ("top-left", "top-right", "bottom-left", "bottom-right"), from their centres.</summary>
     public static string RedQuadrant(Image<Rgba32> image)
     {
@@ -248,7 +258,8 @@ public static class TestImages
 
     public static Image<Rgba32> Decode(byte[] bytes) => Image.Load<Rgba32>(bytes);
 
-    private static Image<Rgba32> Photo(int width, int height, int seed)
+    /// <summary>The photo-like content every encoded test image is made of: gradients, a wave, deterministic noise; opaque.</summary>
+    public static Image<Rgba32> Photo(int width, int height, int seed)
     {
         var image = new Image<Rgba32>(width, height);
         var random = new Random(seed);
