@@ -134,7 +134,7 @@ public static class InfrastructureResources
             // are queued again at start-up rather than after the 15-minute requeue.
             .WithEnvironment("IMG_BROKER_VOLATILE", volatileBroker ? "true" : "false")
             // It speaks KIP-848's group protocol, with which a Worker that joins or leaves does not
-            // stop the group (the mock's classic rebalance waits out the session timeout; ADR 8).
+            // stop the group (the mock's classic rebalance waits out the session timeout; ADR 9).
             .WithEnvironment("IMG_KAFKA_GROUP_PROTOCOL", volatileBroker ? "consumer" : "classic")
             .WithEnvironment("IMG_STORAGE_BASE_DIR", storage)
             .WithHttpHealthCheck("/health");
