@@ -50,9 +50,10 @@ public sealed class CachedFileResult(
             return;
         }
 
-        if (!honourRange)
+        if (!honourRange || !IsByteRange(context.Request))
         {
-            // If-Range names another version: the whole file is the answer (RFC 9110 §13.1.5).
+            // If-Range names another version (RFC 9110 §13.1.5), or the range is in a unit other than
+            // bytes (§14.2: ignored; the framework would serve it as bytes): the whole file is the answer.
             context.Request.Headers.Remove(HeaderNames.Range);
         }
 
@@ -71,6 +72,10 @@ public sealed class CachedFileResult(
                 $"The requested range lies outside the file ({response.Headers.ContentRange}).");
         }
     }
+
+    private static bool IsByteRange(HttpRequest request) =>
+        !request.Headers.ContainsKey(HeaderNames.Range)
+        || string.Equals(request.GetTypedHeaders().Range?.Unit.Value, "bytes", StringComparison.OrdinalIgnoreCase);
 
     private static Task WriteProblemAsync(HttpContext context, int status, string title, string detail)
     {
