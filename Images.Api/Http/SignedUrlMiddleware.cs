@@ -34,7 +34,7 @@ internal sealed partial class SignedUrlMiddleware(RequestDelegate next, UrlSigne
             return;
         }
 
-        LogRefused(context.Request.Method, context.Request.Path.Value ?? "/", check);
+        LogRefused(context.Request.Method, UrlSigner.RedactPath(context.Request.Path.Value ?? "/"), check);
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
         await problems.WriteAsync(new ProblemDetailsContext
         {

@@ -67,6 +67,16 @@ public sealed class UrlSigner(IOptions<UrlSigningOptions> options, TimeProvider 
         || request.Query.ContainsKey(ExpiresParameter)
         || (request.Path.Value?.Contains(SignatureParameter + "=", StringComparison.Ordinal) ?? false);
 
+    /// <summary>
+    /// A path fit for a log line: a signed URL whose <c>?</c> was lost or encoded carries its
+    /// signature in the path, and a log must not hand out a working credential.
+    /// </summary>
+    public static string RedactPath(string path)
+    {
+        var at = path.IndexOf(SignatureParameter + "=", StringComparison.Ordinal);
+        return at < 0 ? path : path[..(at + SignatureParameter.Length + 1)] + "(redacted)";
+    }
+
     /// <summary>Signs a GET of <paramref name="path"/> with <paramref name="query"/> for <paramref name="lifetime"/>.</summary>
     public SignedUrl Sign(string path, IReadOnlyList<KeyValuePair<string, string>> query, TimeSpan lifetime)
     {
