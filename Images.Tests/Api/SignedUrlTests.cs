@@ -144,6 +144,32 @@ public class SignedUrlTests(SignedUrlFixture api) : IClassFixture<SignedUrlFixtu
         Assert.True(accepted.Count == 0, $"{accepted.Count} of {variants.Count} variants were not refused with 403:\n{string.Join("\n", accepted)}");
     }
 
+    /// <summary>
+    /// The canonical form sorts the parameters and re-encodes them (ADR 10): a proxy that re-orders
+    /// the query or percent-encodes an unreserved character does not break a URL; what is asked
+    /// for is still exactly what was signed.
+    /// </summary>
+    [Fact]
+    public async Task AReorderedOrReEncodedQueryStillVerifies_FR8_5()
+    {
+        var (id, bytes) = await UploadAsync(seed: 13);
+        var url = await SignedUrlAsync(id, "{}");
+        var query = url[(url.IndexOf('?', StringComparison.Ordinal) + 1)..].Split('&');
+        var path = url[..url.IndexOf('?', StringComparison.Ordinal)];
+
+        foreach (var variant in new[]
+                 {
+                     $"{path}?{query[1]}&{query[0]}",
+                     url.Replace("?expires=", "?%65xpires=", StringComparison.Ordinal),
+                     url.Replace("/download?", "/%64ownload?", StringComparison.Ordinal),
+                 })
+        {
+            using var response = await _client.GetAsync(variant);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{variant} -> {(int)response.StatusCode}");
+            Assert.Equal(bytes, await response.Content.ReadAsByteArrayAsync());
+        }
+    }
+
     [Fact]
     public async Task AnApiKeyDoesNotRescueABrokenSignature_FR8_5()
     {
