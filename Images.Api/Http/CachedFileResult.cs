@@ -23,8 +23,6 @@ public sealed class CachedFileResult(
     string? fileDownloadName = null,
     bool enableRangeProcessing = false) : IResult
 {
-    public string ContentType => contentType;
-
     public async Task ExecuteAsync(HttpContext context)
     {
         var (tag, body) = await entityTag.ResolveAsync(content, context.RequestAborted);
