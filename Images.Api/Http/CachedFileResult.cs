@@ -25,7 +25,18 @@ public sealed class CachedFileResult(
 {
     public async Task ExecuteAsync(HttpContext context)
     {
-        var (tag, body) = await entityTag.ResolveAsync(content, context.RequestAborted);
+        EntityTagHeaderValue tag;
+        Stream body;
+        try
+        {
+            (tag, body) = await entityTag.ResolveAsync(content, context.RequestAborted);
+        }
+        catch
+        {
+            await content.DisposeAsync();
+            throw;
+        }
+
         var response = context.Response;
         var modified = lastModified is { } value ? ConditionalRequest.WholeSeconds(value) : (DateTimeOffset?)null;
         var headers = response.GetTypedHeaders();
