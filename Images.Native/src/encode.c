@@ -225,7 +225,7 @@ done:
 
 /* The encoders' own working memory: libjpeg's coefficients, libwebp's YUVA and lossless state,
  * libpng's filtered rows and deflate window, libaom's frame buffers, lookahead and per-superblock
- * state (measured: bench/renditions.sh; about 40 bytes a pixel at speed 6-10 plus ~24 MiB of
+ * state (measured with getrusage, ADR 12: up to ~46 bytes a pixel at speed 4-6, ~20 at 8-10, plus ~24 MiB of
  * fixed state, doubled for alpha's second encoder), and the encoded bytes twice. */
 int64_t in_encode_output_memory(int width, int height, int channels, int output)
 {
@@ -233,7 +233,7 @@ int64_t in_encode_output_memory(int width, int height, int channels, int output)
     switch (output) {
     case IN_OUTPUT_WEBP: return pixels * (ch == 4 || ch == 2 ? 32 : 8) + 2 * pixels * 4 + pixels * 4 + IN_LIBRARY_STATE;
     case IN_OUTPUT_PNG: return 2 * pixels * ch + 4 * (int64_t)width * ch + 512 * 1024 + IN_LIBRARY_STATE;
-    case IN_OUTPUT_AVIF: return (pixels * 4 + pixels * 2) + (ch == 4 || ch == 2 ? 2 : 1) * (pixels * 40 + 24 * 1024 * 1024) + 2 * pixels * ch;
+    case IN_OUTPUT_AVIF: return (pixels * 4 + pixels * 2) + (ch == 4 || ch == 2 ? 2 : 1) * (pixels * 48 + 24 * 1024 * 1024) + 2 * pixels * ch;
     default: return (ch == 1 ? 2 * pixels : 6 * pixels) + 2 * pixels * ch + IN_LIBRARY_STATE;
     }
 }
