@@ -60,7 +60,7 @@ internal static unsafe partial class NativeMethods
         public int WebpQuality;
         public int AvifQuality;
         public int AvifSpeed;
-        public int Reserved;
+        public int Flags;
     }
 
     /// <summary>in_rendition: 104 bytes, arrays indexed by in_output.</summary>

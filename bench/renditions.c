@@ -80,6 +80,7 @@ int main(int argc, char **argv)
             req.webp_quality = 80;
             req.avif_quality = 60;
             req.avif_speed = s >= 0 ? speeds[s] : 8;
+            req.flags = getenv("OUT") != NULL ? IN_RENDITIONS_PNG_ALWAYS : 0; /* the lossless reference of each size */
             double enc[IN_MAX_RENDITIONS][IN_OUTPUTS] = { { 0 } };
             unsigned long long bytes[IN_MAX_RENDITIONS][IN_OUTPUTS] = { { 0 } };
             double decode = 0;

@@ -30,6 +30,15 @@ internal static class OpenApiContract
                 case nameof(ImagesEndpoints.DownloadImage):
                     Describe(operation, "thumbnail", new OpenApiSchema { Type = JsonSchemaType.Boolean, Default = false }, "Stream the JPEG thumbnail instead of the original.");
                     break;
+                case nameof(ImagesEndpoints.GetRendition):
+                    Describe(operation, "name", new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[a-z][a-z0-9_-]{0,31}$" },
+                        "A rendition configured by IMG_RENDITIONS (thumbnail always exists); an unknown one is answered with 404.");
+                    Describe(operation, "format", new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.String,
+                        Enum = [.. Enum.GetValues<RenditionFormat>().Select(f => (JsonNode)JsonValue.Create(f.ContractName()))],
+                    }, "The format, instead of negotiating it from Accept (png: images with alpha only). Another value is answered with 422.");
+                    break;
             }
 
             foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])

@@ -387,7 +387,7 @@ static int encode_rendition(const in_renditions_request *r, const uint8_t *pixel
     item->width = w;
     item->height = h;
     for (int o = 0; o < IN_OUTPUTS; o++) {
-        if (!(r->outputs & (1 << o)) || (o == IN_OUTPUT_PNG && flat == NULL)) continue;
+        if (!(r->outputs & (1 << o)) || (o == IN_OUTPUT_PNG && flat == NULL && !(r->flags & IN_RENDITIONS_PNG_ALWAYS))) continue;
         if (o == IN_OUTPUT_AVIF && *avif_status != IN_OK) continue;
         if (in_cancelled(cancel)) return in_fail(error, error_size, IN_CANCELLED, "cancelled");
         in_result result = { NULL, 0, 0, 0 };

@@ -149,8 +149,11 @@ typedef struct in_renditions_request {
     int32_t webp_quality;   /* 1..100 */
     int32_t avif_quality;   /* 1..100 */
     int32_t avif_speed;     /* 0 (slowest) .. 10 (fastest) */
-    int32_t reserved;
+    int32_t flags;          /* IN_RENDITIONS_* */
 } in_renditions_request;
+
+/* PNG of every source, alpha or not (bench/renditions.sh: the lossless reference of each size). */
+#define IN_RENDITIONS_PNG_ALWAYS 1
 
 /* 104 bytes: one size and its encoded outputs, indexed by enum in_output. */
 typedef struct in_rendition {
