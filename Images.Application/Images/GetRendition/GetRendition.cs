@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Images.Application.Abstractions;
 using Images.Application.Common;
 using Images.Domain.Images;
@@ -17,10 +15,10 @@ public sealed record AcceptedType(string MediaType, double Quality);
 public sealed record GetRenditionQuery(Guid ImageId, string Name, string? Format, IReadOnlyList<AcceptedType> Accept);
 
 /// <summary>
-/// A rendition file to send. <see cref="ETag"/> is strong: the file under a key is written once
-/// and never replaced by other bytes (<see cref="DerivedKeys"/>).
+/// A rendition file to send; the file under a key is written once and never replaced by other
+/// bytes (<see cref="DerivedKeys"/>), so it may be cached for good.
 /// </summary>
-public sealed record RenditionFile(Stream Content, string ContentType, string FileName, string ETag, DateTimeOffset LastModified);
+public sealed record RenditionFile(Stream Content, string ContentType, string FileName, DateTimeOffset LastModified);
 
 /// <summary>
 /// FR-8.3: serves one rendition in the format asked by <c>?format=</c>, or else negotiated from
@@ -73,11 +71,8 @@ public sealed class GetRenditionHandler(IImageRepository images, IBlobStore blob
         var stream = (rendition.Name == Rendition.Thumbnail && format == RenditionFormat.Jpeg ? blobs.OpenThumbnail(image.Id) : blobs.OpenDerived(key))
             ?? throw new NotFoundException($"The {format.ContractName()} file of rendition '{rendition.Name}' of image {image.Id} is missing from storage.");
         var name = $"{Path.GetFileNameWithoutExtension(image.Filename)}_{rendition.Name}.{format.Extension()}";
-        return new RenditionFile(stream, format.ContentType(), name, ETagOf(key), image.UpdatedAt);
+        return new RenditionFile(stream, format.ContentType(), name, image.UpdatedAt);
     }
-
-    private static string ETagOf(string key) =>
-        "\"" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 16)) + "\"";
 }
 
 /// <summary>
