@@ -168,3 +168,38 @@ public sealed class RenditionEndpointTests(RenditionApiFixture api) : IClassFixt
             files);
     }
 }
+
+/// <summary>An Api forced onto the managed processor, which has no AVIF encoder (as a machine without libavif).</summary>
+public sealed class NoAvifApiFixture : ApiFixture
+{
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["IMG_NATIVE_PROCESSING"] = "false",
+    };
+}
+
+/// <summary>FR-8.2/FR-8.3 where AVIF cannot be made (ADR 12): said on /health, not listed, 406 when named, WebP for browsers.</summary>
+public sealed class RenditionsWithoutAvifTests(NoAvifApiFixture api) : IClassFixture<NoAvifApiFixture>
+{
+    [Fact]
+    public async Task AvifIsReportedUnavailableAnsweredWith406AndBrowsersGetWebp_FR8_3()
+    {
+        var health = await api.Client.GetJsonAsync("/health");
+        Assert.Contains("AVIF: not available", health.GetProperty("details").GetProperty("image-processor").GetString(), StringComparison.Ordinal);
+
+        var id = (await api.Client.UploadAsync(TestImages.Jpeg(640, 480, seed: 77), "image/jpeg")).GetProperty("id").GetString()!;
+        var image = await api.Client.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), "completed", "failed");
+        Assert.Equal("completed", image.GetProperty("status").GetString());
+        Assert.Equal(["jpeg", "webp"], image.GetProperty("renditions")[0].GetProperty("formats").EnumerateArray().Select(f => f.GetString()));
+
+        using var avif = await api.Client.GetAsync($"/api/v1/images/{id}/renditions/thumbnail?format=avif");
+        Assert.Equal(HttpStatusCode.NotAcceptable, avif.StatusCode);
+        Assert.Equal("application/problem+json", avif.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("AVIF is not available", await avif.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var browser = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/images/{id}/renditions/thumbnail");
+        browser.Headers.TryAddWithoutValidation("Accept", "image/avif,image/webp,*/*;q=0.8");
+        using var negotiated = await api.Client.SendAsync(browser);
+        Assert.Equal("image/webp", negotiated.Content.Headers.ContentType?.MediaType);
+    }
+}
