@@ -161,6 +161,24 @@ public class RenditionUseCaseTests
         Assert.All(harness.Blobs.Derived.Keys, k => Assert.Equal(completed.Id, DerivedKeys.Owner(k)));
     }
 
+    [Fact]
+    public async Task AnImageCompletedBeforeRenditionsServesItsThumbnailJpegAsTheThumbnail_FR8_2()
+    {
+        using var harness = Harness();
+        var image = Seed(harness);
+        image.StartProcessing(harness.Clock.GetUtcNow(), TimeSpan.FromMinutes(1), "test");
+        image.Complete(new ImageMetadata(640, 480, ImageFormat.Png, 3, false), harness.Clock.GetUtcNow());
+        harness.Blobs.Thumbnails[image.Id] = "old thumb"u8.ToArray();
+        var handler = harness.Get<GetRenditionHandler>();
+
+        var file = await handler.HandleAsync(new(image.Id, "thumbnail", null, Accept("image/avif", "image/webp", "*/*")), CancellationToken.None);
+
+        Assert.Equal("image/jpeg", file.ContentType);
+        Assert.Equal("old thumb"u8.ToArray(), ReadAll(file.Content));
+        await Assert.ThrowsAsync<ValidationException>(() => handler.HandleAsync(new(image.Id, "thumbnail", "webp", []), CancellationToken.None));
+        await Assert.ThrowsAsync<NotFoundException>(() => handler.HandleAsync(new(image.Id, "preview", null, []), CancellationToken.None));
+    }
+
     private static byte[] ReadAll(Stream stream)
     {
         using (stream)

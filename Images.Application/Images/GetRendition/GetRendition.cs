@@ -41,6 +41,12 @@ public sealed class GetRenditionHandler(IImageRepository images, IBlobStore blob
             ?? throw new NotFoundException($"Image {query.ImageId} not found.");
         var configured = options.Value.Renditions;
         var rendition = image.Renditions.FirstOrDefault(r => r.Name == query.Name);
+        if (rendition is null && query.Name == Rendition.Thumbnail && image.Status == ImageStatus.Completed && image.ThumbnailAvailable && image.Renditions.Count == 0)
+        {
+            // Completed before renditions existed: its JPEG thumbnail is all there is (FR-3.3's file).
+            rendition = new Rendition(Rendition.Thumbnail, 0, 0, [RenditionFormat.Jpeg]);
+        }
+
         if (rendition is null)
         {
             if (configured.All(r => r.Name != query.Name))
