@@ -4,6 +4,7 @@ using Images.Application.Common;
 using Images.Application.Images.BatchProcess;
 using Images.Application.Images.Download;
 using Images.Application.Images.Get;
+using Images.Application.Images.GetRendition;
 using Images.Application.Images.List;
 using Images.Application.Images.Process;
 using Images.Application.Images.Upload;
@@ -59,6 +60,18 @@ internal static class ImagesEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesProblem(StatusCodes.Status416RangeNotSatisfiable)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .RequireRateLimiting(RateLimiting.Read);
+
+        group.MapGet("/{id}/renditions/{name}", GetRendition)
+            .WithName(nameof(GetRendition))
+            .WithSummary("Download a rendition (a named size) as AVIF, WebP, JPEG or PNG, negotiated from Accept or named by ?format=")
+            .WithDescription("Without ?format=, the format comes from Accept: AVIF, then WebP, then JPEG, each only when named (image/avif, image/webp); */*, image/* or no Accept gives JPEG; PNG (images with alpha) only when named with a higher q than the others. Answers Vary: Accept, a strong ETag (the SHA-256 of the bytes; If-None-Match gives 304, If-Match 412), Last-Modified and Cache-Control: public, max-age=31536000, immutable. Unknown rendition or not made yet: 404; unknown format, or png for an image without alpha: 422; avif where the encoder was missing: 406.")
+            .Produces(StatusCodes.Status200OK, typeof(Stream), "image/avif", "image/webp", "image/jpeg", "image/png")
+            .Produces(StatusCodes.Status304NotModified)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status406NotAcceptable)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .RequireRateLimiting(RateLimiting.Read);
 
@@ -125,6 +138,25 @@ internal static class ImagesEndpoints
             result.LastModified,
             result.FileName,
             enableRangeProcessing: true);
+    }
+
+    /// <summary>FR-8.3: one rendition file; the format negotiated or named (RenditionNegotiation).</summary>
+    public static async Task<IResult> GetRendition(
+        string id,
+        string name,
+        string? format,
+        HttpContext context,
+        GetRenditionHandler handler,
+        CancellationToken cancellationToken)
+    {
+        var accept = context.Request.GetTypedHeaders().Accept
+            .Select(a => new AcceptedType(a.MediaType.Value ?? string.Empty, a.Quality ?? 1.0))
+            .ToList();
+        var file = await handler.HandleAsync(new GetRenditionQuery(ParseId(id), name, format, accept), cancellationToken);
+        // The answer depends on Accept (on 304 too); the bytes under a rendition's key never change
+        // (DerivedKeys), so any cache may keep them for a year (FR-8.4, ADR 10's helper).
+        context.Response.Headers.Vary = "Accept";
+        return new CachedFileResult(file.Content, file.ContentType, EntityTagSource.HashOfContent, CachePolicy.Immutable, file.LastModified, file.FileName);
     }
 
     public static async Task<Ok<ImageDto>> ProcessImage(string id, ProcessImageHandler handler, CancellationToken cancellationToken) =>

@@ -40,6 +40,15 @@ internal static class OpenApiContract
                     }
 
                     break;
+                case nameof(ImagesEndpoints.GetRendition):
+                    Describe(operation, "name", new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[a-z][a-z0-9_-]{0,31}$" },
+                        "A rendition configured by IMG_RENDITIONS (thumbnail always exists); an unknown one is answered with 404.");
+                    Describe(operation, "format", new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.String,
+                        Enum = [.. Enum.GetValues<RenditionFormat>().Select(f => (JsonNode)JsonValue.Create(f.ContractName()))],
+                    }, "The format, instead of negotiating it from Accept (png: images with alpha only). Another value is answered with 422.");
+                    break;
             }
 
             foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
@@ -83,7 +92,8 @@ internal static class OpenApiContract
 
                 if (signed.TryGetValue("rendition", out var rendition) && rendition is OpenApiSchema r)
                 {
-                    r.Enum = [.. SignedUrlEndpoints.Renditions.Select(n => (JsonNode)JsonValue.Create(n))];
+                    var names = context.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Images.Application.Common.ProcessingOptions>>().Value.Renditions;
+                    r.Enum = [.. names.Select(n => (JsonNode)JsonValue.Create(n.Name))];
                     r.Description = "null (or absent): the original; otherwise a rendition's name.";
                 }
 

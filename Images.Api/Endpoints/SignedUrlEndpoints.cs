@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Images.Api.Http;
 using Images.Application.Common;
 using Images.Application.Images.Get;
@@ -13,11 +14,6 @@ internal static class SignedUrlEndpoints
     /// <summary>The formats a rendition can be asked for by name (FR-8.2, FR-8.3).</summary>
     public static readonly IReadOnlyList<string> Formats = ["jpeg", "webp", "avif", "png"];
 
-    /// <summary>
-    /// Renditions a URL can be signed for, besides the original (null). Only <c>thumbnail</c> exists
-    /// so far; once IMG_RENDITIONS (FR-8.1) is read, its names belong here.
-    /// </summary>
-    public static readonly IReadOnlyList<string> Renditions = [Thumbnail];
 
     public static IEndpointRouteBuilder MapSignedUrlEndpoints(this IEndpointRouteBuilder app)
     {
@@ -44,6 +40,7 @@ internal static class SignedUrlEndpoints
         SignedUrlRequest? request,
         GetImageHandler images,
         UrlSigner signer,
+        IOptions<ProcessingOptions> processing,
         CancellationToken cancellationToken)
     {
         if (!signer.Enabled)
@@ -52,7 +49,9 @@ internal static class SignedUrlEndpoints
         }
 
         var imageId = ImagesEndpoints.ParseId(id);
-        var (rendition, format, lifetime) = Validate(request ?? new SignedUrlRequest(null, null, null));
+        // Renditions a URL can be signed for, besides the original (null): those of IMG_RENDITIONS (FR-8.1).
+        var renditions = processing.Value.Renditions.Select(r => r.Name).ToList();
+        var (rendition, format, lifetime) = Validate(request ?? new SignedUrlRequest(null, null, null), renditions);
         // 404 for an unknown image, as every /{id} route.
         await images.HandleAsync(imageId, cancellationToken);
 
@@ -68,7 +67,7 @@ internal static class SignedUrlEndpoints
         return TypedResults.Ok(new SignedUrlResponse(signed.Url, signed.ExpiresAt));
     }
 
-    private static (string? Rendition, string? Format, int Lifetime) Validate(SignedUrlRequest request)
+    private static (string? Rendition, string? Format, int Lifetime) Validate(SignedUrlRequest request, IReadOnlyList<string> renditions)
     {
         var errors = new Dictionary<string, string[]>();
         var lifetime = request.ExpiresIn ?? UrlSigner.DefaultLifetimeSeconds;
@@ -77,9 +76,9 @@ internal static class SignedUrlEndpoints
             errors["expires_in"] = [$"expires_in must be between {UrlSigner.MinLifetimeSeconds} and {UrlSigner.MaxLifetimeSeconds} seconds; got {lifetime}."];
         }
 
-        if (request.Rendition is { } name && !Renditions.Contains(name, StringComparer.Ordinal))
+        if (request.Rendition is { } name && !renditions.Contains(name, StringComparer.Ordinal))
         {
-            errors["rendition"] = [$"rendition must be null (the original) or one of {string.Join(", ", Renditions)}; got '{name}'."];
+            errors["rendition"] = [$"rendition must be null (the original) or one of {string.Join(", ", renditions)}; got '{name}'."];
         }
 
         var format = request.Format?.ToLowerInvariant();

@@ -39,6 +39,7 @@ internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServ
                 Detail = bad.Message,
             },
             NotFoundException => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = exception.Message },
+            NotAcceptableException => new ProblemDetails { Status = StatusCodes.Status406NotAcceptable, Title = "Not acceptable", Detail = exception.Message },
             UnsupportedMediaTypeException => new ProblemDetails
             {
                 Status = StatusCodes.Status415UnsupportedMediaType,

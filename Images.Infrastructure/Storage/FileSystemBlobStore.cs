@@ -11,7 +11,9 @@ namespace Images.Infrastructure.Storage;
 /// <summary>
 /// Blob store on a (shared) file system. Originals are content-addressed by their full SHA-256
 /// (<c>originals/ab/cd/&lt;hash&gt;</c>, FR-1.7); thumbnails are per image
-/// (<c>thumbnails/ab/&lt;id&gt;.jpg</c>); uploads and thumbnails are written under <c>tmp/</c> and moved
+/// (<c>thumbnails/ab/&lt;id&gt;.jpg</c>); derived files (renditions) are under their key
+/// (<c>derived/ab/&lt;id&gt;/preview-1024x683.webp</c>, see DerivedKeys); uploads, thumbnails and
+/// derived files are written under <c>tmp/</c> and moved
 /// into place with an atomic rename on the same file system. Failures of the file system itself (a
 /// full disk, a lost mount, permissions) surface as <see cref="StorageUnavailableException"/>: they
 /// are faults of the infrastructure, never of an image (NFR-9).
@@ -22,6 +24,7 @@ public sealed class FileSystemBlobStore : IBlobStore
     private const string TemporarySuffix = ".part";
     private readonly string _originals;
     private readonly string _thumbnails;
+    private readonly string _derived;
     private readonly string _temp;
 
     public FileSystemBlobStore(IOptions<StorageOptions> options)
@@ -29,7 +32,9 @@ public sealed class FileSystemBlobStore : IBlobStore
         var root = Path.GetFullPath(options.Value.BaseDirectory);
         _originals = Path.Combine(root, "originals");
         _thumbnails = Path.Combine(root, "thumbnails");
+        _derived = Path.Combine(root, "derived");
         _temp = Path.Combine(root, "tmp");
+        Directory.CreateDirectory(_derived);
         Directory.CreateDirectory(_originals);
         Directory.CreateDirectory(_thumbnails);
         Directory.CreateDirectory(_temp);
@@ -85,10 +90,55 @@ public sealed class FileSystemBlobStore : IBlobStore
 
     public Stream? OpenThumbnail(Guid imageId) => OpenRead(ThumbnailPath(imageId));
 
-    public async Task WriteThumbnailAsync(Guid imageId, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    public Task WriteThumbnailAsync(Guid imageId, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken) =>
+        WriteAtomicallyAsync(ThumbnailPath(imageId), "thumb", write, cancellationToken);
+
+    public Task WriteDerivedAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken) =>
+        WriteAtomicallyAsync(DerivedPath(key), "derived", write, cancellationToken);
+
+    public Stream? OpenDerived(string key) => OpenRead(DerivedPath(key));
+
+    /// <summary>Deletes an image's derived files: <paramref name="prefix"/> is its <see cref="DerivedKeys.Prefix"/>, a folder here.</summary>
+    public Task DeleteDerivedAsync(string prefix, CancellationToken cancellationToken)
     {
-        var final = ThumbnailPath(imageId);
-        var temp = Path.Combine(_temp, $"thumb-{Guid.NewGuid():N}{TemporarySuffix}");
+        if (!prefix.EndsWith('/'))
+        {
+            throw new ArgumentException($"'{prefix}' is not a derived file prefix (an image's id and '/').", nameof(prefix));
+        }
+
+        var path = DerivedPath(prefix, allowFolder: true);
+        Storage(() =>
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+
+            return true;
+        });
+        return Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<string> ListDerivedAsync(DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var file in Files(_derived, "*", before))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            // derived/ab/<key>: the key is the path below the fan-out folder.
+            var relative = Path.GetRelativePath(_derived, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
+            var slash = relative.IndexOf('/', StringComparison.Ordinal);
+            if (slash == 2)
+            {
+                yield return relative[3..];
+            }
+        }
+
+        await Task.CompletedTask;
+    }
+
+    private async Task WriteAtomicallyAsync(string final, string kind, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        var temp = Path.Combine(_temp, $"{kind}-{Guid.NewGuid():N}{TemporarySuffix}");
         try
         {
             var file = Storage(() => new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous));
@@ -194,6 +244,21 @@ public sealed class FileSystemBlobStore : IBlobStore
     {
         var id = imageId.ToString("N");
         return Path.Combine(_thumbnails, id[..2], id + ".jpg");
+    }
+
+    /// <summary>
+    /// derived/&lt;first two characters&gt;/&lt;key&gt;. Keys are relative paths of lower-case
+    /// letters, digits, '-', '_', '.' and '/', never climbing out ("..") nor absolute.
+    /// </summary>
+    private string DerivedPath(string key, bool allowFolder = false)
+    {
+        if (key.Length < 3 || key.Contains("..", StringComparison.Ordinal) || key.StartsWith('/') || (!allowFolder && key.EndsWith('/'))
+            || !key.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_' or '.' or '/'))
+        {
+            throw new ArgumentException($"'{key}' is not a derived file key.", nameof(key));
+        }
+
+        return Path.Combine(_derived, key[..2], key.Replace('/', Path.DirectorySeparatorChar));
     }
 
     private static IEnumerable<FileInfo> Files(string root, string pattern, DateTimeOffset before) =>

@@ -33,6 +33,7 @@ public class HealthAndDocsTests(ApiFixture api) : IClassFixture<ApiFixture>
             ["/api/v1/images"] = ["get", "post"],
             ["/api/v1/images/{id}"] = ["get"],
             ["/api/v1/images/{id}/download"] = ["get"],
+            ["/api/v1/images/{id}/renditions/{name}"] = ["get"],
             ["/api/v1/images/{id}/process"] = ["post"],
             ["/api/v1/images/batch/process"] = ["post"],
             ["/api/v1/retention/sweep"] = ["post"],
@@ -53,6 +54,9 @@ public class HealthAndDocsTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.True(upload.TryGetProperty("multipart/form-data", out _));
         Assert.True(document.GetProperty("components").GetProperty("schemas").TryGetProperty("ImageDto", out var imageSchema));
         Assert.True(imageSchema.GetProperty("properties").TryGetProperty("thumbnail_available", out _));
+        Assert.True(imageSchema.GetProperty("properties").TryGetProperty("renditions", out _));
+        Assert.True(document.GetProperty("components").GetProperty("schemas").TryGetProperty("RenditionDto", out var rendition));
+        Assert.Equal(["name", "width", "height", "formats"], rendition.GetProperty("properties").EnumerateObject().Select(p => p.Name));
     }
 
     [Theory]
@@ -149,6 +153,14 @@ public class OpenApiContractTests(ApiFixture api) : IClassFixture<ApiFixture>
 
         var id = paths.GetProperty("/api/v1/images/{id}").GetProperty("get").GetProperty("parameters")[0].GetProperty("schema");
         Assert.Equal("uuid", id.GetProperty("format").GetString());
+
+        // FR-8.3: the rendition's format and what it can answer.
+        var rendition = paths.GetProperty("/api/v1/images/{id}/renditions/{name}").GetProperty("get");
+        var parameters = rendition.GetProperty("parameters").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("schema"));
+        Assert.Equal(["jpeg", "webp", "avif", "png"], parameters["format"].GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("uuid", parameters["id"].GetProperty("format").GetString());
+        Assert.Equal(["200", "304", "404", "406", "412", "422"], rendition.GetProperty("responses").EnumerateObject().Select(r => r.Name).Where(n => n != "401" && n != "429").Order());
+        Assert.True(rendition.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("image/avif", out _));
     }
 
     [Fact]
