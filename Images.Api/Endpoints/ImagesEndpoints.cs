@@ -47,6 +47,7 @@ internal static class ImagesEndpoints
             .WithName(nameof(DownloadImage))
             .WithSummary("Download the original, or the thumbnail with ?thumbnail=true")
             .Produces(StatusCodes.Status200OK, typeof(Stream), "image/jpeg", "image/png", "image/webp", "image/tiff")
+            .Produces(StatusCodes.Status302Found)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .RequireRateLimiting(RateLimiting.Read);
@@ -95,14 +96,17 @@ internal static class ImagesEndpoints
     public static async Task<Ok<ImageDto>> GetImage(string id, GetImageHandler handler, CancellationToken cancellationToken) =>
         TypedResults.Ok(await handler.HandleAsync(ParseId(id), cancellationToken));
 
-    public static async Task<FileStreamHttpResult> DownloadImage(
+    public static async Task<Results<FileStreamHttpResult, RedirectHttpResult>> DownloadImage(
         string id,
         string? thumbnail,
         DownloadImageHandler handler,
         CancellationToken cancellationToken)
     {
         var result = await handler.HandleAsync(ParseId(id), ParseBool(thumbnail, nameof(thumbnail)), cancellationToken);
-        return TypedResults.Stream(result.Content, result.ContentType, result.FileName, enableRangeProcessing: true);
+        // IMG_S3_PRESIGNED_DOWNLOADS: the client fetches the bytes from the object store itself.
+        return result.Redirect is { } address
+            ? TypedResults.Redirect(address.AbsoluteUri)
+            : TypedResults.Stream(result.Content!, result.ContentType, result.FileName, enableRangeProcessing: true);
     }
 
     public static async Task<Ok<ImageDto>> ProcessImage(string id, ProcessImageHandler handler, CancellationToken cancellationToken) =>

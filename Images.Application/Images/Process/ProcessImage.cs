@@ -142,7 +142,7 @@ public sealed partial class ProcessImageHandler(
         DecodePlan plan;
         try
         {
-            await using var original = OpenOriginal(image);
+            await using var original = await OpenOriginalAsync(image, cancellationToken);
             plan = await processor.PlanAsync(original, image.Format, cancellationToken);
         }
         catch (ImageProcessingException ex)
@@ -159,7 +159,7 @@ public sealed partial class ProcessImageHandler(
         switch (await images.UpdateAsync(image, CancellationToken.None))
         {
             case SaveResult.Gone:
-                blobs.DeleteThumbnail(image.Id);
+                await blobs.DeleteThumbnailAsync(image.Id, CancellationToken.None);
                 return null;
             case SaveResult.Conflict:
                 return await images.GetAsync(image.Id, CancellationToken.None);
@@ -212,12 +212,12 @@ public sealed partial class ProcessImageHandler(
         }
     }
 
-    private Stream OpenOriginal(Image image) =>
-        blobs.OpenOriginal(image.ContentHash) ?? throw new ImageProcessingException("The original file is missing from storage.");
+    private async Task<Stream> OpenOriginalAsync(Image image, CancellationToken cancellationToken) =>
+        await blobs.OpenOriginalAsync(image.ContentHash, cancellationToken) ?? throw new ImageProcessingException("The original file is missing from storage.");
 
     private async Task<ImageMetadata> CreateThumbnailAsync(Image image, CancellationToken cancellationToken)
     {
-        await using var original = OpenOriginal(image);
+        await using var original = await OpenOriginalAsync(image, cancellationToken);
         ImageMetadata? metadata = null;
         await blobs.WriteThumbnailAsync(
             image.Id,

@@ -34,7 +34,12 @@ public sealed class SweepExpiredImagesHandler(
             {
                 try
                 {
-                    blobs.DeleteThumbnail(id);
+                    await blobs.DeleteThumbnailAsync(id, cancellationToken);
+                }
+                catch (StorageUnavailableException ex)
+                {
+                    errors++;
+                    logger.LogError(ex, "Could not delete the thumbnail of expired image {ImageId}", id);
                 }
                 catch (IOException ex)
                 {
