@@ -147,12 +147,37 @@ public partial class KubernetesManifestTests
             var name = resource.Name;
             if (type.StartsWith("value", StringComparison.Ordinal))
             {
-                // A database inside a server ("{postgres.connectionString};Database=imagesdb"): the server is the workload.
+                // A database inside a server ("{postgres.connectionString};Database=imagesdb"), or the
+                // S3 store's address ("Endpoint=http://{minio.bindings.http.host}:..."): the server is the workload.
                 var connectionString = resource.Value.GetProperty("connectionString").GetString()!;
-                name = connectionString[1..connectionString.IndexOf('.', StringComparison.Ordinal)];
+                name = ServerReference().Match(connectionString).Groups[1].Value;
             }
 
             Assert.True(workloads.Contains(name), $"Aspire resource {resource.Name} ({type}) has no workload in the manifests");
+        }
+    }
+
+    [Fact]
+    public async Task TheAspireManifestRunsMinioAndWiresTheApiAndWorkerToIt_FR11_2()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "images-manifest-" + Guid.NewGuid().ToString("N")[..10] + ".json");
+        var (exitCode, output, error) = await RepositoryFiles.RunAsync("dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "Images.AppHost.dll"), "--publisher", "manifest", "--output-path", path], TimeSpan.FromSeconds(60));
+        Assert.True(exitCode == 0, output + error);
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        File.Delete(path);
+        var resources = manifest.RootElement.GetProperty("resources");
+
+        Assert.StartsWith("minio/minio:", resources.GetProperty("minio").GetProperty("image").GetString(), StringComparison.Ordinal);
+        var store = resources.GetProperty(ResourceNames.ObjectStore).GetProperty("connectionString").GetString()!;
+        Assert.Contains("Endpoint=http://{minio.bindings.http.host}", store, StringComparison.Ordinal);
+        Assert.Contains("SecretKey={minio-password.value}", store, StringComparison.Ordinal);
+        foreach (var service in new[] { ResourceNames.Api, ResourceNames.Worker })
+        {
+            var env = resources.GetProperty(service).GetProperty("env");
+            Assert.Equal("s3", env.GetProperty("IMG_STORAGE_BACKEND").GetString());
+            Assert.Equal($"{{{ResourceNames.ObjectStore}.connectionString}}", env.GetProperty($"ConnectionStrings__{ResourceNames.ObjectStore}").GetString());
+            Assert.False(env.TryGetProperty("IMG_STORAGE_BASE_DIR", out _), $"{service} still gets a folder");
         }
     }
 
@@ -387,4 +412,7 @@ public partial class KubernetesManifestTests
 
     [GeneratedRegex("\"(IMG_[A-Z0-9_]+)\"")]
     private static partial Regex ImgVariable();
+
+    [GeneratedRegex(@"\{([a-z0-9-]+)\.(?:bindings|connectionString)")]
+    private static partial Regex ServerReference();
 }
