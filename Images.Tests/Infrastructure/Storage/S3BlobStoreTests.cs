@@ -144,3 +144,56 @@ public sealed class S3BlobStoreTests(S3StoreFixture fixture) : IClassFixture<S3S
         Assert.Contains(measured, m => m.Instrument == "blob_store_bytes_stored" && Equals(m.Tags["kind"], "original") && m.Value == content.Length);
     }
 }
+
+/// <summary>An s3rver of its own, which the test kills while an object is being read.</summary>
+public sealed class KillableS3Fixture : IAsyncLifetime
+{
+    public S3TestStore S3 { get; private set; } = null!;
+
+    public async Task InitializeAsync() => S3 = await S3TestStore.StartAsync(ownServer: true);
+
+    public async Task DisposeAsync() => await S3.DisposeAsync();
+}
+
+/// <summary>NFR-9: the store going away in the middle of a download, and coming back.</summary>
+public sealed class S3StoreMidStreamTests(KillableS3Fixture fixture) : IClassFixture<KillableS3Fixture>
+{
+    [Fact]
+    public async Task AStoreKilledMidStreamFailsTheReadAsTheStoresFaultAndServesAgainWhenBack_NFR9()
+    {
+        using var store = fixture.S3.CreateStore();
+        var bytes = RandomNumberGenerator.GetBytes(48 << 20);
+        await using (var staged = await store.StageAsync(ReadOnlyMemory<byte>.Empty, new MemoryStream(bytes), 64L << 20, CancellationToken.None))
+        {
+            await store.PlaceAsync(staged, CancellationToken.None);
+        }
+
+        var hash = Images.Domain.Images.ContentHash.FromBytes(SHA256.HashData(bytes));
+        await using (var download = await store.OpenForDownloadAsync(BlobDownload.Original(hash, "image/png", "big.png"), CancellationToken.None))
+        {
+            Assert.NotNull(download);
+            var buffer = new byte[1 << 20];
+            await download.ReadExactlyAsync(buffer);
+            fixture.S3.Server!.Kill();
+            var failure = await Assert.ThrowsAsync<StorageUnavailableException>(async () =>
+            {
+                while (await download.ReadAsync(buffer) > 0)
+                {
+                }
+            });
+            Assert.False(failure.IsFull);
+        }
+
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => store.OpenOriginalAsync(hash, CancellationToken.None));
+        await fixture.S3.Server!.StartAgainAsync();
+
+        await using (var again = await store.OpenOriginalAsync(hash, CancellationToken.None))
+        {
+            Assert.NotNull(again);
+            Assert.Equal(SHA256.HashData(bytes), await SHA256.HashDataAsync(again));
+        }
+
+        // The local copies for decoding went with their streams, the failed one included.
+        Assert.Empty(Directory.GetFiles(store.StagingDirectory));
+    }
+}
