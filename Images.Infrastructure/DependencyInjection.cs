@@ -1,3 +1,4 @@
+using Amazon.S3;
 using Images.Application.Abstractions;
 using Images.Application.Common.Settings;
 using Images.Infrastructure.Maintenance;
@@ -7,11 +8,10 @@ using Images.Infrastructure.Persistence;
 using Images.Infrastructure.Processing;
 using Images.Infrastructure.Storage;
 using Images.Infrastructure.Storage.S3;
-using Amazon.S3;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Images.Infrastructure;
 
@@ -79,7 +79,8 @@ public static class DependencyInjection
             services.AddSingleton<S3BlobStore>();
             services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<S3BlobStore>());
             services.AddSingleton<IOriginalStore>(sp => sp.GetRequiredService<S3BlobStore>());
-            services.AddHostedService<S3BucketInitializer>();
+            // ReconciliationOptions (the grace of its staging clean-up) come with AddApplication.
+            services.AddHostedService<S3StoreStartup>();
         }
         else
         {

@@ -50,6 +50,10 @@ public sealed partial class S3BlobStore : IBlobStore, IOriginalStore, IDisposabl
 
     internal string StagingDirectory => _staging.Directory;
 
+    /// <summary>This node's staging files older than <paramref name="before"/> (what a killed process left).</summary>
+    internal int DeleteStaleStagingFiles(DateTimeOffset before, CancellationToken cancellationToken) =>
+        _staging.DeleteOlderThan(before, cancellationToken);
+
     internal string Key(string relative) => _options.KeyPrefix + relative;
 
     public async Task<StagedBlob> StageAsync(ReadOnlyMemory<byte> prefix, Stream content, long maxBytes, CancellationToken cancellationToken) =>

@@ -14,8 +14,12 @@ namespace Images.Infrastructure.Storage.S3;
 /// </summary>
 internal static class S3Faults
 {
+    /// <summary>
+    /// The object is not there. A missing bucket is not that: it is the store's fault (a deleted or
+    /// misnamed bucket must not turn every image into "original missing", NFR-9).
+    /// </summary>
     public static bool IsNotFound(Exception ex) =>
-        ex is AmazonS3Exception { StatusCode: HttpStatusCode.NotFound } || ex is AmazonS3Exception { ErrorCode: "NoSuchKey" or "NotFound" };
+        ex is AmazonS3Exception { StatusCode: HttpStatusCode.NotFound } s3 && s3.ErrorCode is not "NoSuchBucket";
 
     public static bool IsPreconditionFailed(Exception ex) =>
         ex is AmazonS3Exception { StatusCode: HttpStatusCode.PreconditionFailed } || ex is AmazonS3Exception { ErrorCode: "PreconditionFailed" };

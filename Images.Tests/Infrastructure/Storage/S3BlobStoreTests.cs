@@ -104,6 +104,37 @@ public sealed class S3BlobStoreTests(S3StoreFixture fixture) : IClassFixture<S3S
     }
 
     [Fact]
+    public async Task AMissingBucketIsTheStoresFaultNotAMissingOriginal_NFR9()
+    {
+        // Were it "not found", processing would fail every image as "original missing".
+        using var store = fixture.S3.CreateStore(configure: o => o.Bucket = "no-such-bucket");
+        var hash = Images.Domain.Images.ContentHash.FromBytes(SHA256.HashData([1]));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => store.OpenOriginalAsync(hash, CancellationToken.None));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => store.OpenThumbnailAsync(Guid.NewGuid(), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AtStartUpWhatAKilledProcessLeftInTheStagingFolderIsRemovedOnceOld_NFR9()
+    {
+        using var store = fixture.S3.CreateStore();
+        var stale = Path.Combine(store.StagingDirectory, "original-killed.part");
+        var live = Path.Combine(store.StagingDirectory, "upload-live.part");
+        await File.WriteAllBytesAsync(stale, [1]);
+        await File.WriteAllBytesAsync(live, [1]);
+        File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddHours(-2));
+        var options = Microsoft.Extensions.Options.Options.Create(fixture.S3.Options(store.StagingDirectory));
+        using var client = Images.Infrastructure.Storage.S3.S3ClientFactory.Create(options.Value);
+        using var startup = new Images.Infrastructure.Storage.S3.S3StoreStartup(client, store, options,
+            Microsoft.Extensions.Options.Options.Create(new ReconciliationOptions()), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Images.Infrastructure.Storage.S3.S3StoreStartup>.Instance);
+
+        await startup.StartAsync(CancellationToken.None);
+        await startup.ExecuteTask!;
+
+        Assert.Equal([live], Directory.GetFiles(store.StagingDirectory));
+    }
+
+    [Fact]
     public async Task OperationsAreMeasuredByBackendOperationAndOutcome_FR5_3()
     {
         var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
