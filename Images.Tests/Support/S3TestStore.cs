@@ -137,12 +137,12 @@ public sealed class S3TestStore : IAsyncDisposable
         return path;
     }
 
-    /// <summary>Every key under this fixture's prefix (raw, for checks of the layout).</summary>
-    public async Task<List<string>> KeysAsync()
+    /// <summary>Every key under this fixture's prefix, or under <paramref name="prefix"/> (raw, for checks of the layout).</summary>
+    public async Task<List<string>> KeysAsync(string? prefix = null)
     {
         using var client = S3ClientFactory.Create(Options(Path.GetTempPath()));
         var keys = new List<string>();
-        var request = new Amazon.S3.Model.ListObjectsV2Request { BucketName = Bucket, Prefix = KeyPrefix };
+        var request = new Amazon.S3.Model.ListObjectsV2Request { BucketName = Bucket, Prefix = prefix ?? KeyPrefix };
         Amazon.S3.Model.ListObjectsV2Response page;
         do
         {
