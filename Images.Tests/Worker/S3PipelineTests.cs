@@ -94,9 +94,10 @@ public sealed class S3OutageFixture : S3PipelineFixture
 }
 
 /// <summary>
-/// NFR-9 on S3 with real processes: the store is killed while uploads and processing go on, and
-/// started again. Meanwhile uploads answer 503 with Retry-After (never 500), no image ends
-/// failed, and every accepted image completes once the store is back.
+/// NFR-9 on S3 with real processes: the store is killed while uploads go on and while a Worker has
+/// tasks for images whose originals it cannot read, and started again. Meanwhile uploads answer 503
+/// with Retry-After (never 500), the Worker retries instead of failing anything, and every accepted
+/// image completes once the store is back.
 /// </summary>
 [Collection(KafkaCollection.Name)]
 public class S3OutageTests(S3OutageFixture pipeline, ITestOutputHelper output) : IClassFixture<S3OutageFixture>
@@ -105,15 +106,21 @@ public class S3OutageTests(S3OutageFixture pipeline, ITestOutputHelper output) :
     public async Task KillingTheStoreDuringUploadsAndProcessingFailsNothingAndEverythingCompletesAfter_NFR9()
     {
         var server = pipeline.S3.Server!;
-        await using var worker = await pipeline.StartWorkerAsync();
         var statuses = new ConcurrentQueue<HttpStatusCode>();
         var accepted = new ConcurrentQueue<string>();
+
+        // Accepted while no Worker runs: their tasks wait in Kafka for the outage.
+        for (var i = 0; i < 8; i++)
+        {
+            accepted.Enqueue((await pipeline.Client.UploadAsync(TestImages.Jpeg(640, 480, seed: 8500 + i), "image/jpeg")).GetProperty("id").GetString()!);
+        }
+
         using var done = new CancellationTokenSource();
         var uploads = Task.Run(async () =>
         {
             for (var i = 0; !done.IsCancellationRequested && i < 2000; i++)
             {
-                // JPEGs (native, quick) and TIFFs (managed, slower), so the outage finds some in flight.
+                // JPEGs (native, quick) and TIFFs (managed, slower).
                 var (bytes, type) = i % 3 == 0 ? (TestImages.Tiff(800, 600, seed: 8000 + i), "image/tiff") : (TestImages.Jpeg(640, 480, seed: 8000 + i), "image/jpeg");
                 using var response = await pipeline.Client.PostAsync("/api/v1/images/", UploadForm(bytes, type));
                 statuses.Enqueue(response.StatusCode);
@@ -130,17 +137,25 @@ public class S3OutageTests(S3OutageFixture pipeline, ITestOutputHelper output) :
             }
         });
 
-        await KafkaPipelineFixture.WaitUntilAsync(() => Task.FromResult(accepted.Count >= 10), TimeSpan.FromSeconds(60), () => Task.FromResult($"{accepted.Count} accepted"));
+        await KafkaPipelineFixture.WaitUntilAsync(() => Task.FromResult(accepted.Count >= 12), TimeSpan.FromSeconds(60), () => Task.FromResult($"{accepted.Count} accepted"));
         server.Kill();
         var down = Stopwatch.StartNew();
         var acceptedBefore = accepted.Count;
+
+        // A Worker that starts now gets the waiting tasks and cannot read a single original.
+        var environment = pipeline.WorkerEnvironment();
+        environment["Logging__LogLevel__Images.Infrastructure.Messaging.Kafka"] = "Warning";
+        await using var worker = await ServiceProcess.StartWorkerAsync(environment, TimeSpan.FromSeconds(60));
         await KafkaPipelineFixture.WaitUntilAsync(
-            () => Task.FromResult(statuses.Count(s => s == HttpStatusCode.ServiceUnavailable) >= 5 && down.Elapsed > TimeSpan.FromSeconds(8)),
+            () => Task.FromResult(worker.Output.Contains("hit an infrastructure fault", StringComparison.Ordinal)
+                && statuses.Count(s => s == HttpStatusCode.ServiceUnavailable) >= 5 && down.Elapsed > TimeSpan.FromSeconds(8)),
             TimeSpan.FromSeconds(60),
-            () => Task.FromResult(string.Join(",", statuses)));
-        var pendingDuringOutage = await pipeline.StatusSummaryAsync();
+            () => Task.FromResult($"{string.Join(",", statuses)}\nthe worker's log:\n{worker.Output}"));
+        var duringOutage = await pipeline.StatusSummaryAsync();
+        Assert.Equal(0, await pipeline.CountAsync("failed"));
+        Assert.Equal(0, await pipeline.CountAsync("completed"));
         await server.StartAgainAsync();
-        output.WriteLine($"the store was down for {down.Elapsed.TotalSeconds:F1} s; at its return: {pendingDuringOutage}");
+        output.WriteLine($"the store was down for {down.Elapsed.TotalSeconds:F1} s; at its return: {duringOutage}");
         await KafkaPipelineFixture.WaitUntilAsync(() => Task.FromResult(accepted.Count >= acceptedBefore + 10), TimeSpan.FromSeconds(60), () => Task.FromResult($"{accepted.Count} accepted after the restart"));
         await done.CancelAsync();
         await uploads;
@@ -151,7 +166,7 @@ public class S3OutageTests(S3OutageFixture pipeline, ITestOutputHelper output) :
             async () => await pipeline.ScalarAsync($"SELECT count(*) FROM images WHERE status = 'completed' AND id = ANY('{{{string.Join(",", ids)}}}'::uuid[])") == ids.Length,
             TimeSpan.FromSeconds(90),
             async () => $"{await pipeline.StatusSummaryAsync()}\nthe worker's log:\n{worker.Output[^Math.Min(worker.Output.Length, 10_000)..]}");
-        output.WriteLine($"{statuses.Count} uploads: {string.Join(", ", statuses.GroupBy(s => (int)s).Select(g => $"{g.Key} x{g.Count()}"))}; all {ids.Length} accepted completed {restored.Elapsed.TotalSeconds:F1} s after the last upload");
+        output.WriteLine($"{statuses.Count} uploads during the run: {string.Join(", ", statuses.GroupBy(s => (int)s).Select(g => $"{g.Key} x{g.Count()}"))}; all {ids.Length} accepted completed {restored.Elapsed.TotalSeconds:F1} s after the last upload");
 
         Assert.All(statuses, s => Assert.True(
             s is HttpStatusCode.Created or HttpStatusCode.ServiceUnavailable,
