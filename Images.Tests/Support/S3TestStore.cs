@@ -122,7 +122,7 @@ public sealed class S3TestStore : IAsyncDisposable
     {
         var staging = NewStagingDirectory();
         var options = Options(staging, configure);
-        return new S3BlobStore(S3ClientFactory.Create(options), Microsoft.Extensions.Options.Options.Create(options), telemetry, TimeProvider.System, NullLogger<S3BlobStore>.Instance);
+        return new S3BlobStore(S3ClientFactory.Create(options), Microsoft.Extensions.Options.Options.Create(options), telemetry, TimeProvider.System, NullLogger<S3BlobStore>.Instance, ownsClient: true);
     }
 
     public string NewStagingDirectory()

@@ -36,9 +36,13 @@ public sealed partial class S3BlobStore : IBlobStore, IOriginalStore, IDisposabl
     private readonly TimeProvider _clock;
     private readonly ILogger<S3BlobStore> _logger;
 
-    public S3BlobStore(IAmazonS3 client, IOptions<S3StorageOptions> options, StorageTelemetry? telemetry, TimeProvider clock, ILogger<S3BlobStore> logger)
+    private readonly bool _ownsClient;
+
+    /// <param name="ownsClient">Whether disposing the store disposes <paramref name="client"/> (not when the container owns it).</param>
+    public S3BlobStore(IAmazonS3 client, IOptions<S3StorageOptions> options, StorageTelemetry? telemetry, TimeProvider clock, ILogger<S3BlobStore> logger, bool ownsClient = false)
     {
         _client = client;
+        _ownsClient = ownsClient;
         _options = options.Value;
         _staging = new LocalStaging(_options.StagingDirectory);
         _telemetry = telemetry;
@@ -194,7 +198,13 @@ public sealed partial class S3BlobStore : IBlobStore, IOriginalStore, IDisposabl
     public Task DeleteOriginalAsync(ContentHash hash, CancellationToken cancellationToken) =>
         MeasureAsync("delete_original", () => DeleteAsync(Key(BlobKeys.Original(hash)), cancellationToken));
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        if (_ownsClient)
+        {
+            _client.Dispose();
+        }
+    }
 
     private string KeyOf(BlobDownload download) =>
         Key(download.Hash is { } hash ? BlobKeys.Original(hash) : BlobKeys.Thumbnail(download.ImageId!.Value));
