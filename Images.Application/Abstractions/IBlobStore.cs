@@ -19,9 +19,10 @@ public interface IBlobStore
     Task<StagedBlob> StageAsync(ReadOnlyMemory<byte> prefix, Stream content, long maxBytes, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Opens an original for decoding, or null when it does not exist: a seekable
-    /// <see cref="FileStream"/> (decoders seek, and the native library opens it by path), which a
-    /// remote store fills from the object first, on local disk, never in memory.
+    /// Opens an original for decoding, or null when it does not exist: a seekable stream, a
+    /// <see cref="FileStream"/> from both stores (decoders seek, and the native library opens the
+    /// file by its path), which a remote store fills from the object first, on local disk, never in
+    /// memory, and deletes when the stream is closed.
     /// </summary>
     Task<Stream?> OpenOriginalAsync(ContentHash hash, CancellationToken cancellationToken);
 
