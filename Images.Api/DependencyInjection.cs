@@ -16,6 +16,8 @@ public static class DependencyInjection
     {
         var services = builder.Services;
         services.AddImgOptions<ApiOptions>();
+        services.AddImgOptions<UrlSigningOptions>();
+        services.AddSingleton<UrlSigner>();
         services.AddHostedService<ApiKeyStrengthCheck>();
         services.Configure<JsonOptions>(json =>
         {
@@ -44,7 +46,8 @@ public static class DependencyInjection
     /// <summary>
     /// Middleware order: the forwarded client address first (only from trusted proxies), request log
     /// and RED metrics next (so they see the final status, also of a request that threw), then
-    /// errors, CORS, API key, rate limits.
+    /// errors, CORS, URL signatures (FR-8.5: a valid one stands in for the API key, a broken one is 403),
+    /// API key, rate limits (which signed requests pass through too).
     /// </summary>
     public static WebApplication UseApi(this WebApplication app)
     {
@@ -62,6 +65,7 @@ public static class DependencyInjection
             app.UseCors(CorsPolicy);
         }
 
+        app.UseMiddleware<SignedUrlMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseRateLimiter();
         return app;

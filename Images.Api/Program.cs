@@ -21,6 +21,7 @@ app.UseApi();
 app.MapDefaultEndpoints();
 app.MapApiDocs();
 app.MapImagesEndpoints();
+app.MapSignedUrlEndpoints();
 app.MapRetentionEndpoints();
 
 app.Run();

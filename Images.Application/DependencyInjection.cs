@@ -3,6 +3,7 @@ using Images.Application.Common.Settings;
 using Images.Application.Images.BatchProcess;
 using Images.Application.Images.Download;
 using Images.Application.Images.Get;
+using Images.Application.Images.GetRendition;
 using Images.Application.Images.List;
 using Images.Application.Images.Process;
 using Images.Application.Images.Recover;
@@ -38,6 +39,7 @@ public static class DependencyInjection
         services.AddScoped<ProcessImageHandler>();
         services.AddScoped<BatchProcessImagesHandler>();
         services.AddScoped<GetImageHandler>();
+        services.AddScoped<GetRenditionHandler>();
         services.AddScoped<ListImagesHandler>();
         services.AddScoped<DownloadImageHandler>();
         services.AddScoped<SweepExpiredImagesHandler>();

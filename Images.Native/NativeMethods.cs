@@ -7,7 +7,9 @@ namespace Images.Native;
 internal static unsafe partial class NativeMethods
 {
     public const string Library = "images_native";
-    public const int ExpectedVersion = 4;
+    public const int ExpectedVersion = 5;
+    public const int MaxRenditions = 8;
+    public const int Outputs = 4;
 
     /// <summary>in_info: 40 bytes, the int64 at offset 24 (the C header asserts the same layout).</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -46,6 +48,73 @@ internal static unsafe partial class NativeMethods
         public int Width;
         public int Height;
     }
+
+    /// <summary>in_renditions_request: 104 bytes.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct RenditionsRequest
+    {
+        public Request Limits;
+        public int Count;
+        public int Outputs;
+        public fixed int Sides[MaxRenditions];
+        public int WebpQuality;
+        public int AvifQuality;
+        public int AvifSpeed;
+        public int Flags;
+    }
+
+    /// <summary>in_rendition: 104 bytes, arrays indexed by in_output.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Rendition
+    {
+        public fixed ulong Data[Outputs];
+        public fixed ulong Size[Outputs];
+        public fixed long EncodeNs[Outputs];
+        public int Width;
+        public int Height;
+    }
+
+    /// <summary>in_renditions: 856 bytes.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Renditions
+    {
+        public int Count;
+        public int Icc;
+        public int AvifStatus;
+        public int Reserved;
+        public long DecodeNs;
+        public RenditionItems Items;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(MaxRenditions)]
+    public struct RenditionItems
+    {
+        private Rendition _first;
+    }
+
+    [LibraryImport(Library, EntryPoint = "images_native_features")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory)]
+    public static partial int Features(byte* text, nuint textSize);
+
+    [LibraryImport(Library, EntryPoint = "images_native_renditions_plan_file", StringMarshalling = StringMarshalling.Utf8)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory)]
+    public static partial int RenditionsPlanFile(string path, in RenditionsRequest request, out Info info, byte* error, nuint errorSize);
+
+    [LibraryImport(Library, EntryPoint = "images_native_renditions_plan")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory)]
+    public static partial int RenditionsPlan(byte* data, nuint size, in RenditionsRequest request, out Info info, byte* error, nuint errorSize);
+
+    [LibraryImport(Library, EntryPoint = "images_native_renditions_file", StringMarshalling = StringMarshalling.Utf8)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory)]
+    public static partial int RenditionsFile(string path, in RenditionsRequest request, out Info info, Renditions* result, byte* error, nuint errorSize);
+
+    [LibraryImport(Library, EntryPoint = "images_native_renditions")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory)]
+    public static partial int CreateRenditions(byte* data, nuint size, in RenditionsRequest request, out Info info, Renditions* result, byte* error, nuint errorSize);
+
+    [LibraryImport(Library, EntryPoint = "images_native_renditions_free")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory)]
+    public static partial void FreeRenditions(Renditions* result);
 
     [LibraryImport(Library, EntryPoint = "images_native_version")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.AssemblyDirectory)]

@@ -157,7 +157,7 @@ public static unsafe class NativeThumbnailer
         }
     }
 
-    private static NativeMethods.Request ToNative(NativeThumbnailRequest request, int* cancel)
+    internal static NativeMethods.Request ToNative(NativeThumbnailRequest request, int* cancel)
     {
         ArgumentNullException.ThrowIfNull(request);
         EnsureAvailable();
@@ -199,7 +199,7 @@ public static unsafe class NativeThumbnailer
         }
     }
 
-    private static NativeImageInfo ToInfo(NativeMethods.Info info) => new(
+    internal static NativeImageInfo ToInfo(NativeMethods.Info info) => new(
         info.Format switch { 1 => "JPEG", 2 => "PNG", 3 => "WEBP", 4 => "TIFF", _ => "UNKNOWN" },
         info.Width,
         info.Height,
@@ -248,7 +248,7 @@ public static unsafe class NativeThumbnailer
     /// decode runs), set to 1 from the token's callback. Disposing unregisters first, which waits
     /// for a callback in flight, so nothing writes to the int after it is freed.
     /// </summary>
-    private readonly struct CancelFlag : IDisposable
+    internal readonly struct CancelFlag : IDisposable
     {
         private readonly CancellationTokenRegistration registration;
 

@@ -4,6 +4,7 @@ using Images.Application.Common;
 using Images.Application.Images.BatchProcess;
 using Images.Application.Images.Download;
 using Images.Application.Images.Get;
+using Images.Application.Images.GetRendition;
 using Images.Application.Images.List;
 using Images.Application.Images.Process;
 using Images.Application.Images.Upload;
@@ -46,9 +47,34 @@ internal static class ImagesEndpoints
         group.MapGet("/{id}/download", DownloadImage)
             .WithName(nameof(DownloadImage))
             .WithSummary("Download the original, or the thumbnail with ?thumbnail=true")
+            .WithDescription(
+                "Strong `ETag` (the SHA-256 of the bytes: for an original its `content_hash`), `Last-Modified`, " +
+                "`Cache-Control: private, no-cache`; `If-None-Match` / `If-Modified-Since` give 304, `If-Match` / " +
+                "`If-Unmodified-Since` 412; one `Range` gives 206 with `Content-Range` (`If-Range` honoured), an " +
+                "unsatisfiable one 416, several the whole file. With `expires` and `sig` from POST .../signed-urls " +
+                "it needs no API key until it expires; a changed or expired signed URL is 403 (FR-8.4, FR-8.5). " +
+                "With IMG_S3_PRESIGNED_DOWNLOADS=true a request without conditional headers is redirected (302) to the " +
+                "object store; a conditional one is answered here as above (ADR 11).")
             .Produces(StatusCodes.Status200OK, typeof(Stream), "image/jpeg", "image/png", "image/webp", "image/tiff")
+            .Produces(StatusCodes.Status206PartialContent, typeof(Stream), "image/jpeg", "image/png", "image/webp", "image/tiff")
             .Produces(StatusCodes.Status302Found)
+            .Produces(StatusCodes.Status304NotModified)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status416RangeNotSatisfiable)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .RequireRateLimiting(RateLimiting.Read);
+
+        group.MapGet("/{id}/renditions/{name}", GetRendition)
+            .WithName(nameof(GetRendition))
+            .WithSummary("Download a rendition (a named size) as AVIF, WebP, JPEG or PNG, negotiated from Accept or named by ?format=")
+            .WithDescription("Without ?format=, the format comes from Accept: AVIF, then WebP, then JPEG, each only when named (image/avif, image/webp); */*, image/* or no Accept gives JPEG; PNG (images with alpha) only when named with a higher q than the others. Answers Vary: Accept, a strong ETag (the SHA-256 of the bytes; If-None-Match gives 304, If-Match 412), Last-Modified and Cache-Control: public, max-age=31536000, immutable. Unknown rendition or not made yet: 404; unknown format, or png for an image without alpha: 422; avif where the encoder was missing: 406.")
+            .Produces(StatusCodes.Status200OK, typeof(Stream), "image/avif", "image/webp", "image/jpeg", "image/png")
+            .Produces(StatusCodes.Status304NotModified)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status406NotAcceptable)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .RequireRateLimiting(RateLimiting.Read);
 
@@ -96,17 +122,75 @@ internal static class ImagesEndpoints
     public static async Task<Ok<ImageDto>> GetImage(string id, GetImageHandler handler, CancellationToken cancellationToken) =>
         TypedResults.Ok(await handler.HandleAsync(ParseId(id), cancellationToken));
 
-    public static async Task<Results<FileStreamHttpResult, RedirectHttpResult>> DownloadImage(
+    /// <summary>
+    /// FR-3.2, FR-3.3 with FR-8.4's caching: the original's ETag is its content hash; a thumbnail's is
+    /// the hash of its bytes, computed as it is sent (ADR 10). Ranges stay on for both, as before.
+    /// With IMG_S3_PRESIGNED_DOWNLOADS (ADR 11) an unconditional request is redirected (302) to the
+    /// store; a conditional one is answered here: for an original, 304 or 412 from its content hash
+    /// without reading the store, else the bytes streamed with ADR 10's rules, as without presigning.
+    /// </summary>
+    public static async Task<IResult> DownloadImage(
         string id,
         string? thumbnail,
+        HttpContext context,
         DownloadImageHandler handler,
         CancellationToken cancellationToken)
     {
-        var result = await handler.HandleAsync(ParseId(id), ParseBool(thumbnail, nameof(thumbnail)), cancellationToken);
-        // IMG_S3_PRESIGNED_DOWNLOADS: the client fetches the bytes from the object store itself.
-        return result.Redirect is { } address
-            ? TypedResults.Redirect(address.AbsoluteUri)
-            : TypedResults.Stream(result.Content!, result.ContentType, result.FileName, enableRangeProcessing: true);
+        var imageId = ParseId(id);
+        var wantsThumbnail = ParseBool(thumbnail, nameof(thumbnail));
+        // The store judges a presigned GET's conditions by its own ETag and dates, not by ours (ADR 11):
+        // a conditional request is never sent there. A thumbnail's ETag needs its bytes, so it streams.
+        var conditional = ConditionalRequest.HasPreconditions(context.Request);
+        var result = await handler.HandleAsync(imageId, wantsThumbnail, allowRedirect: !conditional || !wantsThumbnail, cancellationToken);
+        if (result.Redirect is { } address)
+        {
+            if (!conditional)
+            {
+                // The address expires (IMG_S3_PRESIGNED_EXPIRY_SECONDS): no cache may keep the redirect.
+                context.Response.Headers.CacheControl = CachePolicy.NoStore.CacheControl;
+                return TypedResults.Redirect(address.AbsoluteUri);
+            }
+
+            if (result.Sha256 is { } hash && CachedFileResult.DecidedByValidators(context, hash, result.LastModified))
+            {
+                // 304 or 412 from the content hash: the file result evaluates the same conditions, over no bytes.
+                return new CachedFileResult(Stream.Null, result.ContentType, EntityTagSource.Sha256(hash), CachePolicy.PrivateRevalidate, result.LastModified, result.FileName);
+            }
+
+            result = await handler.HandleAsync(imageId, wantsThumbnail, allowRedirect: false, cancellationToken);
+        }
+
+        return new CachedFileResult(
+            result.Content!,
+            result.ContentType,
+            result.Sha256 is { } sha256 ? EntityTagSource.Sha256(sha256) : EntityTagSource.HashOfContent,
+            CachePolicy.PrivateRevalidate,
+            result.LastModified,
+            result.FileName,
+            enableRangeProcessing: true);
+    }
+
+    /// <summary>
+    /// FR-8.3: one rendition file; the format negotiated or named (RenditionNegotiation). Always
+    /// streamed by the Api, on S3 too (ADR 11): its URL is cached for a year and varies on Accept,
+    /// which a redirect to an expiring presigned address could not be.
+    /// </summary>
+    public static async Task<IResult> GetRendition(
+        string id,
+        string name,
+        string? format,
+        HttpContext context,
+        GetRenditionHandler handler,
+        CancellationToken cancellationToken)
+    {
+        var accept = context.Request.GetTypedHeaders().Accept
+            .Select(a => new AcceptedType(a.MediaType.Value ?? string.Empty, a.Quality ?? 1.0))
+            .ToList();
+        var file = await handler.HandleAsync(new GetRenditionQuery(ParseId(id), name, format, accept), cancellationToken);
+        // The answer depends on Accept (on 304 too); the bytes under a rendition's key never change
+        // (DerivedKeys), so any cache may keep them for a year (FR-8.4, ADR 10's helper).
+        context.Response.Headers.Vary = "Accept";
+        return new CachedFileResult(file.Content, file.ContentType, EntityTagSource.HashOfContent, CachePolicy.Immutable, file.LastModified, file.FileName);
     }
 
     public static async Task<Ok<ImageDto>> ProcessImage(string id, ProcessImageHandler handler, CancellationToken cancellationToken) =>
@@ -128,7 +212,7 @@ internal static class ImagesEndpoints
     }
 
     /// <summary>An image id from the path: a malformed one is a 422 naming the field, never a 500 or a 404.</summary>
-    private static Guid ParseId(string? value) =>
+    internal static Guid ParseId(string? value) =>
         Guid.TryParse(value, out var id) ? id : throw new ValidationException("image_id", $"'{value}' is not a valid UUID.");
 
     private static int? ParseInt(string? value, string field)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Images.Api.Http;
 using Images.Application.Images.BatchProcess;
 using Images.Application.Images.List;
 using Images.Domain.Images;
@@ -29,6 +30,24 @@ internal static class OpenApiContract
                     break;
                 case nameof(ImagesEndpoints.DownloadImage):
                     Describe(operation, "thumbnail", new OpenApiSchema { Type = JsonSchemaType.Boolean, Default = false }, "Stream the JPEG thumbnail instead of the original.");
+                    DescribeDelivery(operation);
+                    break;
+                case nameof(SignedUrlEndpoints.CreateSignedUrl):
+                    if (operation.RequestBody is OpenApiRequestBody body)
+                    {
+                        body.Required = false;
+                        body.Description = "Optional: an empty body signs the original for an hour.";
+                    }
+
+                    break;
+                case nameof(ImagesEndpoints.GetRendition):
+                    Describe(operation, "name", new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[a-z][a-z0-9_-]{0,31}$" },
+                        "A rendition configured by IMG_RENDITIONS (thumbnail always exists); an unknown one is answered with 404.");
+                    Describe(operation, "format", new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.String,
+                        Enum = [.. Enum.GetValues<RenditionFormat>().Select(f => (JsonNode)JsonValue.Create(f.ContractName()))],
+                    }, "The format, instead of negotiating it from Accept (png: images with alpha only). Another value is answered with 422.");
                     break;
             }
 
@@ -61,10 +80,95 @@ internal static class OpenApiContract
                 }
             }
 
+            if (context.JsonTypeInfo.Type == typeof(SignedUrlRequest) && schema.Properties is { } signed)
+            {
+                if (signed.TryGetValue("expires_in", out var expiresIn) && expiresIn is OpenApiSchema e)
+                {
+                    e.Minimum = UrlSigner.MinLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    e.Maximum = UrlSigner.MaxLifetimeSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    e.Default = UrlSigner.DefaultLifetimeSeconds;
+                    e.Description = "Seconds the URL works; default one hour, at most 7 days.";
+                }
+
+                if (signed.TryGetValue("rendition", out var rendition) && rendition is OpenApiSchema r)
+                {
+                    var names = context.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Images.Application.Common.ProcessingOptions>>().Value.Renditions;
+                    r.Enum = [.. names.Select(n => (JsonNode)JsonValue.Create(n.Name))];
+                    r.Description = "null (or absent): the original; otherwise a rendition's name.";
+                }
+
+                if (signed.TryGetValue("format", out var format) && format is OpenApiSchema f)
+                {
+                    f.Enum = [.. SignedUrlEndpoints.Formats.Select(n => (JsonNode)JsonValue.Create(n))];
+                    f.Description = "For a rendition: the format to serve (else chosen from Accept). Not for the original.";
+                }
+            }
+
+            if (context.JsonTypeInfo.Type == typeof(SignedUrlResponse) && schema.Properties is { } response)
+            {
+                if (response.TryGetValue("url", out var url) && url is OpenApiSchema u)
+                {
+                    u.Description = "A path (relative to the Api's address) carrying `expires` and `sig`; works without the API key until expires_at.";
+                }
+            }
+
             return Task.CompletedTask;
         });
         return options;
     }
+
+    /// <summary>FR-8.4 / FR-8.5 on a download: the signed-URL parameters, the conditional and range headers, the validators.</summary>
+    private static void DescribeDelivery(OpenApiOperation operation)
+    {
+        operation.Parameters ??= [];
+        foreach (var (name, location, description) in new[]
+                 {
+                     (UrlSigner.ExpiresParameter, ParameterLocation.Query, "Signed URL (FR-8.5): expiry, Unix seconds. Only as given by POST .../signed-urls."),
+                     (UrlSigner.SignatureParameter, ParameterLocation.Query, "Signed URL (FR-8.5): the signature; with it no API key is needed. A changed URL or an expired one is 403."),
+                     ("If-None-Match", ParameterLocation.Header, "ETags (a list, `*`, weak forms compare equal): 304 when one matches."),
+                     ("If-Modified-Since", ParameterLocation.Header, "HTTP date, used only without If-None-Match: 304 when not modified since."),
+                     ("If-Match", ParameterLocation.Header, "ETags compared strongly: 412 when none matches."),
+                     ("If-Unmodified-Since", ParameterLocation.Header, "HTTP date, used only without If-Match: 412 when modified since."),
+                     ("Range", ParameterLocation.Header, "`bytes=first-last`, `bytes=first-` or `bytes=-suffix`: 206; unsatisfiable: 416; several ranges: the whole file (200)."),
+                     ("If-Range", ParameterLocation.Header, "An ETag (strong match) or the exact Last-Modified: the range only if the file is that version, else the whole file."),
+                 })
+        {
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = name,
+                In = location,
+                Required = false,
+                Description = description,
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            });
+        }
+
+        foreach (var status in new[] { "200", "206", "304" })
+        {
+            if (operation.Responses?.TryGetValue(status, out var found) == true && found is OpenApiResponse response)
+            {
+                response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                response.Headers["ETag"] = Header("Strong: the quoted SHA-256 of the bytes (an original's is its content_hash).");
+                response.Headers["Last-Modified"] = Header("The upload (original) or the completed processing (thumbnail).");
+                response.Headers["Cache-Control"] = Header("`private, no-cache`: behind the API key, revalidated with the ETag.");
+                if (status != "304")
+                {
+                    response.Headers["Accept-Ranges"] = Header("`bytes`.");
+                }
+
+                if (status == "206")
+                {
+                    response.Headers["Content-Range"] = Header("`bytes first-last/length`.");
+                }
+            }
+        }
+    }
+
+    private static OpenApiHeader Header(string description) => new()
+    {
+        Description = description,
+        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+    };
 
     private static OpenApiRequestBody UploadBody() => new()
     {

@@ -5,7 +5,10 @@ using Microsoft.Extensions.Options;
 
 namespace Images.Api.Http;
 
-/// <summary>FR-7.1: with IMG_API_KEY set, every /api/v1/ call needs a matching X-API-Key (constant-time).</summary>
+/// <summary>
+/// FR-7.1: with IMG_API_KEY set, every /api/v1/ call needs a matching X-API-Key (constant-time),
+/// unless its URL signature verified (FR-8.5, <see cref="SignedUrlMiddleware"/>, which runs first).
+/// </summary>
 internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<ApiOptions> options, IProblemDetailsService problems)
 {
     public const string HeaderName = "X-API-Key";
@@ -14,7 +17,10 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<ApiOptions
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (_expected is null || !context.Request.Path.StartsWithSegments("/api/v1") || HttpMethods.IsOptions(context.Request.Method))
+        if (_expected is null
+            || !context.Request.Path.StartsWithSegments("/api/v1")
+            || HttpMethods.IsOptions(context.Request.Method)
+            || context.Features.Get<SignedRequestFeature>() is not null)
         {
             await next(context);
             return;

@@ -7,7 +7,7 @@ namespace Images.Api.Http;
 
 /// <summary>
 /// The one place exceptions become RFC 9457 problem responses: validation 422 with an errors map,
-/// 404, 413, 415; an infrastructure fault (the database or the store away, NFR-9) 503 with
+/// 404, 413, 415, 501 (signed URLs not configured); an infrastructure fault (the database or the store away, NFR-9) 503 with
 /// Retry-After, a full store 507; and, for anything unexpected, a 500 that reveals nothing internal.
 /// </summary>
 internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsService problems, ILogger<ProblemDetailsExceptionHandler> logger)
@@ -39,6 +39,7 @@ internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServ
                 Detail = bad.Message,
             },
             NotFoundException => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = exception.Message },
+            NotAcceptableException => new ProblemDetails { Status = StatusCodes.Status406NotAcceptable, Title = "Not acceptable", Detail = exception.Message },
             UnsupportedMediaTypeException => new ProblemDetails
             {
                 Status = StatusCodes.Status415UnsupportedMediaType,
@@ -49,6 +50,12 @@ internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServ
             {
                 Status = StatusCodes.Status413PayloadTooLarge,
                 Title = "Payload too large",
+                Detail = exception.Message,
+            },
+            SignedUrlsNotConfiguredException => new ProblemDetails
+            {
+                Status = StatusCodes.Status501NotImplemented,
+                Title = "Not implemented",
                 Detail = exception.Message,
             },
             StorageUnavailableException { IsFull: true } => new ProblemDetails

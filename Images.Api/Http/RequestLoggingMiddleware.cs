@@ -2,7 +2,11 @@ using System.Diagnostics;
 
 namespace Images.Api.Http;
 
-/// <summary>FR-5.2: one structured log line per request with method, path, status and latency.</summary>
+/// <summary>
+/// FR-5.2: one structured log line per request with method, path, status and latency. The path
+/// only: the query string can carry a signed URL's signature (FR-8.5), and a path that carries one
+/// (a signed URL whose "?" was lost) is logged cut before it.
+/// </summary>
 internal sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILogger<RequestLoggingMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
@@ -16,7 +20,7 @@ internal sealed partial class RequestLoggingMiddleware(RequestDelegate next, ILo
         {
             LogRequest(
                 context.Request.Method,
-                context.Request.Path.Value ?? "/",
+                UrlSigner.RedactPath(context.Request.Path.Value ?? "/"),
                 context.Response.StatusCode,
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown");

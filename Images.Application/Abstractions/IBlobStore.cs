@@ -3,11 +3,12 @@ using Images.Domain.Images;
 namespace Images.Application.Abstractions;
 
 /// <summary>
-/// Blob storage port: content-addressed originals and per-image thumbnails, on a file system or an
-/// S3-compatible object store (FR-11.1). Every call that can reach a remote store is asynchronous;
-/// a store that is away or too slow raises <see cref="Common.StorageUnavailableException"/>
-/// (NFR-9), never an exception of its SDK. Where an original goes, and whether it may be deleted,
-/// is decided by the repository under the hash's lock (ADR 1), not here.
+/// Blob storage port: content-addressed originals, per-image thumbnails and derived files
+/// (renditions, ADR 12), on a file system or an S3-compatible object store (FR-11.1). Every call
+/// that can reach a remote store is asynchronous; a store that is away or too slow raises
+/// <see cref="Common.StorageUnavailableException"/> (NFR-9), never an exception of its SDK. Where an
+/// original goes, and whether it may be deleted, is decided by the repository under the hash's lock
+/// (ADR 1), not here.
 /// </summary>
 public interface IBlobStore
 {
@@ -54,15 +55,35 @@ public interface IBlobStore
     IAsyncEnumerable<Guid> ListThumbnailsAsync(DateTimeOffset before, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Deletes temporary files (uploads and thumbnails in progress, unfinished multipart uploads)
-    /// last written before <paramref name="before"/>; returns how many.
+    /// Writes a derived file (a rendition) atomically under <paramref name="key"/> (see
+    /// <see cref="DerivedKeys"/>): <paramref name="write"/> fills a temporary file that then takes
+    /// the key's place (a rename on a file system, one PUT on an object store).
+    /// </summary>
+    Task WriteDerivedAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken);
+
+    /// <summary>Opens a derived file for reading (a seekable stream read as it goes), or null when it does not exist.</summary>
+    Task<Stream?> OpenDerivedAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes every derived file whose key starts with <paramref name="prefix"/> (an image's
+    /// <see cref="DerivedKeys.Prefix"/>); deleting none is not an error.
+    /// </summary>
+    Task DeleteDerivedAsync(string prefix, CancellationToken cancellationToken);
+
+    /// <summary>Keys of derived files last written before <paramref name="before"/>, for reconciliation (NFR-9).</summary>
+    IAsyncEnumerable<string> ListDerivedAsync(DateTimeOffset before, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes temporary files (uploads, thumbnails and derived files in progress, unfinished
+    /// multipart uploads) last written before <paramref name="before"/>; returns how many.
     /// </summary>
     Task<int> DeleteTemporaryFilesAsync(DateTimeOffset before, CancellationToken cancellationToken);
 }
 
 /// <summary>
 /// A blob a client asks for: the original (<see cref="Hash"/>) or the thumbnail of
-/// <see cref="ImageId"/>, with the name and type the response should carry.
+/// <see cref="ImageId"/>, with the name and type the response should carry. (Renditions are
+/// always streamed by the service, ADR 11, so they have no download of this kind.)
 /// </summary>
 public sealed record BlobDownload(ContentHash? Hash, Guid? ImageId, string ContentType, string FileName)
 {

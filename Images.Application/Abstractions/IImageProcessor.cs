@@ -16,4 +16,14 @@ public interface IImageProcessor
     Task<DecodePlan> PlanAsync(Stream original, ImageFormat format, CancellationToken cancellationToken);
 
     Task<ImageMetadata> CreateThumbnailAsync(Stream original, ImageFormat format, Stream thumbnail, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// FR-8.1/FR-8.2: decodes the original once and makes every rendition of <paramref name="sizes"/>
+    /// (the largest first reduced, the others from it), oriented, stripped of metadata, in sRGB where
+    /// the implementation can convert, as JPEG (flattened on white), WebP, AVIF (where the encoder
+    /// is present) and, for images with alpha, PNG. The JPEG of <see cref="Rendition.Thumbnail"/> is
+    /// what <see cref="CreateThumbnailAsync"/> makes at that size (FR-8.2: the thumbnail stays what
+    /// it was). <see cref="PlanAsync"/> plans this call.
+    /// </summary>
+    Task<RenditionSet> CreateRenditionsAsync(Stream original, ImageFormat format, IReadOnlyList<RenditionSize> sizes, CancellationToken cancellationToken);
 }

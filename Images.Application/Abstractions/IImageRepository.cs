@@ -44,6 +44,9 @@ public interface IImageRepository
     /// <summary>Which of <paramref name="ids"/> exist (reconciliation of thumbnails).</summary>
     Task<IReadOnlySet<Guid>> FindExistingAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken);
 
+    /// <summary>Which of <paramref name="ids"/> exist and are completed (reconciliation of renditions).</summary>
+    Task<IReadOnlySet<Guid>> FindCompletedAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken);
+
     /// <summary>
     /// Queues originals that may have lost their last reference for collection; the collector
     /// deletes each under its hash's lock only if no row references it then.

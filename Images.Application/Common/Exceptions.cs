@@ -55,3 +55,6 @@ public sealed class StorageUnavailableException(string message, bool full, Excep
 
 /// <summary>The body as a whole is larger than the upload limit plus its form allowance, or has too many parts (413).</summary>
 public sealed class RequestTooLargeException(string message) : Exception(message);
+
+/// <summary>The resource exists, but not in the representation asked for (406).</summary>
+public sealed class NotAcceptableException(string message) : Exception(message);

@@ -20,7 +20,8 @@ public sealed record ImageDto(
     int? Channels,
     bool? HasAlpha,
     bool ThumbnailAvailable,
-    string? Error)
+    string? Error,
+    IReadOnlyList<RenditionDto> Renditions)
 {
     public static ImageDto From(Image image) => new(
         image.Id,
@@ -39,5 +40,13 @@ public sealed record ImageDto(
         image.Channels,
         image.HasAlpha,
         image.ThumbnailAvailable,
-        image.Error);
+        image.Error,
+        [.. image.Renditions.Select(RenditionDto.From)]);
+}
+
+/// <summary>One entry of the resource's <c>renditions</c> (FR-8.3): <c>{"name", "width", "height", "formats"}</c>.</summary>
+public sealed record RenditionDto(string Name, int Width, int Height, IReadOnlyList<string> Formats)
+{
+    public static RenditionDto From(Rendition rendition) =>
+        new(rendition.Name, rendition.Width, rendition.Height, [.. rendition.Formats.Select(f => f.ContractName())]);
 }

@@ -16,6 +16,7 @@ public sealed class Image
     public const int MaxLeaseHolderLength = 128;
 
     private List<string> _tags = [];
+    private List<Rendition> _renditions = [];
 
     private Image()
     {
@@ -39,6 +40,9 @@ public sealed class Image
     public int? Channels { get; private set; }
     public bool? HasAlpha { get; private set; }
     public bool ThumbnailAvailable { get; private set; }
+
+    /// <summary>The named sizes made when the image completed (FR-8.1); empty before.</summary>
+    public IReadOnlyList<Rendition> Renditions => _renditions;
     public string? Error { get; private set; }
     public DateTimeOffset? ProcessingStartedAt { get; private set; }
 
@@ -153,10 +157,19 @@ public sealed class Image
         return true;
     }
 
-    public void Complete(ImageMetadata metadata, DateTimeOffset now)
+    public void Complete(ImageMetadata metadata, DateTimeOffset now) => Complete(metadata, [], now);
+
+    /// <summary>Completes the image with the renditions made from it (FR-8.1); names are unique.</summary>
+    public void Complete(ImageMetadata metadata, IReadOnlyList<Rendition> renditions, DateTimeOffset now)
     {
         now = Stamp(now);
         ArgumentNullException.ThrowIfNull(metadata);
+        ArgumentNullException.ThrowIfNull(renditions);
+        if (renditions.Select(r => r.Name).Distinct(StringComparer.Ordinal).Count() != renditions.Count)
+        {
+            throw new ArgumentException("Rendition names must be unique.", nameof(renditions));
+        }
+
         if (Status != ImageStatus.Processing)
         {
             throw Illegal(ImageStatus.Completed);
@@ -167,6 +180,7 @@ public sealed class Image
         Channels = metadata.Channels;
         HasAlpha = metadata.HasAlpha;
         Format = metadata.Format;
+        _renditions = [.. renditions];
         ThumbnailAvailable = true;
         Status = ImageStatus.Completed;
         EndAttempt();

@@ -35,6 +35,9 @@ internal sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
         builder.Property(i => i.Channels).HasColumnName("channels");
         builder.Property(i => i.HasAlpha).HasColumnName("has_alpha");
         builder.Property(i => i.ThumbnailAvailable).HasColumnName("thumbnail_available");
+        builder.Ignore(i => i.Renditions);
+        builder.Property<List<Rendition>>("_renditions").HasColumnName("renditions").HasColumnType("jsonb")
+            .HasConversion(RenditionsJson.Converter, RenditionsJson.Comparer).HasDefaultValueSql("'[]'::jsonb").IsRequired();
         builder.Property(i => i.Error).HasColumnName("error").HasMaxLength(Image.MaxErrorLength);
         builder.Property(i => i.ProcessingStartedAt).HasColumnName("processing_started_at");
         builder.Property(i => i.Attempts).HasColumnName("attempts");

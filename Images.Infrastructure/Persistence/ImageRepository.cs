@@ -144,6 +144,13 @@ internal sealed partial class ImageRepository(
         return (await db.Images.AsNoTracking().Where(i => values.Contains(i.Id)).Select(i => i.Id).ToListAsync(cancellationToken)).ToHashSet();
     }
 
+    public async Task<IReadOnlySet<Guid>> FindCompletedAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        var values = ids.ToArray();
+        return (await db.Images.AsNoTracking().Where(i => values.Contains(i.Id) && i.Status == ImageStatus.Completed).Select(i => i.Id)
+            .ToListAsync(cancellationToken)).ToHashSet();
+    }
+
     public Task ScheduleCollectionAsync(IReadOnlyCollection<ContentHash> hashes, CancellationToken cancellationToken) =>
         QueueForCollectionAsync(hashes, DateTimeOffset.UtcNow, cancellationToken);
 

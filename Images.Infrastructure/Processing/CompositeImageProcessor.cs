@@ -21,6 +21,16 @@ public sealed partial class CompositeImageProcessor(
         ? "native (libimages_native) for JPEG, PNG, WebP and TIFF; managed (ImageSharp) for the variants it leaves aside"
         : "managed (ImageSharp) for every format";
 
+    /// <summary>
+    /// What the renditions can be (FR-8.2, ADR 12): AVIF and the ICC conversion need libavif and
+    /// lcms2, which the native library opens at run time; said on /health and in the start-up log.
+    /// </summary>
+    public string RenditionFeatures => options.Value.Enabled && NativeThumbnailer.IsAvailable
+        ? NativeRenditionMaker.FeatureStatus
+        : "AVIF: not available (the managed path has no AVIF encoder); ICC: not converted (ImageSharp 2.1 has no colour management)";
+
+    public bool AvifAvailable => options.Value.Enabled && NativeThumbnailer.IsAvailable && NativeRenditionMaker.Features.HasFlag(NativeFeatures.Avif);
+
     public async Task<DecodePlan> PlanAsync(Stream original, DomainFormat format, CancellationToken cancellationToken)
     {
         if (options.Value.Enabled && native.Supports(format))
@@ -54,5 +64,22 @@ public sealed partial class CompositeImageProcessor(
         }
 
         return await managed.CreateThumbnailAsync(original, format, thumbnail, cancellationToken);
+    }
+
+    public async Task<RenditionSet> CreateRenditionsAsync(Stream original, DomainFormat format, IReadOnlyList<RenditionSize> sizes, CancellationToken cancellationToken)
+    {
+        if (options.Value.Enabled && native.Supports(format))
+        {
+            try
+            {
+                return await native.CreateRenditionsAsync(original, format, sizes, cancellationToken);
+            }
+            catch (NativeImageException ex) when (ex.Status == NativeStatus.Unsupported)
+            {
+                original.Position = 0;
+            }
+        }
+
+        return await managed.CreateRenditionsAsync(original, format, sizes, cancellationToken);
     }
 }

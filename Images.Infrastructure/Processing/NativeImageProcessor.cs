@@ -2,6 +2,7 @@ using Images.Application.Abstractions;
 using Images.Application.Common;
 using Images.Native;
 using Microsoft.Extensions.Options;
+using Images.Domain.Images;
 using DomainFormat = Images.Domain.Images.ImageFormat;
 using ImageMetadata = Images.Domain.Images.ImageMetadata;
 
@@ -27,13 +28,14 @@ public sealed class NativeImageProcessor(IOptions<ProcessingOptions> options) : 
     /// </summary>
     public async Task<DecodePlan> PlanAsync(Stream original, DomainFormat format, CancellationToken cancellationToken)
     {
-        var request = Request(limited: false);
+        // The renditions' plan: the decode to the largest size and every encoding (FR-8.1).
+        var request = RenditionsRequest(options.Value.Renditions, limited: false);
         NativeImageInfo info;
         try
         {
             info = original is FileStream file
-                ? NativeThumbnailer.Plan(file.Name, request)
-                : NativeThumbnailer.Plan(await ReadAllAsync(original, cancellationToken), request);
+                ? NativeRenditionMaker.Plan(file.Name, request)
+                : NativeRenditionMaker.Plan(await ReadAllAsync(original, cancellationToken), request);
         }
         catch (NativeImageException ex) when (ex.Status == NativeStatus.TooLarge && original is FileStream file)
         {
@@ -72,6 +74,63 @@ public sealed class NativeImageProcessor(IOptions<ProcessingOptions> options) : 
         await thumbnail.WriteAsync(result.Data, cancellationToken);
         var source = result.Source;
         return new ImageMetadata(source.Width, source.Height, format, source.Channels, source.HasAlpha);
+    }
+
+    /// <summary>
+    /// FR-8.1/FR-8.2 in one call of the library: one decode, every size, JPEG, WebP, AVIF (when
+    /// libavif loads) and PNG (for alpha), ICC to sRGB (when lcms2 loads).
+    /// </summary>
+    public async Task<RenditionSet> CreateRenditionsAsync(Stream original, DomainFormat format, IReadOnlyList<RenditionSize> sizes, CancellationToken cancellationToken)
+    {
+        var request = RenditionsRequest(sizes, limited: true);
+        NativeRenditionSet result;
+        try
+        {
+            result = original is FileStream file
+                ? NativeRenditionMaker.Create(file.Name, request, cancellationToken)
+                : NativeRenditionMaker.Create(await ReadAllAsync(original, cancellationToken), request, cancellationToken);
+        }
+        catch (NativeImageException ex) when (ex.Status is NativeStatus.Invalid or NativeStatus.TooLarge or NativeStatus.OverBudget)
+        {
+            throw new ImageProcessingException(ex.Message, ex);
+        }
+        catch (NativeImageException ex) when (ex.Status == NativeStatus.Cancelled)
+        {
+            throw new OperationCanceledException(ex.Message, ex, cancellationToken);
+        }
+
+        var renditions = sizes.Select((size, i) =>
+        {
+            var made = result.Renditions[i];
+            var files = made.Files.ToDictionary(f => ToDomain(f.Key), f => new EncodedFile(f.Value, made.EncodeTimes[f.Key]));
+            return new EncodedRendition(size.Name, made.Width, made.Height, files);
+        }).ToList();
+        var source = result.Source;
+        return new RenditionSet(
+            new ImageMetadata(source.Width, source.Height, format, source.Channels, source.HasAlpha),
+            renditions,
+            result.Colour.ToString().ToLowerInvariant(),
+            result.AvifMissing ? [RenditionFormat.Avif] : []);
+    }
+
+    private static RenditionFormat ToDomain(NativeRenditionFormat format) => format switch
+    {
+        NativeRenditionFormat.Jpeg => RenditionFormat.Jpeg,
+        NativeRenditionFormat.Webp => RenditionFormat.Webp,
+        NativeRenditionFormat.Png => RenditionFormat.Png,
+        _ => RenditionFormat.Avif,
+    };
+
+    private NativeRenditionsRequest RenditionsRequest(IReadOnlyList<RenditionSize> sizes, bool limited)
+    {
+        var settings = options.Value;
+        return new NativeRenditionsRequest(
+            [.. sizes.Select(s => s.MaxSide)],
+            [NativeRenditionFormat.Jpeg, NativeRenditionFormat.Webp, NativeRenditionFormat.Png, NativeRenditionFormat.Avif],
+            Request(limited),
+            settings.WebpQuality,
+            settings.AvifQuality,
+            settings.AvifSpeed);
     }
 
     private NativeThumbnailRequest Request(bool limited)

@@ -11,6 +11,6 @@ public sealed class ProcessorHealthCheck(CompositeImageProcessor processor, IOpt
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(!options.Value.Enabled || NativeThumbnailer.IsAvailable
-            ? HealthCheckResult.Healthy(processor.ActivePath)
-            : HealthCheckResult.Degraded($"{processor.ActivePath}: {NativeThumbnailer.Status}"));
+            ? HealthCheckResult.Healthy($"{processor.ActivePath}; renditions: {processor.RenditionFeatures}")
+            : HealthCheckResult.Degraded($"{processor.ActivePath}: {NativeThumbnailer.Status}; renditions: {processor.RenditionFeatures}"));
 }

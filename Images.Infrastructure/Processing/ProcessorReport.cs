@@ -18,6 +18,14 @@ public sealed partial class ProcessorReport(CompositeImageProcessor processor, I
         else if (NativeThumbnailer.IsAvailable)
         {
             LogNative(processor.ActivePath, NativeThumbnailer.Status);
+            if (processor.AvifAvailable)
+            {
+                LogRenditions(processor.RenditionFeatures);
+            }
+            else
+            {
+                LogAvifUnavailable(processor.RenditionFeatures);
+            }
         }
         else
         {
@@ -31,6 +39,12 @@ public sealed partial class ProcessorReport(CompositeImageProcessor processor, I
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Image processing: {Path} ({Status})")]
     private partial void LogNative(string path, string status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Renditions: {Features}")]
+    private partial void LogRenditions(string features);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renditions: AVIF unavailable, renditions are made as JPEG, WebP and PNG only and ?format=avif is answered 406 ({Features})")]
+    private partial void LogAvifUnavailable(string features);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Image processing: the native fast path is unavailable ({Reason}); using the managed processor (ImageSharp) for every format")]
     private partial void LogFallback(string reason);

@@ -9,8 +9,10 @@ namespace Images.Infrastructure.Storage;
 /// <summary>
 /// Blob store on a (shared) file system. Originals are content-addressed by their full SHA-256
 /// (<c>originals/ab/cd/&lt;hash&gt;</c>, FR-1.7); thumbnails are per image
-/// (<c>thumbnails/ab/&lt;id&gt;.jpg</c>, <see cref="BlobKeys"/>); uploads and thumbnails are written
-/// under <c>tmp/</c> and moved into place with an atomic rename on the same file system. Failures
+/// (<c>thumbnails/ab/&lt;id&gt;.jpg</c>); derived files (renditions) under their key
+/// (<c>derived/ab/&lt;id&gt;/preview-1024x683.webp</c>), all laid out by <see cref="BlobKeys"/>;
+/// uploads, thumbnails and derived files are written under <c>tmp/</c> and moved into place with an
+/// atomic rename on the same file system. Failures
 /// of the file system itself (a full disk, a lost mount, permissions) surface as
 /// <see cref="StorageUnavailableException"/>: they are faults of the infrastructure, never of an
 /// image (NFR-9).
@@ -22,6 +24,7 @@ public sealed class FileSystemBlobStore : IBlobStore, IOriginalStore
     private readonly string _root;
     private readonly string _originals;
     private readonly string _thumbnails;
+    private readonly string _derived;
     private readonly LocalStaging _staging;
     private readonly StorageTelemetry? _telemetry;
 
@@ -30,8 +33,10 @@ public sealed class FileSystemBlobStore : IBlobStore, IOriginalStore
         _root = Path.GetFullPath(options.Value.BaseDirectory);
         _originals = Path.Combine(_root, "originals");
         _thumbnails = Path.Combine(_root, "thumbnails");
+        _derived = Path.Combine(_root, "derived");
         Directory.CreateDirectory(_originals);
         Directory.CreateDirectory(_thumbnails);
+        Directory.CreateDirectory(_derived);
         _staging = new LocalStaging(Path.Combine(_root, "tmp"));
         _telemetry = telemetry;
     }
@@ -52,37 +57,53 @@ public sealed class FileSystemBlobStore : IBlobStore, IOriginalStore
     public Task<Uri?> GetDownloadUriAsync(BlobDownload download, CancellationToken cancellationToken) => Task.FromResult<Uri?>(null);
 
     public Task WriteThumbnailAsync(Guid imageId, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken) =>
-        MeasureAsync("write_thumbnail", async () =>
+        MeasureAsync("write_thumbnail", () => WriteAtomicallyAsync(PathOf(BlobKeys.Thumbnail(imageId)), "thumb", "thumbnail", write, cancellationToken));
+
+    public Task WriteDerivedAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        var final = PathOf(BlobKeys.Derived(key));
+        return MeasureAsync("write_derived", () => WriteAtomicallyAsync(final, "derived", "derived", write, cancellationToken));
+    }
+
+    public Task<Stream?> OpenDerivedAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathOf(BlobKeys.Derived(key));
+        return MeasureAsync("open_derived", () => Task.FromResult<Stream?>(OpenRead(path)));
+    }
+
+    /// <summary>Deletes an image's derived files: <paramref name="prefix"/> is its <see cref="DerivedKeys.Prefix"/>, a folder here.</summary>
+    public Task DeleteDerivedAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var folder = PathOf(BlobKeys.DerivedFolder(prefix));
+        return MeasureAsync("delete_derived", () =>
         {
-            var final = PathOf(BlobKeys.Thumbnail(imageId));
-            var temp = _staging.NewPath("thumb");
-            try
+            FileFaults.Run(() =>
             {
-                var file = FileFaults.Run(() => new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous));
-                try
+                if (Directory.Exists(folder))
                 {
-                    await write(new StorageStream(file), cancellationToken);
-                    await FileFaults.RunAsync(() => file.FlushAsync(cancellationToken));
-                }
-                finally
-                {
-                    await DisposeQuietlyAsync(file);
+                    Directory.Delete(folder, recursive: true);
                 }
 
-                var length = FileFaults.Run(() =>
-                {
-                    Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-                    var size = new FileInfo(temp).Length;
-                    File.Move(temp, final, overwrite: true);
-                    return size;
-                });
-                _telemetry?.Stored(Backend, "thumbnail", length);
-            }
-            finally
-            {
-                FileFaults.TryDelete(temp);
-            }
+                return true;
+            });
+            return Task.CompletedTask;
         });
+    }
+
+    public async IAsyncEnumerable<string> ListDerivedAsync(DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var file in FileFaults.Files(_derived, "*", before))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var relative = Path.GetRelativePath(_root, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
+            if (BlobKeys.TryParseDerived(relative, out var key))
+            {
+                yield return key;
+            }
+        }
+
+        await Task.CompletedTask;
+    }
 
     public Task DeleteThumbnailAsync(Guid imageId, CancellationToken cancellationToken) =>
         MeasureAsync("delete_thumbnail", () =>
@@ -169,6 +190,38 @@ public sealed class FileSystemBlobStore : IBlobStore, IOriginalStore
     public Task<bool> OriginalExistsAsync(ContentHash hash, CancellationToken cancellationToken) =>
         Task.FromResult(File.Exists(OriginalPath(hash)));
 
+    /// <summary>Fills a temporary file, then renames it to <paramref name="final"/> (replacing what was there).</summary>
+    private async Task WriteAtomicallyAsync(string final, string temporaryKind, string storedKind, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        var temp = _staging.NewPath(temporaryKind);
+        try
+        {
+            var file = FileFaults.Run(() => new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous));
+            try
+            {
+                await write(new StorageStream(file), cancellationToken);
+                await FileFaults.RunAsync(() => file.FlushAsync(cancellationToken));
+            }
+            finally
+            {
+                await DisposeQuietlyAsync(file);
+            }
+
+            var length = FileFaults.Run(() =>
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+                var size = new FileInfo(temp).Length;
+                File.Move(temp, final, overwrite: true);
+                return size;
+            });
+            _telemetry?.Stored(Backend, storedKind, length);
+        }
+        finally
+        {
+            FileFaults.TryDelete(temp);
+        }
+    }
+
     internal string OriginalPath(ContentHash hash) => PathOf(BlobKeys.Original(hash));
 
     private string PathOf(string key) => Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
@@ -215,7 +268,7 @@ public sealed class FileSystemBlobStore : IBlobStore, IOriginalStore
         }
     }
 
-    /// <summary>The thumbnail's file as the processor sees it: its write errors are the store's.</summary>
+    /// <summary>A thumbnail's or derived file's file as the processor sees it: its write errors are the store's.</summary>
     internal sealed class StorageStream(FileStream inner) : Stream
     {
         public override bool CanRead => false;

@@ -8,7 +8,7 @@ namespace Images.Infrastructure.Storage;
 /// Blob store metrics (FR-5.3), the same on both backends, exported to Prometheus as
 /// <c>blob_store_operation_duration_seconds</c> (by backend, operation and outcome),
 /// <c>blob_store_operation_errors_total</c> (by backend and operation) and
-/// <c>blob_store_bytes_stored_total</c> (by backend and kind: original, thumbnail).
+/// <c>blob_store_bytes_stored_total</c> (by backend and kind: original, thumbnail, derived).
 /// </summary>
 public sealed class StorageTelemetry : IDisposable
 {
@@ -24,7 +24,7 @@ public sealed class StorageTelemetry : IDisposable
         _meter = meters.Create(MeterName);
         _duration = _meter.CreateHistogram<double>("blob_store_operation_duration", unit: "s", description: "Time of one blob store operation (stage, place, open, write_thumbnail, delete, list...), by backend and outcome.");
         _errors = _meter.CreateCounter<long>("blob_store_operation_errors", description: "Blob store operations that failed because of the store (unreachable, slow, full), by backend and operation.");
-        _bytes = _meter.CreateCounter<long>("blob_store_bytes_stored", description: "Bytes written to the blob store, by backend and kind (original, thumbnail); identical originals are counted once.");
+        _bytes = _meter.CreateCounter<long>("blob_store_bytes_stored", description: "Bytes written to the blob store, by backend and kind (original, thumbnail, derived); identical originals are counted once.");
         _errors.Add(0);
         _bytes.Add(0);
     }

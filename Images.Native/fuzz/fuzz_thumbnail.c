@@ -15,7 +15,11 @@
  *  - a failure: no result data and a message;
  *  - for PNG, WebP and TIFF the flags (which only concern progressive JPEGs) change nothing
  *    (TIFF's JPEG strips and tiles go through libtiff's own libjpeg decoder, never through them);
- *  - cancelled before it starts: never IN_OK; IN_CANCELLED unless the checks on the header failed.
+ *  - cancelled before it starts: never IN_OK; IN_CANCELLED unless the checks on the header failed;
+ *  - renditions (ABI 5; JPEG, WebP and PNG at two sizes, from one decode; AVIF is left out: libaom
+ *    under the sanitizers is slow and none of our code): a known status, as the renditions plan
+ *    says; IN_OK: two sizes, each at most its side and the smaller within the larger, a JPEG and a
+ *    WebP signature each, a PNG (signature) exactly when the source has alpha; a failure: no data.
  */
 #include "images_native.h"
 
@@ -142,6 +146,51 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             images_native_free(result.data);
         }
         images_native_free(first);
+    }
+
+    /* Renditions: the largest side from the input, a second at half of it. */
+    {
+        const in_request limits = request_for(data, size, IN_OUTPUT_JPEG, 0);
+        in_renditions_request many;
+        memset(&many, 0, sizeof(many));
+        many.limits = limits;
+        many.count = 2;
+        many.sides[0] = limits.max_side;
+        many.sides[1] = limits.max_side / 2 + 1;
+        many.outputs = 1 << IN_OUTPUT_JPEG | 1 << IN_OUTPUT_WEBP | 1 << IN_OUTPUT_PNG;
+        many.webp_quality = 75;
+        many.avif_quality = 60;
+        many.avif_speed = 10;
+        in_info planned, info;
+        in_renditions out;
+        char plan_error[ERROR_SIZE] = "";
+        const int plan = images_native_renditions_plan(data, size, &many, &planned, plan_error, sizeof(plan_error));
+        check(plan >= IN_OK && plan <= IN_OVER_BUDGET, "renditions plan: a known status", plan, plan_error);
+        memset(&out, 0xA5, sizeof(out)); /* the library clears it */
+        const int status = images_native_renditions(data, size, &many, &info, &out, error, sizeof(error));
+        check(status >= IN_OK && status <= IN_OVER_BUDGET, "renditions: a known status", status, error);
+        if (plan != IN_OK) check(status == plan && strcmp(error, plan_error) == 0, "renditions fail as their plan does", status, error);
+        else check(info.memory == planned.memory, "renditions: the plan's memory figure", status, error);
+        if (status == IN_OK) {
+            check(out.count == 2, "renditions: two sizes", status, error);
+            for (int i = 0; i < 2; i++) {
+                const in_rendition *r = &out.items[i];
+                const int longest = r->width > r->height ? r->width : r->height;
+                check(r->width >= 1 && r->height >= 1 && longest <= many.sides[i], "renditions: within the side", status, error);
+                check(r->width <= out.items[0].width && r->height <= out.items[0].height, "renditions: the smaller within the larger", status, error);
+                check(r->data[IN_OUTPUT_JPEG] != NULL && r->size[IN_OUTPUT_JPEG] >= 3 && r->data[IN_OUTPUT_JPEG][0] == 0xFF
+                      && r->data[IN_OUTPUT_JPEG][1] == 0xD8, "renditions: a JPEG", status, error);
+                check(r->data[IN_OUTPUT_WEBP] != NULL && r->size[IN_OUTPUT_WEBP] >= 12 && memcmp(r->data[IN_OUTPUT_WEBP] + 8, "WEBP", 4) == 0,
+                      "renditions: a WebP", status, error);
+                check((r->data[IN_OUTPUT_PNG] != NULL) == (info.has_alpha != 0), "renditions: a PNG exactly for alpha", status, error);
+                check(r->data[IN_OUTPUT_PNG] == NULL || memcmp(r->data[IN_OUTPUT_PNG], "\x89PNG", 4) == 0, "renditions: the PNG signature", status, error);
+                check(r->data[IN_OUTPUT_AVIF] == NULL, "renditions: no AVIF unless asked", status, error);
+            }
+        } else {
+            for (int i = 0; i < IN_MAX_RENDITIONS; i++)
+                for (int o = 0; o < IN_OUTPUTS; o++) check(out.items[i].data[o] == NULL, "renditions failed: no data", status, error);
+        }
+        images_native_renditions_free(&out);
     }
 
     /* Cancelled before it starts. */

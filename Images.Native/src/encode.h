@@ -20,4 +20,15 @@ int64_t in_encode_memory(int width, int height, int channels, int orientation, i
 int in_encode(const uint8_t *pixels, int width, int height, int channels, int full_chroma, int output, int quality,
               in_result *result, char *error, size_t error_size);
 
+/* Renditions (ABI 5): PNG (libpng's simplified writer; 1-4 channels, no ancillary chunk) and AVIF
+ * (libavif, loaded at run time: IN_UNSUPPORTED with the reason when it is missing; 4:2:0, sRGB
+ * signalled by nclx, alpha as an auxiliary image, nothing else written; speed 0..10, quality
+ * 1..100 mapped to libavif 0.11's quantizers as avifenc 1.x maps its --qcolor). WebP of 1 or 2
+ * channels is expanded to RGB(A). Every output carries pixels only: no EXIF, XMP or ICC. */
+int in_encode_avif(const uint8_t *pixels, int width, int height, int channels, int quality, int speed,
+                   in_result *result, char *error, size_t error_size);
+
+/* Working memory of one rendition output beyond the image itself (the encoder's own). */
+int64_t in_encode_output_memory(int width, int height, int channels, int output);
+
 #endif

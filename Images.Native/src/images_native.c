@@ -47,11 +47,15 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "budget.h"
 #include "codec.h"
+#include "colour.h"
+#include "dynlib.h"
 #include "encode.h"
+#include "icc.h"
 #include "errors.h"
 #include "jpeg_read.h"
 #include "orient.h"
@@ -65,6 +69,10 @@ int32_t images_native_version(void) { return IMAGES_NATIVE_VERSION; }
 
 /* The layout the managed side mirrors (NativeMethods.Info and Request). */
 _Static_assert(sizeof(in_info) == 40 && offsetof(in_info, memory) == 24 && offsetof(in_info, frames) == 32, "in_info layout");
+_Static_assert(sizeof(in_renditions_request) == 104 && offsetof(in_renditions_request, count) == 48
+               && offsetof(in_renditions_request, sides) == 56 && offsetof(in_renditions_request, webp_quality) == 88, "in_renditions_request layout");
+_Static_assert(sizeof(in_rendition) == 104 && offsetof(in_rendition, encode_ns) == 64 && offsetof(in_rendition, width) == 96, "in_rendition layout");
+_Static_assert(sizeof(in_renditions) == 856 && offsetof(in_renditions, decode_ns) == 16 && offsetof(in_renditions, items) == 24, "in_renditions layout");
 _Static_assert(sizeof(in_request) == 48 && offsetof(in_request, max_memory) == 24 && offsetof(in_request, max_dimension) == 32
                && offsetof(in_request, max_scans) == 36 && offsetof(in_request, cancel) == 40, "in_request layout");
 
@@ -128,8 +136,12 @@ static in_options options_for(const in_request *request)
 /* The checks every decode makes first, in order: the probe; the largest side; the pixel count;
  * the working memory of the decode the request would run (the decoder's plan, then the
  * orientation and the encoding); a decoder's own side limit. Nothing large is allocated. */
+static int64_t renditions_memory(const uint8_t *data, size_t size, const in_renditions_request *renditions,
+                                 const in_info *info, const in_plan *plan);
+
+/* renditions: NULL for a thumbnail; else the encoding phase is that of every rendition. */
 static int plan_decode(const uint8_t *data, size_t size, const in_request *request, const in_options *options,
-                       in_info *info, in_plan *plan, char *error, size_t error_size)
+                       const in_renditions_request *renditions, in_info *info, in_plan *plan, char *error, size_t error_size)
 {
     int status = images_native_probe(data, size, info, error, error_size);
     if (status != IN_OK) return status;
@@ -147,8 +159,8 @@ static int plan_decode(const uint8_t *data, size_t size, const in_request *reque
     status = decoders[info->format].plan(data, size, options, info, plan, error, error_size);
     if (status != IN_OK) return status;
     /* The decoders' figures end with the reduced image; the encoding phase follows. */
-    const int64_t encoding = in_encode_memory(plan->target_w, plan->target_h, plan->channels, info->orientation,
-                                              request->output, plan->full_chroma);
+    const int64_t encoding = renditions != NULL ? renditions_memory(data, size, renditions, info, plan)
+        : in_encode_memory(plan->target_w, plan->target_h, plan->channels, info->orientation, request->output, plan->full_chroma);
     if (plan->memory < encoding) plan->memory = encoding;
     if (plan->libjpeg_memory > 0 && plan->libjpeg_memory < encoding) plan->libjpeg_memory = encoding;
     info->memory = plan->memory;
@@ -166,7 +178,7 @@ int32_t images_native_plan(const uint8_t *data, size_t size, const in_request *r
     if (data == NULL || request == NULL || info == NULL) return in_fail(error, error_size, IN_INVALID, "no input");
     const in_options options = options_for(request);
     in_plan plan;
-    return plan_decode(data, size, request, &options, info, &plan, error, error_size);
+    return plan_decode(data, size, request, &options, NULL, info, &plan, error, error_size);
 }
 
 int32_t images_native_thumbnail(const uint8_t *data, size_t size, const in_request *request, in_info *info,
@@ -177,12 +189,12 @@ int32_t images_native_thumbnail(const uint8_t *data, size_t size, const in_reque
     memset(result, 0, sizeof(*result));
     const in_options options = options_for(request);
     in_plan plan;
-    int status = plan_decode(data, size, request, &options, info, &plan, error, error_size);
+    int status = plan_decode(data, size, request, &options, NULL, info, &plan, error, error_size);
     if (status != IN_OK) return status;
     if (in_cancelled(options.cancel)) return in_fail(error, error_size, IN_CANCELLED, "cancelled");
 
     /* Decode: the decoder streams its rows into the reducer and hands back the reduced image. */
-    in_image image = { NULL, 0, 0, 0 };
+    in_image image = { NULL, 0, 0, 0, NULL };
     status = decoders[info->format].decode(data, size, &options, info, &plan, &image, error, error_size);
     if (status == IN_OK && in_cancelled(options.cancel)) status = in_fail(error, error_size, IN_CANCELLED, "cancelled");
     if (status != IN_OK) {
@@ -260,3 +272,277 @@ int32_t images_native_thumbnail_file(const char *path, const in_request *request
 }
 
 void images_native_free(uint8_t *data) { free(data); }
+
+/* ---- Renditions (ABI 5) ---- */
+
+static int64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static int largest_side(const in_renditions_request *r)
+{
+    int largest = 0;
+    for (int i = 0; i < r->count; i++)
+        if (r->sides[i] > largest) largest = r->sides[i];
+    return largest;
+}
+
+/* The size of rendition side in display orientation: from the source's own size, as a thumbnail
+ * of that side would be, and never larger than the largest rendition it is reduced from. */
+static void rendition_size(const in_info *info, int side, int largest_w, int largest_h, int *w, int *h)
+{
+    const int transposed = info->orientation >= 5 && info->orientation <= 8;
+    int sw, sh;
+    in_target_size(info->width, info->height, side, &sw, &sh);
+    *w = transposed ? sh : sw;
+    *h = transposed ? sw : sh;
+    if (*w > largest_w) *w = largest_w;
+    if (*h > largest_h) *h = largest_h;
+}
+
+/* The encoding phase of a renditions request (the decoder's plan ends with the reduced image):
+ * the largest rendition and its flattened twin, their oriented copies while orienting, the ICC
+ * profile and converter, every smaller rendition (kept until its formats are encoded, one at a
+ * time, but counted all at once) with the reducer that makes it, and the largest encoder's own
+ * memory among the outputs asked. */
+static int64_t renditions_memory(const uint8_t *data, size_t size, const in_renditions_request *r,
+                                 const in_info *info, const in_plan *plan)
+{
+    const int64_t ch = plan->channels, alpha = info->has_alpha && (ch == 2 || ch == 4);
+    const int64_t tw = plan->target_w, th = plan->target_h, pixels = tw * th;
+    const int64_t per_pixel = ch + (alpha ? ch - 1 : 0);
+    int64_t m = pixels * per_pixel * (info->orientation > 1 ? 2 : 1);
+    uint8_t *profile = NULL;
+    size_t profile_size = 0;
+    in_icc_profile(data, size, info->format, &profile, &profile_size);
+    free(profile);
+    if (profile_size > 0) m += (int64_t)profile_size + IN_COLOUR_MEMORY;
+    const int transposed = info->orientation >= 5 && info->orientation <= 8;
+    const int lw = (int)(transposed ? th : tw), lh = (int)(transposed ? tw : th);
+    int64_t encoder = 0;
+    for (int i = 0; i < r->count; i++) {
+        int w, h;
+        rendition_size(info, r->sides[i], lw, lh, &w, &h);
+        if (w != lw || h != lh) {
+            m += (int64_t)w * h * per_pixel;
+            const int64_t reducer = in_resizer_memory(lw, lh, w, h, (int)ch, IN_ALPHA_PREMULTIPLY)
+                + (alpha ? in_resizer_memory(lw, lh, w, h, (int)ch - 1, IN_ALPHA_NONE) : 0);
+            if (reducer > encoder) encoder = reducer;
+        }
+        for (int o = 0; o < IN_OUTPUTS; o++) {
+            if (!(r->outputs & (1 << o)) || (o == IN_OUTPUT_PNG && !alpha)) continue;
+            const int64_t e = in_encode_output_memory(w, h, o == IN_OUTPUT_JPEG && alpha ? (int)ch - 1 : (int)ch, o);
+            if (e > encoder) encoder = e;
+        }
+    }
+    return m + encoder + IN_LIBRARY_STATE;
+}
+
+static int check_renditions_request(const in_renditions_request *r, char *error, size_t error_size)
+{
+    if (r->count < 1 || r->count > IN_MAX_RENDITIONS)
+        return in_fail(error, error_size, IN_INVALID, "%d renditions asked, 1 to %d allowed", r->count, IN_MAX_RENDITIONS);
+    for (int i = 0; i < r->count; i++)
+        if (r->sides[i] < 1) return in_fail(error, error_size, IN_INVALID, "rendition %d has a side of %d", i, r->sides[i]);
+    if ((r->outputs & ((1 << IN_OUTPUTS) - 1)) == 0) return in_fail(error, error_size, IN_INVALID, "no output format asked");
+    return IN_OK;
+}
+
+static in_request largest_request(const in_renditions_request *r)
+{
+    in_request request = r->limits;
+    request.max_side = largest_side(r);
+    request.output = IN_OUTPUT_JPEG;
+    return request;
+}
+
+static in_options renditions_options(const in_request *request)
+{
+    in_options options = options_for(request);
+    options.alpha_mode = IN_ALPHA_BOTH;
+    return options;
+}
+
+int32_t images_native_renditions_plan(const uint8_t *data, size_t size, const in_renditions_request *r,
+                                      in_info *info, char *error, size_t error_size)
+{
+    if (data == NULL || r == NULL || info == NULL) return in_fail(error, error_size, IN_INVALID, "no input");
+    int status = check_renditions_request(r, error, error_size);
+    if (status != IN_OK) return status;
+    const in_request request = largest_request(r);
+    const in_options options = renditions_options(&request);
+    in_plan plan;
+    return plan_decode(data, size, &request, &options, r, info, &plan, error, error_size);
+}
+
+/* Encodes one size in every format asked: pixels (alpha kept, or none) and flat (flattened on
+ * white, NULL without alpha). */
+static int encode_rendition(const in_renditions_request *r, const uint8_t *pixels, const uint8_t *flat, int w, int h,
+                            int channels, int full_chroma, const volatile int32_t *cancel, in_rendition *item,
+                            int *avif_status, char *error, size_t error_size)
+{
+    item->width = w;
+    item->height = h;
+    for (int o = 0; o < IN_OUTPUTS; o++) {
+        if (!(r->outputs & (1 << o)) || (o == IN_OUTPUT_PNG && flat == NULL && !(r->flags & IN_RENDITIONS_PNG_ALWAYS))) continue;
+        if (o == IN_OUTPUT_AVIF && *avif_status != IN_OK) continue;
+        if (in_cancelled(cancel)) return in_fail(error, error_size, IN_CANCELLED, "cancelled");
+        in_result result = { NULL, 0, 0, 0 };
+        const int64_t started = now_ns();
+        int status;
+        switch (o) {
+        case IN_OUTPUT_JPEG:
+            status = in_encode(flat != NULL ? flat : pixels, w, h, flat != NULL ? channels - 1 : channels, full_chroma,
+                               IN_OUTPUT_JPEG, r->limits.quality, &result, error, error_size);
+            break;
+        case IN_OUTPUT_WEBP:
+            status = in_encode(pixels, w, h, channels, 0, IN_OUTPUT_WEBP, r->webp_quality, &result, error, error_size);
+            break;
+        case IN_OUTPUT_PNG:
+            status = in_encode(pixels, w, h, channels, 0, IN_OUTPUT_PNG, 100, &result, error, error_size);
+            break;
+        default:
+            status = in_encode_avif(pixels, w, h, channels, r->avif_quality, r->avif_speed, &result, error, error_size);
+            if (status == IN_UNSUPPORTED) {
+                /* libavif missing: the other formats are made all the same. */
+                *avif_status = IN_UNSUPPORTED;
+                error[0] = '\0';
+                continue;
+            }
+            break;
+        }
+        if (status != IN_OK) return status;
+        item->encode_ns[o] = now_ns() - started;
+        item->data[o] = result.data;
+        item->size[o] = result.size;
+    }
+    return IN_OK;
+}
+
+int32_t images_native_renditions(const uint8_t *data, size_t size, const in_renditions_request *r, in_info *info,
+                                 in_renditions *out, char *error, size_t error_size)
+{
+    if (data == NULL || r == NULL || info == NULL || out == NULL) return in_fail(error, error_size, IN_INVALID, "no input");
+    memset(out, 0, sizeof(*out));
+    int status = check_renditions_request(r, error, error_size);
+    if (status != IN_OK) return status;
+    const in_request request = largest_request(r);
+    const in_options options = renditions_options(&request);
+    in_plan plan;
+    status = plan_decode(data, size, &request, &options, r, info, &plan, error, error_size);
+    if (status != IN_OK) return status;
+    if (in_cancelled(options.cancel)) return in_fail(error, error_size, IN_CANCELLED, "cancelled");
+
+    /* One decode, reduced to the largest size (and its flattened twin when there is alpha). */
+    const int64_t started = now_ns();
+    in_image image = { NULL, 0, 0, 0, NULL };
+    status = decoders[info->format].decode(data, size, &options, info, &plan, &image, error, error_size);
+    if (status == IN_OK && in_cancelled(options.cancel)) status = in_fail(error, error_size, IN_CANCELLED, "cancelled");
+    uint8_t *pixels = image.pixels, *flat = image.flat;
+    in_colour *colour = NULL;
+    if (status != IN_OK) goto done;
+    out->decode_ns = now_ns() - started;
+
+    /* Orientation, then colours to sRGB. */
+    int w = image.width, h = image.height;
+    const int channels = image.channels;
+    uint8_t *oriented = in_orient(pixels, &w, &h, channels, info->orientation);
+    if (oriented == NULL) { status = in_fail(error, error_size, IN_NO_MEMORY, "out of memory while orienting"); goto done; }
+    if (oriented != pixels) { free(pixels); pixels = oriented; }
+    if (flat != NULL) {
+        int fw = image.width, fh = image.height;
+        uint8_t *f = in_orient(flat, &fw, &fh, channels - 1, info->orientation);
+        if (f == NULL) { status = in_fail(error, error_size, IN_NO_MEMORY, "out of memory while orienting"); goto done; }
+        if (f != flat) { free(flat); flat = f; }
+    }
+    uint8_t *profile = NULL;
+    size_t profile_size = 0;
+    in_icc_profile(data, size, info->format, &profile, &profile_size);
+    out->icc = in_colour_new(profile, profile_size, &colour);
+    free(profile);
+    if (colour != NULL) {
+        in_colour_apply(colour, pixels, w, h, channels);
+        if (flat != NULL) in_colour_apply(colour, flat, w, h, channels - 1);
+    }
+
+    /* Every size: the largest as it is, the others reduced from it. */
+    out->avif_status = IN_OK;
+    for (int i = 0; i < r->count && status == IN_OK; i++) {
+        int rw, rh;
+        rendition_size(info, r->sides[i], w, h, &rw, &rh);
+        if (rw == w && rh == h) {
+            status = encode_rendition(r, pixels, flat, w, h, channels, plan.full_chroma, options.cancel, &out->items[i],
+                                      &out->avif_status, error, error_size);
+            continue;
+        }
+        in_image small = { NULL, 0, 0, 0, NULL }, small_flat = { NULL, 0, 0, 0, NULL };
+        in_resizer *reducer = in_resizer_new(w, h, rw, rh, channels, IN_ALPHA_PREMULTIPLY);
+        if (reducer == NULL) { status = in_fail(error, error_size, IN_NO_MEMORY, "out of memory"); break; }
+        for (int y = 0; y < h; y++) in_resizer_push(reducer, pixels + (size_t)y * w * channels);
+        status = in_resizer_take(reducer, &small, error, error_size);
+        if (status == IN_OK && flat != NULL) {
+            in_resizer *flat_reducer = in_resizer_new(w, h, rw, rh, channels - 1, IN_ALPHA_NONE);
+            if (flat_reducer == NULL) status = in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
+            else {
+                for (int y = 0; y < h; y++) in_resizer_push(flat_reducer, flat + (size_t)y * w * (channels - 1));
+                status = in_resizer_take(flat_reducer, &small_flat, error, error_size);
+            }
+        }
+        if (status == IN_OK)
+            status = encode_rendition(r, small.pixels, small_flat.pixels, rw, rh, channels, plan.full_chroma, options.cancel,
+                                      &out->items[i], &out->avif_status, error, error_size);
+        free(small.pixels);
+        free(small_flat.pixels);
+    }
+    if (status == IN_OK) out->count = r->count;
+
+done:
+    in_colour_free(colour);
+    free(pixels);
+    free(flat);
+    if (status != IN_OK) images_native_renditions_free(out);
+    return status;
+}
+
+int32_t images_native_renditions_plan_file(const char *path, const in_renditions_request *request, in_info *info,
+                                           char *error, size_t error_size)
+{
+    if (info != NULL) memset(info, 0, sizeof(*info));
+    mapped map = { NULL, 0 };
+    int status = map_file(path, &map, error, error_size);
+    if (status != IN_OK) return status;
+    status = images_native_renditions_plan(map.data, map.size, request, info, error, error_size);
+    munmap(map.data, map.size);
+    return status;
+}
+
+int32_t images_native_renditions_file(const char *path, const in_renditions_request *request, in_info *info,
+                                      in_renditions *out, char *error, size_t error_size)
+{
+    if (info != NULL) memset(info, 0, sizeof(*info));
+    if (out != NULL) memset(out, 0, sizeof(*out));
+    mapped map = { NULL, 0 };
+    int status = map_file(path, &map, error, error_size);
+    if (status != IN_OK) return status;
+    status = images_native_renditions(map.data, map.size, request, info, out, error, error_size);
+    munmap(map.data, map.size);
+    return status;
+}
+
+void images_native_renditions_free(in_renditions *out)
+{
+    if (out == NULL) return;
+    for (int i = 0; i < IN_MAX_RENDITIONS; i++)
+        for (int o = 0; o < IN_OUTPUTS; o++) free(out->items[i].data[o]);
+    memset(out, 0, sizeof(*out));
+}
+
+int32_t images_native_features(char *text, size_t text_size)
+{
+    const int features = (in_avif_get() != NULL ? IN_FEATURE_AVIF : 0) | (in_lcms_get() != NULL ? IN_FEATURE_ICC : 0);
+    if (text != NULL && text_size > 0) snprintf(text, text_size, "AVIF: %s; ICC: %s", in_avif_status(), in_lcms_status());
+    return features;
+}

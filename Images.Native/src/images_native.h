@@ -24,7 +24,7 @@ extern "C" {
 #define IMAGES_NATIVE_API __attribute__((visibility("default")))
 
 /* Bumped whenever the ABI below changes; the managed side checks it once. */
-#define IMAGES_NATIVE_VERSION 4
+#define IMAGES_NATIVE_VERSION 5
 
 enum in_status {
     IN_OK = 0,
@@ -39,7 +39,9 @@ enum in_status {
 
 /* 4 (TIFF) since version 4. */
 enum in_format { IN_FORMAT_UNKNOWN = 0, IN_FORMAT_JPEG = 1, IN_FORMAT_PNG = 2, IN_FORMAT_WEBP = 3, IN_FORMAT_TIFF = 4 };
-enum in_output { IN_OUTPUT_JPEG = 0, IN_OUTPUT_WEBP = 1 };
+/* PNG and AVIF (renditions only) since version 5. */
+enum in_output { IN_OUTPUT_JPEG = 0, IN_OUTPUT_WEBP = 1, IN_OUTPUT_PNG = 2, IN_OUTPUT_AVIF = 3 };
+#define IN_OUTPUTS 4
 
 /* Decode every scan of a progressive JPEG even at 1/8 scale, where the scans that scale reads
  * (DC, and the AC scans of chroma libjpeg-turbo scales through a 2x2 DCT) give the same pixels
@@ -112,6 +114,82 @@ IMAGES_NATIVE_API int32_t images_native_thumbnail_file(const char *path, const i
                                                        char *error, size_t error_size);
 
 IMAGES_NATIVE_API void images_native_free(uint8_t *data);
+
+/* ---- Renditions (version 5; FR-8.1, FR-8.2, ADR 12) ----
+ * Named sizes of one image, all from one decode: the decoder reduces once to the largest size
+ * (alpha kept, and from the same rows a twin flattened on white for JPEG), the reduced image is
+ * oriented, its colours converted from an embedded ICC profile to sRGB, then every smaller size is
+ * reduced from it, and each size is encoded in the requested formats. Outputs carry no metadata
+ * (no EXIF, XMP or ICC). A JPEG of the largest size is byte for byte the JPEG thumbnail of
+ * images_native_thumbnail at that side when the source has no ICC profile other than sRGB. */
+
+#define IN_MAX_RENDITIONS 8
+
+/* What happened to the source's colours. */
+enum in_icc {
+    IN_ICC_NONE = 0,        /* no embedded profile: taken as sRGB */
+    IN_ICC_SRGB = 1,        /* an sRGB profile: nothing to convert */
+    IN_ICC_CONVERTED = 2,   /* converted to sRGB with lcms2 */
+    IN_ICC_UNAVAILABLE = 3, /* a profile, but lcms2 could not be loaded: colours left as they are */
+    IN_ICC_IGNORED = 4      /* a profile lcms2 cannot read, or not an RGB one (grey, CMYK): left as is */
+};
+
+/* images_native_features: optional libraries loaded at run time (dlopen), ADR 12. */
+#define IN_FEATURE_AVIF 1   /* libavif with an AV1 encoder: AVIF output */
+#define IN_FEATURE_ICC 2    /* lcms2: ICC profiles converted to sRGB */
+
+/* 104 bytes on every 64-bit ABI. */
+typedef struct in_renditions_request {
+    in_request limits;      /* the budget, quality (JPEG's) and cancel flag as for a thumbnail;
+                               max_side and output are not read */
+    int32_t count;          /* 1..IN_MAX_RENDITIONS */
+    int32_t outputs;        /* 1 << enum in_output for each format made at every size; PNG is
+                               made only for a source with alpha */
+    int32_t sides[IN_MAX_RENDITIONS]; /* longest side of each rendition, any order; never upscaled */
+    int32_t webp_quality;   /* 1..100 */
+    int32_t avif_quality;   /* 1..100 */
+    int32_t avif_speed;     /* 0 (slowest) .. 10 (fastest) */
+    int32_t flags;          /* IN_RENDITIONS_* */
+} in_renditions_request;
+
+/* PNG of every source, alpha or not (bench/renditions.sh: the lossless reference of each size). */
+#define IN_RENDITIONS_PNG_ALWAYS 1
+
+/* 104 bytes: one size and its encoded outputs, indexed by enum in_output. */
+typedef struct in_rendition {
+    uint8_t *data[IN_OUTPUTS];  /* NULL when not made; images_native_renditions_free releases all */
+    uint64_t size[IN_OUTPUTS];
+    int64_t encode_ns[IN_OUTPUTS]; /* wall time of each encoding */
+    int32_t width;              /* after orientation */
+    int32_t height;
+} in_rendition;
+
+/* 856 bytes. */
+typedef struct in_renditions {
+    int32_t count;          /* = request count on IN_OK */
+    int32_t icc;            /* enum in_icc */
+    int32_t avif_status;    /* IN_OK, or IN_UNSUPPORTED when AVIF was asked and libavif is missing
+                               (the other formats are made all the same) */
+    int32_t reserved;
+    int64_t decode_ns;      /* the decode and the reduction to the largest size */
+    in_rendition items[IN_MAX_RENDITIONS]; /* in the request's order */
+} in_renditions;
+
+/* IN_FEATURE_* bits of what loaded; text says what (versions) or why not. Loads them once. */
+IMAGES_NATIVE_API int32_t images_native_features(char *text, size_t text_size);
+
+/* As images_native_plan, for the renditions request: the decode to the largest size and the
+ * encoding of every size and format (info->memory). */
+IMAGES_NATIVE_API int32_t images_native_renditions_plan(const uint8_t *data, size_t size, const in_renditions_request *request,
+                                                        in_info *info, char *error, size_t error_size);
+IMAGES_NATIVE_API int32_t images_native_renditions_plan_file(const char *path, const in_renditions_request *request,
+                                                             in_info *info, char *error, size_t error_size);
+IMAGES_NATIVE_API int32_t images_native_renditions(const uint8_t *data, size_t size, const in_renditions_request *request,
+                                                   in_info *info, in_renditions *out, char *error, size_t error_size);
+IMAGES_NATIVE_API int32_t images_native_renditions_file(const char *path, const in_renditions_request *request,
+                                                        in_info *info, in_renditions *out, char *error, size_t error_size);
+/* Frees every output of *out (it may be partly filled) and clears it. */
+IMAGES_NATIVE_API void images_native_renditions_free(in_renditions *out);
 
 #ifdef __cplusplus
 }

@@ -62,6 +62,8 @@ struct in_resizer {
     int ring_rows;
     size_t row_bytes;
     long produced, consumed;
+    /* IN_ALPHA_BOTH: the flattening twin fed the same rows (this one premultiplies). */
+    struct in_resizer *twin;
 };
 
 static void process_row(in_resizer *r, const uint8_t *src);
@@ -161,6 +163,7 @@ static int effective_alpha_mode(int src_channels, int alpha_mode)
 
 int in_resizer_output_channels(int src_channels, int alpha_mode)
 {
+    if (alpha_mode == IN_ALPHA_BOTH) alpha_mode = IN_ALPHA_PREMULTIPLY;
     return effective_alpha_mode(src_channels, alpha_mode) == IN_ALPHA_FLATTEN_WHITE ? src_channels - 1 : src_channels;
 }
 
@@ -170,6 +173,10 @@ static int ring_rows(int src_height) { return src_height < IN_RING_ROWS ? src_he
 
 int64_t in_resizer_memory(int src_width, int src_height, int dst_width, int dst_height, int src_channels, int alpha_mode)
 {
+    if (alpha_mode == IN_ALPHA_BOTH)
+        return in_resizer_memory(src_width, src_height, dst_width, dst_height, src_channels, IN_ALPHA_PREMULTIPLY)
+            + (effective_alpha_mode(src_channels, IN_ALPHA_BOTH) == IN_ALPHA_NONE ? 0
+               : in_resizer_memory(src_width, src_height, dst_width, dst_height, src_channels, IN_ALPHA_FLATTEN_WHITE));
     if (src_width <= 0 || src_height <= 0 || dst_width <= 0 || dst_height <= 0) return 0;
     if (dst_width > src_width) dst_width = src_width;
     if (dst_height > src_height) dst_height = src_height;
@@ -192,6 +199,16 @@ in_resizer *in_resizer_new(int src_width, int src_height, int dst_width, int dst
 {
     if (src_width <= 0 || src_height <= 0 || dst_width <= 0 || dst_height <= 0 || dst_width > src_width || dst_height > src_height)
         return NULL;
+    if (alpha_mode == IN_ALPHA_BOTH) {
+        in_resizer *r = in_resizer_new(src_width, src_height, dst_width, dst_height, src_channels, IN_ALPHA_PREMULTIPLY);
+        if (r == NULL || effective_alpha_mode(src_channels, IN_ALPHA_BOTH) == IN_ALPHA_NONE) return r;
+        r->twin = in_resizer_new(src_width, src_height, dst_width, dst_height, src_channels, IN_ALPHA_FLATTEN_WHITE);
+        if (r->twin == NULL) {
+            in_resizer_free(r);
+            return NULL;
+        }
+        return r;
+    }
     in_resizer *r = calloc(1, sizeof(*r));
     if (r == NULL) return NULL;
     r->src_w = src_width; r->src_h = src_height; r->dst_w = dst_width; r->dst_h = dst_height;
@@ -326,6 +343,7 @@ static void emit(in_resizer *r)
 
 void in_resizer_push(in_resizer *r, const uint8_t *src)
 {
+    if (r->twin != NULL) in_resizer_push(r->twin, src);
     if (!r->threaded) {
         process_row(r, src);
         return;
@@ -389,17 +407,35 @@ static uint8_t *finish(in_resizer *r)
 
 int in_resizer_take(in_resizer *r, in_image *image, char *error, size_t error_size)
 {
+    image->flat = NULL;
+    if (r->twin != NULL) {
+        in_image flat;
+        const int status = in_resizer_take(r->twin, &flat, error, error_size);
+        r->twin = NULL;
+        if (status != IN_OK) {
+            in_resizer_free(r);
+            image->pixels = NULL;
+            return status;
+        }
+        image->flat = flat.pixels;
+    }
     image->channels = r->ch;
     image->pixels = finish(r);
     image->width = r->dst_w;
     image->height = r->dst_h;
     in_resizer_free(r);
-    return image->pixels != NULL ? IN_OK : in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
+    if (image->pixels == NULL) {
+        free(image->flat);
+        image->flat = NULL;
+        return in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
+    }
+    return IN_OK;
 }
 
 void in_resizer_free(in_resizer *r)
 {
     if (r == NULL) return;
+    in_resizer_free(r->twin);
     stop_worker(r);
     free(r->ring);
     free(r->x0); free(r->xw); free(r->row); free(r->acc0); free(r->acc1); free(r->out);

@@ -12,13 +12,19 @@
 typedef struct in_image {
     uint8_t *pixels;
     int width, height, channels;
+    /* IN_ALPHA_BOTH only: the same reduction flattened on white (channels - 1), else NULL. */
+    uint8_t *flat;
 } in_image;
 
 typedef struct in_resizer in_resizer;
 
 /* What happens to alpha: kept as is (no alpha), composited over white (JPEG output), or
  * premultiplied while averaging and divided out again (WebP output). */
-enum in_alpha_mode { IN_ALPHA_NONE = 0, IN_ALPHA_FLATTEN_WHITE = 1, IN_ALPHA_PREMULTIPLY = 2 };
+enum in_alpha_mode { IN_ALPHA_NONE = 0, IN_ALPHA_FLATTEN_WHITE = 1, IN_ALPHA_PREMULTIPLY = 2,
+    /* Renditions (ABI 5): alpha kept (premultiplied while averaging) and, from the same rows, a
+     * twin reduction flattened on white for JPEG (in_image.flat), exactly what
+     * IN_ALPHA_FLATTEN_WHITE alone makes. The memory is both reducers'. */
+    IN_ALPHA_BOTH = 3 };
 
 /* The first stage's size in one direction: twice the target, or the source when it is smaller. */
 int in_mid_size(int src, int dst);

@@ -11,7 +11,12 @@ public sealed class KeyedFixture : ApiFixture
 {
     public const string Key = "a-key-of-twenty-chars";
 
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["IMG_API_KEY"] = Key };
+    /// <summary>With a signing key too, so that POST .../signed-urls (FR-8.5) answers as configured, not 501.</summary>
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["IMG_API_KEY"] = Key,
+        ["IMG_URL_SIGNING_KEYS"] = "a-signing-key-of-at-least-32-bytes-for-the-route-test",
+    };
 }
 
 /// <summary>

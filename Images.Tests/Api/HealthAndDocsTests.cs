@@ -33,9 +33,11 @@ public class HealthAndDocsTests(ApiFixture api) : IClassFixture<ApiFixture>
             ["/api/v1/images"] = ["get", "post"],
             ["/api/v1/images/{id}"] = ["get"],
             ["/api/v1/images/{id}/download"] = ["get"],
+            ["/api/v1/images/{id}/renditions/{name}"] = ["get"],
             ["/api/v1/images/{id}/process"] = ["post"],
             ["/api/v1/images/batch/process"] = ["post"],
             ["/api/v1/retention/sweep"] = ["post"],
+            ["/api/v1/images/{id}/signed-urls"] = ["post"],
         };
         foreach (var (path, methods) in expected)
         {
@@ -52,6 +54,9 @@ public class HealthAndDocsTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.True(upload.TryGetProperty("multipart/form-data", out _));
         Assert.True(document.GetProperty("components").GetProperty("schemas").TryGetProperty("ImageDto", out var imageSchema));
         Assert.True(imageSchema.GetProperty("properties").TryGetProperty("thumbnail_available", out _));
+        Assert.True(imageSchema.GetProperty("properties").TryGetProperty("renditions", out _));
+        Assert.True(document.GetProperty("components").GetProperty("schemas").TryGetProperty("RenditionDto", out var rendition));
+        Assert.Equal(["name", "width", "height", "formats"], rendition.GetProperty("properties").EnumerateObject().Select(p => p.Name));
     }
 
     [Theory]
@@ -148,5 +153,59 @@ public class OpenApiContractTests(ApiFixture api) : IClassFixture<ApiFixture>
 
         var id = paths.GetProperty("/api/v1/images/{id}").GetProperty("get").GetProperty("parameters")[0].GetProperty("schema");
         Assert.Equal("uuid", id.GetProperty("format").GetString());
+
+        // FR-8.3: the rendition's format and what it can answer.
+        var rendition = paths.GetProperty("/api/v1/images/{id}/renditions/{name}").GetProperty("get");
+        var parameters = rendition.GetProperty("parameters").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("schema"));
+        Assert.Equal(["jpeg", "webp", "avif", "png"], parameters["format"].GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("uuid", parameters["id"].GetProperty("format").GetString());
+        Assert.Equal(["200", "304", "404", "406", "412", "422"], rendition.GetProperty("responses").EnumerateObject().Select(r => r.Name).Where(n => n != "401" && n != "429").Order());
+        Assert.True(rendition.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("image/avif", out _));
+    }
+
+    [Fact]
+    public async Task TheDocumentDescribesCachingAndSignedUrls_FR6_FR8_4_FR8_5()
+    {
+        var document = await api.Client.GetJsonAsync("/openapi/v1.json");
+        var paths = document.GetProperty("paths");
+
+        var download = paths.GetProperty("/api/v1/images/{id}/download").GetProperty("get");
+        var parameters = download.GetProperty("parameters").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("in").GetString());
+        foreach (var (name, place) in new[]
+                 {
+                     ("thumbnail", "query"), ("expires", "query"), ("sig", "query"), ("If-None-Match", "header"), ("If-Modified-Since", "header"),
+                     ("If-Match", "header"), ("Range", "header"), ("If-Range", "header"),
+                 })
+        {
+            Assert.Equal(place, parameters[name]);
+        }
+
+        var responses = download.GetProperty("responses");
+        foreach (var status in new[] { "200", "206", "304", "403", "404", "412", "416", "422" })
+        {
+            Assert.True(responses.TryGetProperty(status, out _), $"download lacks {status}");
+        }
+
+        Assert.True(responses.GetProperty("200").GetProperty("headers").TryGetProperty("ETag", out _));
+        Assert.True(responses.GetProperty("206").GetProperty("headers").TryGetProperty("Content-Range", out _));
+        Assert.True(responses.GetProperty("304").GetProperty("headers").TryGetProperty("Cache-Control", out _));
+
+        var sign = paths.GetProperty("/api/v1/images/{id}/signed-urls").GetProperty("post");
+        foreach (var status in new[] { "200", "404", "422", "501" })
+        {
+            Assert.True(sign.GetProperty("responses").TryGetProperty(status, out _), $"signed-urls lacks {status}");
+        }
+
+        Assert.False(sign.GetProperty("requestBody").TryGetProperty("required", out var required) && required.GetBoolean());
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var request = schemas.GetProperty("SignedUrlRequest").GetProperty("properties");
+        Assert.Equal(60, request.GetProperty("expires_in").GetProperty("minimum").GetInt32());
+        Assert.Equal(604800, request.GetProperty("expires_in").GetProperty("maximum").GetInt32());
+        Assert.Equal(3600, request.GetProperty("expires_in").GetProperty("default").GetInt32());
+        Assert.Equal(["jpeg", "webp", "avif", "png"], request.GetProperty("format").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["thumbnail"], request.GetProperty("rendition").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        var response = schemas.GetProperty("SignedUrlResponse").GetProperty("properties");
+        Assert.True(response.TryGetProperty("url", out _));
+        Assert.True(response.TryGetProperty("expires_at", out _));
     }
 }

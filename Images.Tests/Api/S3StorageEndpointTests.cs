@@ -77,6 +77,82 @@ public class S3StorageEndpointTests(PresignedApiFixture api, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task WithPresignedDownloadsConditionalRequestsAreAnsweredByTheApiAndRenditionsStream_FR8_4()
+    {
+        var bytes = TestImages.Png(96, 64, seed: 9150);
+        var id = (await api.Client.UploadAsync(bytes, "image/png")).GetProperty("id").GetString()!;
+        await api.Client.WaitForStatusAsync(id, TimeSpan.FromSeconds(30), "completed");
+        var hash = $"\"{Convert.ToHexStringLower(SHA256.HashData(bytes))}\"";
+        using var noRedirects = api.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        // Unconditional: a redirect no cache may keep (the presigned address expires).
+        using (var response = await noRedirects.GetAsync($"/api/v1/images/{id}/download"))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.Equal("private, no-store", Raw(response, "Cache-Control"));
+        }
+
+        // The original's ETag is its content hash: 304 and 412 without the store, and no redirect.
+        using (var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/images/{id}/download"))
+        {
+            request.Headers.IfNoneMatch.ParseAdd(hash);
+            using var response = await noRedirects.SendAsync(request);
+            Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+            Assert.Equal(hash, response.Headers.ETag!.Tag);
+            Assert.Equal("private, no-cache", Raw(response, "Cache-Control"));
+        }
+
+        using (var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/images/{id}/download"))
+        {
+            request.Headers.IfMatch.ParseAdd("\"0000\"");
+            using var response = await noRedirects.SendAsync(request);
+            Assert.Equal(HttpStatusCode.PreconditionFailed, response.StatusCode);
+        }
+
+        // A condition that holds (the store would judge it by its own ETag): streamed here, ranges too.
+        using (var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/images/{id}/download"))
+        {
+            request.Headers.IfMatch.ParseAdd(hash);
+            request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(0, 9);
+            using var response = await noRedirects.SendAsync(request);
+            Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+            Assert.Equal(bytes[..10], await response.Content.ReadAsByteArrayAsync());
+        }
+
+        // A thumbnail's ETag needs its bytes: a conditional request streams it (and may get 304).
+        string thumbnailTag;
+        using (var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/images/{id}/download?thumbnail=true"))
+        {
+            request.Headers.IfNoneMatch.ParseAdd("\"other\"");
+            using var response = await noRedirects.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var thumbnail = await response.Content.ReadAsByteArrayAsync();
+            thumbnailTag = response.Headers.ETag!.Tag;
+            Assert.Equal($"\"{Convert.ToHexStringLower(SHA256.HashData(thumbnail))}\"", thumbnailTag);
+        }
+
+        using (var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/images/{id}/download?thumbnail=true"))
+        {
+            request.Headers.IfNoneMatch.ParseAdd(thumbnailTag);
+            using var response = await noRedirects.SendAsync(request);
+            Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+        }
+
+        // Renditions are never redirected: their URL is cached for a year and varies on Accept.
+        using (var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/images/{id}/renditions/thumbnail"))
+        {
+            request.Headers.Accept.ParseAdd("image/webp");
+            using var response = await noRedirects.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("image/webp", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("public, max-age=31536000, immutable", Raw(response, "Cache-Control"));
+            Assert.Contains("Accept", response.Headers.Vary);
+            var webp = await response.Content.ReadAsByteArrayAsync();
+            Assert.Equal($"\"{Convert.ToHexStringLower(SHA256.HashData(webp))}\"", response.Headers.ETag!.Tag);
+        }
+    }
+
+    [Fact]
     public async Task AFortyMegabyteUploadGoesToS3WithoutTheBodyInMemory_NFR3()
     {
         var staging = api.S3.NewStagingDirectory();
@@ -108,4 +184,8 @@ public class S3StorageEndpointTests(PresignedApiFixture api, ITestOutputHelper o
         Assert.Contains(await api.S3.KeysAsync(), k => k.EndsWith(Convert.ToHexStringLower(SHA256.HashData(body)), StringComparison.Ordinal));
         Assert.Empty(Directory.GetFiles(staging, "*", SearchOption.AllDirectories));
     }
+
+    /// <summary>A response header as it was sent (HttpClient's parsed forms reorder Cache-Control).</summary>
+    private static string? Raw(HttpResponseMessage response, string name) =>
+        response.Headers.NonValidated.TryGetValues(name, out var values) ? values.ToString() : null;
 }

@@ -84,6 +84,15 @@ public class AppHostEndToEndTests(ITestOutputHelper output)
                     var native = NativeThumbnailer.CreateThumbnail(uploads[kind].Bytes, new NativeThumbnailRequest(256, 85, 100_000_000, 0, 0));
                     Assert.True(native.Data.AsSpan().SequenceEqual(bytes), $"the {kind} thumbnail is not the native library's");
                 }
+
+                // FR-8.3: the Worker made the renditions; a browser asking for AVIF gets it.
+                Assert.Contains("thumbnail", done.GetProperty("renditions").EnumerateArray().Select(r => r.GetProperty("name").GetString()));
+                using var avif = await ApiClientExtensions.SendHonouringRetryAfterAsync(client, () => new HttpRequestMessage(HttpMethod.Get, $"/api/v1/images/{id}/renditions/thumbnail")
+                {
+                    Headers = { { "Accept", "image/avif,image/webp,*/*;q=0.8" } },
+                });
+                Assert.Equal(HttpStatusCode.OK, avif.StatusCode);
+                Assert.Equal("image/avif", avif.Content.Headers.ContentType?.MediaType);
             }
 
             var completed = await client.GetJsonAsync("/api/v1/images/?status=completed&limit=10");

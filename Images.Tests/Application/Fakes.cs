@@ -84,6 +84,9 @@ internal sealed class FakeImageRepository : IImageRepository
     public Task<IReadOnlySet<Guid>> FindExistingAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlySet<Guid>>(ids.Where(Rows.ContainsKey).ToHashSet());
 
+    public Task<IReadOnlySet<Guid>> FindCompletedAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlySet<Guid>>(ids.Where(id => Rows.TryGetValue(id, out var row) && row.Status == ImageStatus.Completed).ToHashSet());
+
     public List<ContentHash> Scheduled { get; } = [];
 
     public Task ScheduleCollectionAsync(IReadOnlyCollection<ContentHash> hashes, CancellationToken cancellationToken)
@@ -170,6 +173,40 @@ internal sealed class FakeBlobStore : IBlobStore
     public Task<Stream?> OpenThumbnailAsync(Guid imageId, CancellationToken cancellationToken) =>
         Task.FromResult<Stream?>(Thumbnails.TryGetValue(imageId, out var bytes) ? new MemoryStream(bytes) : null);
 
+    public ConcurrentDictionary<string, byte[]> Derived { get; } = [];
+
+    public async Task WriteDerivedAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await write(buffer, cancellationToken);
+        Derived[key] = buffer.ToArray();
+        WrittenAt[key] = DateTimeOffset.UtcNow;
+    }
+
+    public Task<Stream?> OpenDerivedAsync(string key, CancellationToken cancellationToken) =>
+        Task.FromResult<Stream?>(Derived.TryGetValue(key, out var bytes) ? new MemoryStream(bytes) : null);
+
+    public Task DeleteDerivedAsync(string prefix, CancellationToken cancellationToken)
+    {
+        foreach (var key in Derived.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+        {
+            Derived.TryRemove(key, out _);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<string> ListDerivedAsync(DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var key in Derived.Keys.Where(k => WrittenAt.GetValueOrDefault(k, DateTimeOffset.MinValue) < before).ToList())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return key;
+        }
+
+        await Task.CompletedTask;
+    }
+
     public Task DeleteThumbnailAsync(Guid imageId, CancellationToken cancellationToken)
     {
         if (ThumbnailDeleteFailures.Contains(imageId))
@@ -252,6 +289,27 @@ internal sealed class FakeImageProcessor : IImageProcessor
         var metadata = Behaviour?.Invoke(buffer.ToArray()) ?? new ImageMetadata(100, 50, format, 3, false);
         await thumbnail.WriteAsync("thumb"u8.ToArray(), cancellationToken);
         return metadata;
+    }
+
+    /// <summary>The thumbnail as above (its JPEG is "thumb"), every other size and format "&lt;name&gt;.&lt;format&gt;".</summary>
+    public async Task<RenditionSet> CreateRenditionsAsync(Stream original, ImageFormat format, IReadOnlyList<RenditionSize> sizes, CancellationToken cancellationToken)
+    {
+        using var thumbnail = new MemoryStream();
+        var metadata = await CreateThumbnailAsync(original, format, thumbnail, cancellationToken);
+        var made = sizes.Select(size =>
+        {
+            var formats = new Dictionary<RenditionFormat, EncodedFile>();
+            foreach (var f in metadata.HasAlpha ? Enum.GetValues<RenditionFormat>() : [RenditionFormat.Jpeg, RenditionFormat.Webp, RenditionFormat.Avif])
+            {
+                formats[f] = new EncodedFile(
+                    size.Name == Rendition.Thumbnail && f == RenditionFormat.Jpeg ? thumbnail.ToArray() : System.Text.Encoding.ASCII.GetBytes($"{size.Name}.{f.ContractName()}"),
+                    TimeSpan.FromMilliseconds(1));
+            }
+
+            var side = Math.Min(size.MaxSide, Math.Max(metadata.Width, metadata.Height));
+            return new EncodedRendition(size.Name, side, side, formats);
+        }).ToList();
+        return new RenditionSet(metadata, made, "none", []);
     }
 }
 

@@ -83,6 +83,9 @@ public class OtherUseCaseTests
         var download = harness.Get<DownloadImageHandler>();
         var original = await download.HandleAsync(image.Id, false, CancellationToken.None);
         Assert.Equal("image/jpeg", original.ContentType);
+        // FR-8.4: the validators HTTP caching needs, without reading the bytes.
+        Assert.Equal(image.ContentHash.Value, original.Sha256);
+        Assert.Equal(image.CreatedAt, original.LastModified);
         var notReady = await Assert.ThrowsAsync<NotFoundException>(() => download.HandleAsync(image.Id, true, CancellationToken.None));
         Assert.Contains("not available yet", notReady.Message, StringComparison.Ordinal);
     }

@@ -194,4 +194,19 @@ public class ImageTests
     [Fact]
     public void EmptyFileIsRefused() =>
         Assert.Throws<DomainValidationException>(() => Image.Create(Guid.NewGuid(), "x", ImageFormat.Png, 0, Hash, [], null, Now));
+
+    [Fact]
+    public void CompletingKeepsTheRenditionsMadeAndRefusesTwoOfOneName_FR8_1()
+    {
+        var image = Image.Create(Guid.NewGuid(), "a.png", ImageFormat.Png, 10, ContentHash.Parse(new string('a', 64)), [], null, Now);
+        image.StartProcessing(Now, TimeSpan.FromMinutes(1), "test");
+        var thumbnail = new Rendition(Rendition.Thumbnail, 256, 128, [RenditionFormat.Jpeg, RenditionFormat.Webp]);
+        Assert.Throws<ArgumentException>(() => image.Complete(new ImageMetadata(512, 256, ImageFormat.Png, 4, true), [thumbnail, thumbnail], Now));
+        Assert.Empty(image.Renditions);
+
+        image.Complete(new ImageMetadata(512, 256, ImageFormat.Png, 4, true), [thumbnail], Now);
+        Assert.Equal([thumbnail], image.Renditions);
+        Assert.True(image.Renditions[0].Has(RenditionFormat.Webp));
+        Assert.False(image.Renditions[0].Has(RenditionFormat.Avif));
+    }
 }

@@ -1,4 +1,5 @@
 using Images.Api;
+using Images.Application.Abstractions;
 using Images.Application.Common;
 using Images.Application.Common.Settings;
 using Images.Infrastructure.Persistence;
@@ -191,5 +192,41 @@ public class ImgSettingsTests
         Assert.Contains(ex.Failures, f => f.Contains("IMG_S3_BUCKET is required", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("IMG_S3_ACCESS_KEY and IMG_S3_SECRET_KEY go together", StringComparison.Ordinal));
         Assert.DoesNotContain("very-secret", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RenditionsDefaultToTheThumbnailWhichFollowsImgThumbnailMaxSize_FR8_1()
+    {
+        Assert.Equal([new RenditionSize("thumbnail", 256)], Resolve<ProcessingOptions>([]).Renditions);
+        Assert.Equal([new RenditionSize("thumbnail", 100)], Resolve<ProcessingOptions>(new() { ["IMG_THUMBNAIL_MAX_SIZE"] = "100" }).Renditions);
+
+        var two = Resolve<ProcessingOptions>(new() { ["IMG_RENDITIONS"] = "thumbnail:256, preview:1024" });
+        Assert.Equal([new RenditionSize("thumbnail", 256), new RenditionSize("preview", 1024)], two.Renditions);
+        Assert.Equal(1024, two.LargestRenditionSide);
+
+        // thumbnail is added when left out, and may be named without its size.
+        Assert.Equal([new RenditionSize("thumbnail", 128), new RenditionSize("card", 512)],
+            Resolve<ProcessingOptions>(new() { ["IMG_RENDITIONS"] = "card:512", ["IMG_THUMBNAIL_MAX_SIZE"] = "128" }).Renditions);
+        Assert.Equal([new RenditionSize("thumbnail", 128)],
+            Resolve<ProcessingOptions>(new() { ["IMG_RENDITIONS"] = "thumbnail", ["IMG_THUMBNAIL_MAX_SIZE"] = "128" }).Renditions);
+        Assert.Equal((80, 60, 8), (two.WebpQuality, two.AvifQuality, two.AvifSpeed));
+    }
+
+    [Theory]
+    [InlineData("IMG_RENDITIONS", "thumbnail:300")]        // thumbnail follows IMG_THUMBNAIL_MAX_SIZE (256)
+    [InlineData("IMG_RENDITIONS", "preview")]              // no size
+    [InlineData("IMG_RENDITIONS", "preview:8")]            // too small
+    [InlineData("IMG_RENDITIONS", "preview:5000")]         // too large
+    [InlineData("IMG_RENDITIONS", "Preview:512")]          // upper case: names are URL and storage segments
+    [InlineData("IMG_RENDITIONS", "../x:512")]
+    [InlineData("IMG_RENDITIONS", "a:100,a:200")]          // twice
+    [InlineData("IMG_RENDITIONS", "a:20,b:30,c:40,d:50,e:60,f:70,g:80,h:90")] // nine with the thumbnail
+    [InlineData("IMG_AVIF_SPEED", "11")]
+    [InlineData("IMG_WEBP_QUALITY", "0")]
+    [InlineData("IMG_AVIF_QUALITY", "101")]
+    public void ABadRenditionSettingStopsStartUpNamingTheVariable_FR8_1(string name, string value)
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => Resolve<ProcessingOptions>(new() { [name] = value }));
+        Assert.Contains(ex.Failures, f => f.Contains(name, StringComparison.Ordinal));
     }
 }

@@ -12,9 +12,11 @@ namespace Images.Tests.Native;
 /// output, the Api's and the Worker's publish output and the NuGet package carry must need nothing
 /// outside glibc that it does not hold itself (ADR 8). Checked twice per folder: every ELF file's
 /// DT_NEEDED against glibc's libraries and the folder's own files; then a copy of the folder,
-/// loaded by a small C program (RTLD_NOW, no LD_LIBRARY_PATH) that makes a thumbnail of each
-/// format, must have mapped no shared object but glibc's and its own. Needs cc and readelf (gcc and
-/// binutils, which the native build needs anyway).
+/// loaded by a small C program (RTLD_NOW, no LD_LIBRARY_PATH) that makes a thumbnail and the
+/// JPEG, WebP and PNG renditions of each format, must have mapped no shared object but glibc's and
+/// its own. lcms2 and libavif are the exception by design (ADR 12): opened with dlopen() when ICC
+/// conversion or AVIF output is wanted, reported unavailable where missing. Needs cc and readelf
+/// (gcc and binutils, which the native build needs anyway).
 /// </summary>
 public partial class NativePackagingTests(ITestOutputHelper output)
 {
@@ -144,6 +146,15 @@ public partial class NativePackagingTests(ITestOutputHelper output)
             Assert.Contains(Path.Combine(copy.FullName, "libimages_native.so"), mapped);
             var foreign = mapped.Where(p => !p.StartsWith(copy.FullName + "/", StringComparison.Ordinal) && !Glibc.Contains(Path.GetFileName(p))).ToList();
             Assert.True(foreign.Count == 0, "shared objects from outside the folder were loaded: " + string.Join(", ", foreign));
+
+            // ADR 12: lcms2 and libavif are opened at run time, only when wanted; where the machine
+            // has them (the -dev packages pull them in), they load and say so; else the report says why.
+            var features = Assert.Single(run.Output.Split('\n'), l => l.StartsWith("features: ", StringComparison.Ordinal));
+            Assert.Contains("AVIF: ", features, StringComparison.Ordinal);
+            Assert.Contains("ICC: ", features, StringComparison.Ordinal);
+            var bits = int.Parse(features.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(File.Exists("/usr/lib/x86_64-linux-gnu/libavif.so.15") || File.Exists("/usr/lib/aarch64-linux-gnu/libavif.so.15"), (bits & 1) != 0);
+            Assert.Equal(File.Exists("/usr/lib/x86_64-linux-gnu/liblcms2.so.2") || File.Exists("/usr/lib/aarch64-linux-gnu/liblcms2.so.2"), (bits & 2) != 0);
         }
         finally
         {

@@ -52,6 +52,14 @@ public class KafkaThroughputTests(ThroughputFixture pipeline, ITestOutputHelper 
         Assert.All(consumed, c => Assert.True(c > 0));
         Assert.True(consumed.Sum() >= 200);
 
+        // The relay sends tasks to the partitions in turn (ADR 9): 200 over 6 is 33 or 34 each. By a
+        // hash of 200 random ids the counts spread by about 14 between the fullest and the emptiest.
+        var perPartition = pipeline.ReadTopic(KafkaPipelineFixture.Topic, TimeSpan.FromSeconds(20))
+            .GroupBy(m => m.Partition.Value).ToDictionary(g => g.Key, g => g.Count());
+        output.WriteLine("tasks per partition: " + string.Join(", ", perPartition.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}")));
+        Assert.Equal(KafkaPipelineFixture.Partitions, perPartition.Count);
+        Assert.True(perPartition.Values.Max() - perPartition.Values.Min() <= 1, "tasks were not spread evenly over the partitions");
+
         // NFR-4: the Workers processed every PNG with the native library, none with the fallback.
         var native = await ProcessedAsync(first, "native") + await ProcessedAsync(second, "native");
         Assert.True(native >= 200, $"{native} images went through the native library");

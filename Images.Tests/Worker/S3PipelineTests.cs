@@ -82,6 +82,32 @@ public class S3ScaleOutTests(S3ScaleOutFixture pipeline, ITestOutputHelper outpu
             Assert.Equal([0xFF, 0xD8], (await thumbnail.Content.ReadAsByteArrayAsync())[..2]);
         }
 
+        // Renditions (ADR 12) on S3: a WebP per image under derived/, served through the Api with
+        // ADR 10's caching (streamed, never redirected: ADR 11).
+        Assert.True(keys.Count(k => k.StartsWith(pipeline.S3.KeyPrefix + "derived/", StringComparison.Ordinal) && k.EndsWith(".webp", StringComparison.Ordinal)) >= 30);
+        string etag;
+        using (var webp = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/images/{duplicateId}/renditions/thumbnail"))
+        {
+            webp.Headers.Accept.ParseAdd("image/webp");
+            using var response = await pipeline.Client.SendAsync(webp);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("image/webp", response.Content.Headers.ContentType?.MediaType);
+            var body = await response.Content.ReadAsByteArrayAsync();
+            Assert.Equal("RIFF"u8.ToArray(), body[..4]);
+            Assert.Equal("WEBP"u8.ToArray(), body[8..12]);
+            etag = response.Headers.ETag!.Tag;
+            Assert.Equal($"\"{Convert.ToHexStringLower(SHA256.HashData(body))}\"", etag);
+            Assert.True(response.Headers.NonValidated.TryGetValues("Cache-Control", out var cacheControl));
+            Assert.Equal("public, max-age=31536000, immutable", cacheControl.ToString());
+        }
+
+        using (var revalidate = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/images/{duplicateId}/renditions/thumbnail?format=webp"))
+        {
+            revalidate.Headers.IfNoneMatch.ParseAdd(etag);
+            using var response = await pipeline.Client.SendAsync(revalidate);
+            Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+        }
+
         // Nothing on any process's disk: no blob, no leftover staging or decoding file.
         Assert.Empty(pipeline.LocalFiles());
         Assert.False(first.HasExited || second.HasExited);

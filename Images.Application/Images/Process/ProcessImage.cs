@@ -88,8 +88,8 @@ public sealed partial class ProcessImageHandler(
         var renewal = RenewLeaseAsync(image.Id, holder, settings.Lease, leaseLost, renewing.Token);
         try
         {
-            var metadata = await CreateThumbnailAsync(image, work.Token);
-            image.Complete(metadata, clock.GetUtcNow());
+            var (metadata, renditions) = await CreateRenditionsAsync(image, settings, work.Token);
+            image.Complete(metadata, renditions, clock.GetUtcNow());
             LogProcessed(image.Id, metadata.Format, metadata.Width, metadata.Height, plan.Engine, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (ImageProcessingException ex)
@@ -160,6 +160,7 @@ public sealed partial class ProcessImageHandler(
         {
             case SaveResult.Gone:
                 await blobs.DeleteThumbnailAsync(image.Id, CancellationToken.None);
+                await blobs.DeleteDerivedAsync(DerivedKeys.Prefix(image.Id), CancellationToken.None);
                 return null;
             case SaveResult.Conflict:
                 return await images.GetAsync(image.Id, CancellationToken.None);
@@ -215,16 +216,58 @@ public sealed partial class ProcessImageHandler(
     private async Task<Stream> OpenOriginalAsync(Image image, CancellationToken cancellationToken) =>
         await blobs.OpenOriginalAsync(image.ContentHash, cancellationToken) ?? throw new ImageProcessingException("The original file is missing from storage.");
 
-    private async Task<ImageMetadata> CreateThumbnailAsync(Image image, CancellationToken cancellationToken)
+    /// <summary>
+    /// FR-8.1/FR-8.2: one decode makes every rendition; the thumbnail's JPEG goes where
+    /// <c>download?thumbnail=true</c> has always read it, every other file under its derived key.
+    /// All are written before the outcome is saved: a crash in between leaves files that
+    /// reconciliation removes (their image is not completed, NFR-9), never a completed image
+    /// without its files.
+    /// </summary>
+    private async Task<(ImageMetadata Metadata, List<Rendition> Renditions)> CreateRenditionsAsync(Image image, ProcessingOptions settings, CancellationToken cancellationToken)
     {
-        await using var original = await OpenOriginalAsync(image, cancellationToken);
-        ImageMetadata? metadata = null;
-        await blobs.WriteThumbnailAsync(
-            image.Id,
-            async (thumbnail, ct) => metadata = await processor.CreateThumbnailAsync(original, image.Format, thumbnail, ct),
-            cancellationToken);
-        return metadata!;
+        RenditionSet set;
+        await using (var original = await OpenOriginalAsync(image, cancellationToken))
+        {
+            set = await processor.CreateRenditionsAsync(original, image.Format, settings.Renditions, cancellationToken);
+        }
+
+        var renditions = new List<Rendition>(set.Renditions.Count);
+        foreach (var made in set.Renditions)
+        {
+            var rendition = new Rendition(made.Name, made.Width, made.Height, [.. made.Files.Keys.Order()]);
+            foreach (var (format, file) in made.Files)
+            {
+                Task Write(Stream stream, CancellationToken ct) => stream.WriteAsync(file.Bytes, ct).AsTask();
+                if (made.Name == Rendition.Thumbnail && format == RenditionFormat.Jpeg)
+                {
+                    await blobs.WriteThumbnailAsync(image.Id, Write, cancellationToken);
+                }
+                else
+                {
+                    await blobs.WriteDerivedAsync(DerivedKeys.Rendition(image.Id, rendition, format), Write, cancellationToken);
+                }
+
+                metrics.RenditionEncoded(format.ContractName(), file.EncodeTime, file.Bytes.Length);
+            }
+
+            renditions.Add(rendition);
+        }
+
+        if (!renditions.Any(r => r.Name == Rendition.Thumbnail && r.Has(RenditionFormat.Jpeg)))
+        {
+            throw new InvalidOperationException("The processor made no JPEG thumbnail.");
+        }
+
+        if (set.Colour is not ("none" or "srgb" or "converted"))
+        {
+            LogColour(image.Id, set.Colour);
+        }
+
+        return (set.Metadata, renditions);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Image {ImageId}: its ICC profile was not converted to sRGB ({Colour})")]
+    private partial void LogColour(Guid imageId, string colour);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Processed image {ImageId} ({Format} {Width}x{Height}) by the {Engine} processor in {ElapsedMs:F1} ms")]
     private partial void LogProcessed(Guid imageId, ImageFormat format, int width, int height, string engine, double elapsedMs);

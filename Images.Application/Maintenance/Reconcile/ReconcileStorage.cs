@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace Images.Application.Maintenance.Reconcile;
 
-public sealed record ReconcileResult(int Originals, int Thumbnails, int TemporaryFiles);
+public sealed record ReconcileResult(int Originals, int Thumbnails, int TemporaryFiles, int DerivedFiles = 0);
 
 /// <summary>
 /// NFR-9: no crash leaves a file behind for good. A process that dies between writing an original
@@ -52,15 +52,31 @@ public sealed partial class ReconcileStorageHandler(
             }
         }
 
-        metrics.OrphansRemoved("original", originals);
-        metrics.OrphansRemoved("thumbnail", thumbnails);
-        metrics.OrphansRemoved("temporary", temporary);
-        if (originals + thumbnails + temporary > 0)
+        // Derived files (renditions) of images that no longer exist, or that are not completed (a
+        // crash between writing them and saving the outcome, or a failed attempt): a completed
+        // image keeps its files; one processed again writes them again.
+        var derived = 0;
+        await foreach (var batch in Batches(blobs.ListDerivedAsync(before, cancellationToken), cancellationToken))
         {
-            LogRemoved(originals, thumbnails, temporary);
+            var owners = batch.Select(DerivedKeys.Owner).OfType<Guid>().Distinct().ToList();
+            var completed = await images.FindCompletedAsync(owners, cancellationToken);
+            foreach (var owner in owners.Where(o => !completed.Contains(o)))
+            {
+                await blobs.DeleteDerivedAsync(DerivedKeys.Prefix(owner), cancellationToken);
+                derived += batch.Count(k => DerivedKeys.Owner(k) == owner);
+            }
         }
 
-        return new ReconcileResult(originals, thumbnails, temporary);
+        metrics.OrphansRemoved("original", originals);
+        metrics.OrphansRemoved("derived", derived);
+        metrics.OrphansRemoved("thumbnail", thumbnails);
+        metrics.OrphansRemoved("temporary", temporary);
+        if (originals + thumbnails + temporary + derived > 0)
+        {
+            LogRemoved(originals, thumbnails, temporary, derived);
+        }
+
+        return new ReconcileResult(originals, thumbnails, temporary, derived);
     }
 
     private static async IAsyncEnumerable<List<T>> Batches<T>(IAsyncEnumerable<T> items, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
@@ -82,6 +98,6 @@ public sealed partial class ReconcileStorageHandler(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciliation removed {Originals} orphan originals, {Thumbnails} orphan thumbnails and {Temporary} stale temporary files")]
-    private partial void LogRemoved(int originals, int thumbnails, int temporary);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciliation removed {Originals} orphan originals, {Thumbnails} orphan thumbnails, {Temporary} stale temporary files and {Derived} orphan rendition files")]
+    private partial void LogRemoved(int originals, int thumbnails, int temporary, int derived);
 }

@@ -34,12 +34,15 @@ public sealed class SweepExpiredImagesHandler(
             {
                 try
                 {
+                    // The thumbnail and every rendition (FR-4.2, FR-12.2); a failure here leaves
+                    // files whose row is gone, which reconciliation removes later (NFR-9).
                     await blobs.DeleteThumbnailAsync(id, cancellationToken);
+                    await blobs.DeleteDerivedAsync(DerivedKeys.Prefix(id), cancellationToken);
                 }
                 catch (StorageUnavailableException ex)
                 {
                     errors++;
-                    logger.LogError(ex, "Could not delete the thumbnail of expired image {ImageId}", id);
+                    logger.LogError(ex, "Could not delete the renditions of expired image {ImageId}", id);
                 }
                 catch (IOException ex)
                 {

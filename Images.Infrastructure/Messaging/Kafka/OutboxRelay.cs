@@ -12,6 +12,10 @@ namespace Images.Infrastructure.Messaging.Kafka;
 /// Publishes the outbox's unsent tasks to Kafka (idempotent producer, acks=all, key = image id)
 /// and marks them sent (FR-2.7). Replicas split the rows with SKIP LOCKED. While Kafka is away the
 /// rows wait and the relay backs off; publishing a row twice is harmless (processing is idempotent).
+/// Tasks go to the topic's partitions in turn rather than by a hash of the key: a backlog is then
+/// split evenly between the Workers, where hashing random ids left one Worker with 60 % of it and
+/// the other idle at the end (ADR 9). Nothing needs one image's tasks in one partition: the
+/// processing lease (ADR 7) keeps two Workers off the same image.
 /// </summary>
 public sealed partial class OutboxRelay(
     IServiceScopeFactory scopes,
@@ -22,6 +26,11 @@ public sealed partial class OutboxRelay(
     ILogger<OutboxRelay> logger) : BackgroundService
 {
     private static readonly TimeSpan KeepSent = TimeSpan.FromHours(1);
+    private static readonly TimeSpan PartitionsRefresh = TimeSpan.FromMinutes(1);
+
+    private int _partitions;
+    private long _next;
+    private DateTimeOffset _partitionsReadAt = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -93,11 +102,13 @@ public sealed partial class OutboxRelay(
             return (0, 0, false);
         }
 
+        var partitions = PartitionCount(producer, settings);
         var deliveries = rows.Select(row =>
         {
             using var activity = MessagingTelemetry.StartPublish(settings.Topic, row.TraceParent);
             activity?.SetTag("messaging.kafka.message.key", row.ImageId.ToString());
-            return producer.ProduceAsync(settings.Topic, new Message<string, byte[]>
+            var partition = partitions > 0 ? new Partition((int)(_next++ % partitions)) : Partition.Any;
+            return producer.ProduceAsync(new TopicPartition(settings.Topic, partition), new Message<string, byte[]>
             {
                 Key = row.ImageId.ToString(),
                 Value = new ProcessingTask(row.ImageId, row.CreatedAt).Serialize(),
@@ -130,6 +141,44 @@ public sealed partial class OutboxRelay(
         return (rows.Count - failed, failed, rows.Count == settings.OutboxBatchSize && failed == 0);
     }
 
+    /// <summary>
+    /// The topic's partition count from the broker's metadata, read again every minute (partitions
+    /// may be added); 0 while it is unknown, and the producer then partitions by key.
+    /// </summary>
+    private int PartitionCount(IProducer<string, byte[]> producer, BrokerOptions settings)
+    {
+        if (clock.GetUtcNow() - _partitionsReadAt < PartitionsRefresh)
+        {
+            return _partitions;
+        }
+
+        _partitionsReadAt = clock.GetUtcNow();
+        try
+        {
+            using var admin = new DependentAdminClientBuilder(producer.Handle).Build();
+            var topic = admin.GetMetadata(settings.Topic, TimeSpan.FromSeconds(2)).Topics.FirstOrDefault(t => t.Topic == settings.Topic);
+            var count = topic is not null && topic.Error.Code == ErrorCode.NoError ? topic.Partitions.Count : 0;
+            if (count != _partitions)
+            {
+                LogPartitions(settings.Topic, count);
+            }
+
+            _partitions = count;
+            if (count == 0)
+            {
+                _partitionsReadAt = clock.GetUtcNow() - PartitionsRefresh + TimeSpan.FromSeconds(5);
+            }
+        }
+        catch (KafkaException ex)
+        {
+            // Keep the last count; with none, keys decide (the broker may be away right now).
+            LogPartitionsUnknown(ex, settings.Topic);
+            _partitionsReadAt = clock.GetUtcNow() - PartitionsRefresh + TimeSpan.FromSeconds(5);
+        }
+
+        return _partitions;
+    }
+
     private async Task PurgeSentAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -148,6 +197,12 @@ public sealed partial class OutboxRelay(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Outbox relay failed; retrying in {BackoffSeconds:F1} s")]
     private partial void LogRelayError(Exception exception, double backoffSeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Publishing processing tasks to the {Partitions} partitions of {Topic} in turn (0: by key)")]
+    private partial void LogPartitions(string topic, int partitions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the partitions of {Topic}; tasks are partitioned by key until they are known")]
+    private partial void LogPartitionsUnknown(Exception exception, string topic);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "librdkafka {Level}: {Message}")]
     private partial void LogKafka(string level, string message);

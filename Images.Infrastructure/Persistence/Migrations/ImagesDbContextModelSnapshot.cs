@@ -131,6 +131,13 @@ namespace Images.Infrastructure.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("width");
 
+                    b.Property<string>("_renditions")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("renditions")
+                        .HasDefaultValueSql("'[]'::jsonb");
+
                     b.PrimitiveCollection<List<string>>("_tags")
                         .IsRequired()
                         .HasColumnType("text[]")

@@ -19,9 +19,11 @@ namespace Images.Infrastructure.Storage.S3;
 /// <item>Identical bytes are stored once: placing runs under the hash's PostgreSQL lock (ADR 1),
 /// asks whether the object exists and writes only when it does not, with <c>If-None-Match: *</c>
 /// where the server honours it.</item>
-/// <item>No orphan outlives a crash: reconciliation lists <c>originals/</c> and <c>thumbnails/</c>
-/// by LastModified, removes this node's stale staging files and aborts unfinished multipart
-/// uploads.</item>
+/// <item>No orphan outlives a crash: reconciliation lists <c>originals/</c>, <c>thumbnails/</c> and
+/// <c>derived/</c> by LastModified, removes this node's stale staging files and aborts unfinished
+/// multipart uploads.</item>
+/// <item>Derived files (renditions) are written with one PUT each, read as they are sent, and an
+/// image's are deleted by listing its prefix and deleting them in batches (DeleteObjects).</item>
 /// <item>The store away or slow (IMG_S3_TIMEOUT_SECONDS, IMG_S3_MAX_RETRIES) is a
 /// <see cref="StorageUnavailableException"/>: uploads answer 503, processing waits (NFR-9).</item>
 /// </list>
@@ -119,38 +121,57 @@ public sealed partial class S3BlobStore : IBlobStore, IOriginalStore, IDisposabl
     }
 
     public Task WriteThumbnailAsync(Guid imageId, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken) =>
-        MeasureAsync("write_thumbnail", async () =>
+        MeasureAsync("write_thumbnail", () => PutViaStagingAsync(Key(BlobKeys.Thumbnail(imageId)), "image/jpeg", "thumb", "thumbnail", write, cancellationToken));
+
+    public Task WriteDerivedAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        var blobKey = Key(BlobKeys.Derived(key));
+        return MeasureAsync("write_derived", () => PutViaStagingAsync(blobKey, ContentTypeOf(key), "derived", "derived", write, cancellationToken));
+    }
+
+    public Task<Stream?> OpenDerivedAsync(string key, CancellationToken cancellationToken)
+    {
+        var blobKey = Key(BlobKeys.Derived(key));
+        return MeasureAsync("open_derived", () => OpenStreamingAsync(blobKey, cancellationToken));
+    }
+
+    /// <summary>
+    /// Deletes every object under the image's derived prefix: ListObjectsV2 pages of up to 1000
+    /// keys, each deleted with one DeleteObjects (quiet mode: only failures come back). Deleting
+    /// none is not an error; a key the store could not delete is a store fault.
+    /// </summary>
+    public Task DeleteDerivedAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var folder = Key(BlobKeys.DerivedFolder(prefix));
+        return MeasureAsync("delete_derived", async () =>
         {
-            var temp = _staging.NewPath("thumb");
-            try
+            var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = folder, MaxKeys = 1000 };
+            ListObjectsV2Response page;
+            do
             {
-                long length;
-                var file = FileFaults.Run(() => new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.Asynchronous));
-                await using (file)
+                var current = request;
+                page = await S3Async(() => _client.ListObjectsV2Async(current, cancellationToken), cancellationToken);
+                var keys = (page.S3Objects ?? []).Select(o => new KeyVersion { Key = o.Key }).ToList();
+                if (keys.Count > 0)
                 {
-                    await write(new FileSystemBlobStore.StorageStream(file), cancellationToken);
-                    await FileFaults.RunAsync(() => file.FlushAsync(cancellationToken));
-                    length = file.Length;
+                    var deleted = await S3Async(
+                        () => _client.DeleteObjectsAsync(new DeleteObjectsRequest { BucketName = _options.Bucket, Objects = keys, Quiet = true }, cancellationToken),
+                        cancellationToken);
+                    if (deleted.DeleteErrors is { Count: > 0 } errors)
+                    {
+                        throw new StorageUnavailableException(
+                            $"The image store did not delete {errors.Count} derived file(s) under {folder}.", full: false, new IOException($"{errors[0].Key}: {errors[0].Code} {errors[0].Message}"));
+                    }
                 }
 
-                // One PUT: the object is replaced whole or not at all.
-                await S3Async(() => _client.PutObjectAsync(
-                    new PutObjectRequest
-                    {
-                        BucketName = _options.Bucket,
-                        Key = Key(BlobKeys.Thumbnail(imageId)),
-                        FilePath = temp,
-                        ContentType = "image/jpeg",
-                        UseChunkEncoding = false,
-                    },
-                    cancellationToken), cancellationToken);
-                _telemetry?.Stored(Backend, "thumbnail", length);
+                request.ContinuationToken = page.NextContinuationToken;
             }
-            finally
-            {
-                FileFaults.TryDelete(temp);
-            }
+            while (page.IsTruncated == true);
         });
+    }
+
+    public IAsyncEnumerable<string> ListDerivedAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        ListAsync(BlobKeys.DerivedPrefix, before, (string key, out string derived) => BlobKeys.TryParseDerived(key, out derived), cancellationToken);
 
     public Task DeleteThumbnailAsync(Guid imageId, CancellationToken cancellationToken) =>
         MeasureAsync("delete_thumbnail", () => DeleteAsync(Key(BlobKeys.Thumbnail(imageId)), cancellationToken));
@@ -205,6 +226,46 @@ public sealed partial class S3BlobStore : IBlobStore, IOriginalStore, IDisposabl
             _client.Dispose();
         }
     }
+
+    /// <summary>
+    /// <paramref name="write"/> fills a staging file, which goes up in one PUT: the object is
+    /// replaced whole or not at all (thumbnails and derived files are small).
+    /// </summary>
+    private async Task PutViaStagingAsync(string key, string contentType, string temporaryKind, string storedKind, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        var temp = _staging.NewPath(temporaryKind);
+        try
+        {
+            long length;
+            var file = FileFaults.Run(() => new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.Asynchronous));
+            await using (file)
+            {
+                await write(new FileSystemBlobStore.StorageStream(file), cancellationToken);
+                await FileFaults.RunAsync(() => file.FlushAsync(cancellationToken));
+                length = file.Length;
+            }
+
+            await S3Async(() => _client.PutObjectAsync(
+                new PutObjectRequest
+                {
+                    BucketName = _options.Bucket,
+                    Key = key,
+                    FilePath = temp,
+                    ContentType = contentType,
+                    UseChunkEncoding = false,
+                },
+                cancellationToken), cancellationToken);
+            _telemetry?.Stored(Backend, storedKind, length);
+        }
+        finally
+        {
+            FileFaults.TryDelete(temp);
+        }
+    }
+
+    /// <summary>The Content-Type a derived file is stored with, from its key's extension.</summary>
+    private static string ContentTypeOf(string key) =>
+        RenditionFormatExtensions.Parse(Path.GetExtension(key).TrimStart('.')) is { } format ? format.ContentType() : "application/octet-stream";
 
     private string KeyOf(BlobDownload download) =>
         Key(download.Hash is { } hash ? BlobKeys.Original(hash) : BlobKeys.Thumbnail(download.ImageId!.Value));
@@ -410,9 +471,11 @@ public sealed partial class S3BlobStore : IBlobStore, IOriginalStore, IDisposabl
             page = await MeasureAsync("list", () => S3Async(() => _client.ListObjectsV2Async(current, cancellationToken), cancellationToken));
             foreach (var item in page.S3Objects ?? [])
             {
+                // Keys relative to IMG_S3_KEY_PREFIX, as BlobKeys makes them.
                 if (item.LastModified is { } modified
                     && new DateTimeOffset(modified.ToUniversalTime()) < before
-                    && parse(item.Key, out var value))
+                    && item.Key.StartsWith(_options.KeyPrefix, StringComparison.Ordinal)
+                    && parse(item.Key[_options.KeyPrefix.Length..], out var value))
                 {
                     yield return value;
                 }

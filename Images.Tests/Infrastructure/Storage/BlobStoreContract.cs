@@ -170,11 +170,79 @@ public abstract class BlobStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DerivedFilesAreWrittenWholeReadAsStoredAndDeletedByTheirImagesPrefix_FR8_2_FR4_2()
+    {
+        var id = Guid.NewGuid();
+        var neighbour = Guid.NewGuid();
+        var webp = DerivedKeys.Rendition(id, "preview", 1024, 683, RenditionFormat.Webp);
+        var avif = DerivedKeys.Rendition(id, "thumbnail", 256, 171, RenditionFormat.Avif);
+        var other = DerivedKeys.Rendition(neighbour, "preview", 10, 10, RenditionFormat.Png);
+        Assert.Null(await Store.OpenDerivedAsync(webp, CancellationToken.None));
+
+        // A failed encoder leaves nothing under the key, nor in the staging folder.
+        await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            Store.WriteDerivedAsync(webp, async (s, ct) =>
+            {
+                await s.WriteAsync(new byte[] { 1, 2, 3 }, ct);
+                throw new InvalidOperationException("encoder failed");
+            }, CancellationToken.None));
+        Assert.Null(await Store.OpenDerivedAsync(webp, CancellationToken.None));
+        Assert.Empty(StagingFiles);
+
+        var bytes = RandomNumberGenerator.GetBytes(70_000);
+        await Store.WriteDerivedAsync(webp, (s, ct) => s.WriteAsync(bytes, ct).AsTask(), CancellationToken.None);
+        await Store.WriteDerivedAsync(avif, (s, ct) => s.WriteAsync(new byte[] { 5 }, ct).AsTask(), CancellationToken.None);
+        await Store.WriteDerivedAsync(other, (s, ct) => s.WriteAsync(new byte[] { 6 }, ct).AsTask(), CancellationToken.None);
+        Assert.Empty(StagingFiles);
+
+        // Seekable, as the renditions route hashes the file and then sends it (ADR 10).
+        await using (var stream = (await Store.OpenDerivedAsync(webp, CancellationToken.None))!)
+        {
+            Assert.True(stream.CanSeek);
+            Assert.Equal(bytes.Length, stream.Length);
+            Assert.Equal(SHA256.HashData(bytes), await SHA256.HashDataAsync(stream));
+            stream.Position = 0;
+            Assert.Equal(bytes[..100], await ReadAsync(stream, 100));
+        }
+
+        Assert.Equal(new[] { webp, avif, other }.Order(StringComparer.Ordinal), (await Store.ListDerivedAsync(DateTimeOffset.MaxValue, CancellationToken.None).ToListAsync()).Order(StringComparer.Ordinal));
+
+        await Store.DeleteDerivedAsync(DerivedKeys.Prefix(id), CancellationToken.None);
+        Assert.Null(await Store.OpenDerivedAsync(webp, CancellationToken.None));
+        Assert.Null(await Store.OpenDerivedAsync(avif, CancellationToken.None));
+        Assert.Equal([6], await ReadAllAsync(await Store.OpenDerivedAsync(other, CancellationToken.None)));
+        Assert.Equal([other], await Store.ListDerivedAsync(DateTimeOffset.MaxValue, CancellationToken.None).ToListAsync());
+
+        // Deleting an image with no derived files is not an error; a key that is not one is refused.
+        await Store.DeleteDerivedAsync(DerivedKeys.Prefix(id), CancellationToken.None);
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.OpenDerivedAsync("../escape", CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.DeleteDerivedAsync(id.ToString("N"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task DeletingAnImagesDerivedFilesTakesEveryPageOfThem_FR4_2()
+    {
+        // More than one ListObjectsV2 page on S3 would need 1000 keys; 30 prove the batching loop and the prefix.
+        var id = Guid.NewGuid();
+        var keys = Enumerable.Range(1, 30).Select(i => DerivedKeys.Rendition(id, "r" + i, i, i, RenditionFormat.Jpeg)).ToList();
+        foreach (var key in keys)
+        {
+            await Store.WriteDerivedAsync(key, (s, ct) => s.WriteAsync(new byte[] { 1 }, ct).AsTask(), CancellationToken.None);
+        }
+
+        Assert.Equal(30, (await Store.ListDerivedAsync(DateTimeOffset.MaxValue, CancellationToken.None).ToListAsync()).Count);
+        await Store.DeleteDerivedAsync(DerivedKeys.Prefix(id), CancellationToken.None);
+        Assert.Empty(await Store.ListDerivedAsync(DateTimeOffset.MaxValue, CancellationToken.None).ToListAsync());
+    }
+
+    [Fact]
     public async Task ReconciliationListingsSeeOnlyBlobsOlderThanTheCut_NFR9()
     {
         var old = await PlaceAsync([1, 2, 3]);
         var oldThumbnail = Guid.NewGuid();
         await Store.WriteThumbnailAsync(oldThumbnail, (s, ct) => s.WriteAsync(new byte[] { 1 }, ct).AsTask(), CancellationToken.None);
+        var oldDerived = DerivedKeys.Rendition(oldThumbnail, "thumbnail", 1, 1, RenditionFormat.Webp);
+        await Store.WriteDerivedAsync(oldDerived, (s, ct) => s.WriteAsync(new byte[] { 1 }, ct).AsTask(), CancellationToken.None);
         // Object stores keep LastModified to the second.
         await Task.Delay(1100);
         var cut = DateTimeOffset.UtcNow;
@@ -182,8 +250,11 @@ public abstract class BlobStoreContract : IAsyncLifetime
         var young = await PlaceAsync([4, 5, 6]);
         var youngThumbnail = Guid.NewGuid();
         await Store.WriteThumbnailAsync(youngThumbnail, (s, ct) => s.WriteAsync(new byte[] { 1 }, ct).AsTask(), CancellationToken.None);
+        await Store.WriteDerivedAsync(DerivedKeys.Rendition(youngThumbnail, "thumbnail", 1, 1, RenditionFormat.Webp), (s, ct) => s.WriteAsync(new byte[] { 1 }, ct).AsTask(), CancellationToken.None);
 
         Assert.Equal([old], await Store.ListOriginalsAsync(cut, CancellationToken.None).ToListAsync());
+        Assert.Equal([oldDerived], await Store.ListDerivedAsync(cut, CancellationToken.None).ToListAsync());
+        Assert.Equal(2, (await Store.ListDerivedAsync(DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None).ToListAsync()).Count);
         Assert.Equal([oldThumbnail], await Store.ListThumbnailsAsync(cut, CancellationToken.None).ToListAsync());
         Assert.Equal(new[] { old, young }.Select(h => h.Value).Order(), (await Store.ListOriginalsAsync(DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None).ToListAsync()).Select(h => h.Value).Order());
         Assert.Equal(2, (await Store.ListThumbnailsAsync(DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None).ToListAsync()).Count);
@@ -263,6 +334,18 @@ public abstract class BlobStoreContract : IAsyncLifetime
         var orphan = await PlaceAsync(RandomNumberGenerator.GetBytes(100));
         var deadThumbnail = Guid.NewGuid();
         await Store.WriteThumbnailAsync(deadThumbnail, (s, ct) => s.WriteAsync(new byte[] { 1 }, ct).AsTask(), CancellationToken.None);
+        // Renditions: a completed image keeps its files; a deleted image's, and those of one that
+        // never completed (a crash before its outcome was saved), go.
+        var completed = await AddAsync(RandomNumberGenerator.GetBytes(100));
+        await Database.ExecuteAsync($"UPDATE images SET status = 'completed' WHERE id = '{completed.Id}'");
+        var keptRendition = DerivedKeys.Rendition(completed.Id, "thumbnail", 2, 2, RenditionFormat.Webp);
+        var pendingRendition = DerivedKeys.Rendition(kept.Id, "thumbnail", 2, 2, RenditionFormat.Webp);
+        var deadRendition = DerivedKeys.Rendition(deadThumbnail, "thumbnail", 2, 2, RenditionFormat.Webp);
+        foreach (var key in new[] { keptRendition, pendingRendition, deadRendition })
+        {
+            await Store.WriteDerivedAsync(key, (s, ct) => s.WriteAsync(new byte[] { 1 }, ct).AsTask(), CancellationToken.None);
+        }
+
         var halfUpload = Path.Combine(StagingDirectory, "upload-crashed.part");
         await File.WriteAllBytesAsync(halfUpload, [1]);
         File.SetLastWriteTimeUtc(halfUpload, DateTime.UtcNow.AddHours(-2));
@@ -277,13 +360,14 @@ public abstract class BlobStoreContract : IAsyncLifetime
             var handler = new ReconcileStorageHandler(repository, Store, metrics,
                 Microsoft.Extensions.Options.Options.Create(new ReconciliationOptions { OrphanGraceSeconds = 3600 }), clock, NullLogger<ReconcileStorageHandler>.Instance);
 
-            Assert.Equal(new ReconcileResult(1, 1, 1), await handler.HandleAsync(CancellationToken.None));
+            Assert.Equal(new ReconcileResult(1, 1, 1, 2), await handler.HandleAsync(CancellationToken.None));
         }
 
         Assert.False(await Originals.OriginalExistsAsync(orphan, CancellationToken.None));
         Assert.True(await Originals.OriginalExistsAsync(kept.ContentHash, CancellationToken.None));
         Assert.NotNull(await Store.OpenThumbnailAsync(kept.Id, CancellationToken.None));
         Assert.Null(await Store.OpenThumbnailAsync(deadThumbnail, CancellationToken.None));
+        Assert.Equal([keptRendition], await Store.ListDerivedAsync(DateTimeOffset.MaxValue, CancellationToken.None).ToListAsync());
         Assert.Empty(StagingFiles);
     }
 

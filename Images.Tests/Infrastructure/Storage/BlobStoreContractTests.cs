@@ -78,6 +78,11 @@ public sealed class S3BlobStoreContractTests(S3StoreFixture fixture) : BlobStore
             {
                 await cleaner.DeleteThumbnailAsync(id, CancellationToken.None);
             }
+
+            foreach (var owner in (await cleaner.ListDerivedAsync(DateTimeOffset.MaxValue, CancellationToken.None).ToListAsync()).Select(DerivedKeys.Owner).OfType<Guid>().Distinct())
+            {
+                await cleaner.DeleteDerivedAsync(DerivedKeys.Prefix(owner), CancellationToken.None);
+            }
         }
 
         _store = fixture.S3.CreateStore(configure: o => o.MultipartThresholdMegabytes = 5);
