@@ -113,7 +113,8 @@ public static class InfrastructureResources
 
     /// <summary>
     /// What the api and the worker both need: the database and Kafka (and to wait for them), the
-    /// finished migrations, the Kafka pipeline switched on, the shared storage and a health check.
+    /// finished migrations, the Kafka pipeline switched on and a health check (the blob store:
+    /// <see cref="BlobStorageExtensions.WithBlobStorage"/>).
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithImagesDependencies(
         this IResourceBuilder<ProjectResource> project,
@@ -121,7 +122,6 @@ public static class InfrastructureResources
         IResourceBuilder<IResource> databaseServer,
         IResourceBuilder<IResourceWithConnectionString> kafka,
         IResourceBuilder<ProjectResource> migrations,
-        string storage,
         bool volatileBroker) =>
         project
             .WithReference(database)
@@ -136,6 +136,5 @@ public static class InfrastructureResources
             // It speaks KIP-848's group protocol, with which a Worker that joins or leaves does not
             // stop the group (the mock's classic rebalance waits out the session timeout; ADR 9).
             .WithEnvironment("IMG_KAFKA_GROUP_PROTOCOL", volatileBroker ? "consumer" : "classic")
-            .WithEnvironment("IMG_STORAGE_BASE_DIR", storage)
             .WithHttpHealthCheck("/health");
 }

@@ -1,3 +1,4 @@
+using Amazon.S3;
 using Images.Application.Abstractions;
 using Images.Application.Common.Settings;
 using Images.Infrastructure.Maintenance;
@@ -6,8 +7,11 @@ using Images.Infrastructure.Messaging.Kafka;
 using Images.Infrastructure.Persistence;
 using Images.Infrastructure.Processing;
 using Images.Infrastructure.Storage;
+using Images.Infrastructure.Storage.S3;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Images.Infrastructure;
 
@@ -57,13 +61,34 @@ public static class DependencyInjection
         return builder;
     }
 
-    /// <summary>The content-addressed blob store on a (shared) file system (FR-1.7).</summary>
+    /// <summary>
+    /// The content-addressed blob store (FR-1.7), chosen here once from IMG_STORAGE_BACKEND
+    /// (FR-11.1): a (shared) file system, or an S3-compatible object store (ADR 11). Exactly one is
+    /// registered, as the port and as the repository's placement of originals.
+    /// </summary>
     public static IHostApplicationBuilder AddBlobStorage(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddImgOptions<StorageOptions>();
-        services.AddSingleton<FileSystemBlobStore>();
-        services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<FileSystemBlobStore>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<StorageTelemetry>();
+        if (ImgSettings.Read<StorageOptions>(builder.Configuration).Backend == StorageOptions.S3)
+        {
+            services.AddImgOptions<S3StorageOptions>();
+            services.AddSingleton<IAmazonS3>(sp => S3ClientFactory.Create(sp.GetRequiredService<IOptions<S3StorageOptions>>().Value));
+            services.AddSingleton<S3BlobStore>();
+            services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<S3BlobStore>());
+            services.AddSingleton<IOriginalStore>(sp => sp.GetRequiredService<S3BlobStore>());
+            // ReconciliationOptions (the grace of its staging clean-up) come with AddApplication.
+            services.AddHostedService<S3StoreStartup>();
+        }
+        else
+        {
+            services.AddSingleton<FileSystemBlobStore>();
+            services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<FileSystemBlobStore>());
+            services.AddSingleton<IOriginalStore>(sp => sp.GetRequiredService<FileSystemBlobStore>());
+        }
+
         return builder;
     }
 

@@ -52,9 +52,12 @@ internal static class ImagesEndpoints
                 "`Cache-Control: private, no-cache`; `If-None-Match` / `If-Modified-Since` give 304, `If-Match` / " +
                 "`If-Unmodified-Since` 412; one `Range` gives 206 with `Content-Range` (`If-Range` honoured), an " +
                 "unsatisfiable one 416, several the whole file. With `expires` and `sig` from POST .../signed-urls " +
-                "it needs no API key until it expires; a changed or expired signed URL is 403 (FR-8.4, FR-8.5).")
+                "it needs no API key until it expires; a changed or expired signed URL is 403 (FR-8.4, FR-8.5). " +
+                "With IMG_S3_PRESIGNED_DOWNLOADS=true a request without conditional headers is redirected (302) to the " +
+                "object store; a conditional one is answered here as above (ADR 11).")
             .Produces(StatusCodes.Status200OK, typeof(Stream), "image/jpeg", "image/png", "image/webp", "image/tiff")
             .Produces(StatusCodes.Status206PartialContent, typeof(Stream), "image/jpeg", "image/png", "image/webp", "image/tiff")
+            .Produces(StatusCodes.Status302Found)
             .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -122,16 +125,43 @@ internal static class ImagesEndpoints
     /// <summary>
     /// FR-3.2, FR-3.3 with FR-8.4's caching: the original's ETag is its content hash; a thumbnail's is
     /// the hash of its bytes, computed as it is sent (ADR 10). Ranges stay on for both, as before.
+    /// With IMG_S3_PRESIGNED_DOWNLOADS (ADR 11) an unconditional request is redirected (302) to the
+    /// store; a conditional one is answered here: for an original, 304 or 412 from its content hash
+    /// without reading the store, else the bytes streamed with ADR 10's rules, as without presigning.
     /// </summary>
-    public static async Task<CachedFileResult> DownloadImage(
+    public static async Task<IResult> DownloadImage(
         string id,
         string? thumbnail,
+        HttpContext context,
         DownloadImageHandler handler,
         CancellationToken cancellationToken)
     {
-        var result = await handler.HandleAsync(ParseId(id), ParseBool(thumbnail, nameof(thumbnail)), cancellationToken);
+        var imageId = ParseId(id);
+        var wantsThumbnail = ParseBool(thumbnail, nameof(thumbnail));
+        // The store judges a presigned GET's conditions by its own ETag and dates, not by ours (ADR 11):
+        // a conditional request is never sent there. A thumbnail's ETag needs its bytes, so it streams.
+        var conditional = ConditionalRequest.HasPreconditions(context.Request);
+        var result = await handler.HandleAsync(imageId, wantsThumbnail, allowRedirect: !conditional || !wantsThumbnail, cancellationToken);
+        if (result.Redirect is { } address)
+        {
+            if (!conditional)
+            {
+                // The address expires (IMG_S3_PRESIGNED_EXPIRY_SECONDS): no cache may keep the redirect.
+                context.Response.Headers.CacheControl = CachePolicy.NoStore.CacheControl;
+                return TypedResults.Redirect(address.AbsoluteUri);
+            }
+
+            if (result.Sha256 is { } hash && CachedFileResult.DecidedByValidators(context, hash, result.LastModified))
+            {
+                // 304 or 412 from the content hash: the file result evaluates the same conditions, over no bytes.
+                return new CachedFileResult(Stream.Null, result.ContentType, EntityTagSource.Sha256(hash), CachePolicy.PrivateRevalidate, result.LastModified, result.FileName);
+            }
+
+            result = await handler.HandleAsync(imageId, wantsThumbnail, allowRedirect: false, cancellationToken);
+        }
+
         return new CachedFileResult(
-            result.Content,
+            result.Content!,
             result.ContentType,
             result.Sha256 is { } sha256 ? EntityTagSource.Sha256(sha256) : EntityTagSource.HashOfContent,
             CachePolicy.PrivateRevalidate,
@@ -140,7 +170,11 @@ internal static class ImagesEndpoints
             enableRangeProcessing: true);
     }
 
-    /// <summary>FR-8.3: one rendition file; the format negotiated or named (RenditionNegotiation).</summary>
+    /// <summary>
+    /// FR-8.3: one rendition file; the format negotiated or named (RenditionNegotiation). Always
+    /// streamed by the Api, on S3 too (ADR 11): its URL is cached for a year and varies on Accept,
+    /// which a redirect to an expiring presigned address could not be.
+    /// </summary>
     public static async Task<IResult> GetRendition(
         string id,
         string name,

@@ -13,6 +13,12 @@ public sealed record CachePolicy(string CacheControl)
     /// </summary>
     public static CachePolicy PrivateRevalidate { get; } = new("private, no-cache");
 
+    /// <summary>
+    /// A redirect to an object store's presigned address (ADR 11): the address expires, so neither
+    /// the browser nor a proxy may keep the redirect.
+    /// </summary>
+    public static CachePolicy NoStore { get; } = new("private, no-store");
+
     /// <summary>Renditions (FR-8.4): content that never changes under its URL, for a year, in any cache.</summary>
     public static CachePolicy Immutable { get; } = new("public, max-age=31536000, immutable");
 }

@@ -82,6 +82,18 @@ public sealed class CachedFileResult(
         }
     }
 
+    /// <summary>
+    /// Whether the request's conditions alone decide the answer (304 or 412) for content whose
+    /// SHA-256 is <paramref name="sha256"/>: then a <see cref="CachedFileResult"/> over no bytes
+    /// answers exactly as one over the file would, and the store need not be read (ADR 11).
+    /// </summary>
+    public static bool DecidedByValidators(HttpContext context, string sha256, DateTimeOffset? lastModified)
+    {
+        var now = (context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
+        var tag = new EntityTagHeaderValue($"\"{sha256.ToLowerInvariant()}\"");
+        return ConditionalRequest.Evaluate(context.Request, tag, lastModified, now).Outcome != ConditionalOutcome.Proceed;
+    }
+
     private static bool IsByteRange(HttpRequest request) =>
         !request.Headers.ContainsKey(HeaderNames.Range)
         || string.Equals(request.GetTypedHeaders().Range?.Unit.Value, "bytes", StringComparison.OrdinalIgnoreCase);

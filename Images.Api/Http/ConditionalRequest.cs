@@ -79,6 +79,14 @@ internal static class ConditionalRequest
         return (ConditionalOutcome.Proceed, honourRange);
     }
 
+    /// <summary>Whether the request carries any of the conditional headers (RFC 9110 §13.1), If-Range included.</summary>
+    public static bool HasPreconditions(HttpRequest request) =>
+        request.Headers.ContainsKey(HeaderNames.IfMatch)
+        || request.Headers.ContainsKey(HeaderNames.IfNoneMatch)
+        || request.Headers.ContainsKey(HeaderNames.IfModifiedSince)
+        || request.Headers.ContainsKey(HeaderNames.IfUnmodifiedSince)
+        || request.Headers.ContainsKey(HeaderNames.IfRange);
+
     /// <summary>HTTP dates have whole seconds: Last-Modified is sent, and compared, rounded down.</summary>
     public static DateTimeOffset WholeSeconds(DateTimeOffset value) =>
         new(value.UtcTicks - (value.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);

@@ -1,4 +1,5 @@
 using Images.Application.Abstractions;
+using Images.Application.Common;
 using Images.Domain.Images;
 using Images.Infrastructure.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -14,7 +15,7 @@ namespace Images.Infrastructure.Persistence;
 /// </summary>
 internal sealed partial class ImageRepository(
     ImagesDbContext db,
-    FileSystemBlobStore store,
+    IOriginalStore store,
     IUnitOfWork unitOfWork,
     ILogger<ImageRepository> logger) : IImageRepository
 {
@@ -51,7 +52,7 @@ internal sealed partial class ImageRepository(
             // The hash's lock is held until the transaction ends: no collector decides about these
             // bytes between the placement below and the commit (ADR 1).
             await LockHashAsync(image.ContentHash, cancellationToken);
-            if (store.Place(original))
+            if (await store.PlaceAsync(original, cancellationToken))
             {
                 // Should the row never land, the blob this upload created must not outlive it.
                 unitOfWork.Current!.OnRolledBack(() => ScheduleAndCollectAsync(image.ContentHash));
@@ -194,17 +195,23 @@ internal sealed partial class ImageRepository(
                 var referenced = await db.Images.AnyAsync(i => i.ContentHash == hash, cancellationToken);
                 try
                 {
-                    if (!referenced && store.OriginalExists(hash))
+                    if (!referenced && await store.OriginalExistsAsync(hash, cancellationToken))
                     {
-                        store.DeleteOriginal(hash);
+                        await store.DeleteOriginalAsync(hash, cancellationToken);
                         deleted++;
                     }
 
                     await db.Database.ExecuteSqlAsync($"DELETE FROM blob_collection_queue WHERE content_hash = {value}", cancellationToken);
                 }
-                catch (IOException ex)
+                catch (StorageUnavailableException ex)
                 {
                     // Kept in the queue: the next sweep tries again.
+                    errors++;
+                    failed.Add(value);
+                    LogCollectFailed(ex, value);
+                }
+                catch (IOException ex)
+                {
                     errors++;
                     failed.Add(value);
                     LogCollectFailed(ex, value);

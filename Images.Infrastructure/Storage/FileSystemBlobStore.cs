@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using Images.Application.Abstractions;
 using Images.Application.Common;
 using Images.Domain.Images;
@@ -11,170 +9,121 @@ namespace Images.Infrastructure.Storage;
 /// <summary>
 /// Blob store on a (shared) file system. Originals are content-addressed by their full SHA-256
 /// (<c>originals/ab/cd/&lt;hash&gt;</c>, FR-1.7); thumbnails are per image
-/// (<c>thumbnails/ab/&lt;id&gt;.jpg</c>); derived files (renditions) are under their key
-/// (<c>derived/ab/&lt;id&gt;/preview-1024x683.webp</c>, see DerivedKeys); uploads, thumbnails and
-/// derived files are written under <c>tmp/</c> and moved
-/// into place with an atomic rename on the same file system. Failures of the file system itself (a
-/// full disk, a lost mount, permissions) surface as <see cref="StorageUnavailableException"/>: they
-/// are faults of the infrastructure, never of an image (NFR-9).
+/// (<c>thumbnails/ab/&lt;id&gt;.jpg</c>); derived files (renditions) under their key
+/// (<c>derived/ab/&lt;id&gt;/preview-1024x683.webp</c>), all laid out by <see cref="BlobKeys"/>;
+/// uploads, thumbnails and derived files are written under <c>tmp/</c> and moved into place with an
+/// atomic rename on the same file system. Failures
+/// of the file system itself (a full disk, a lost mount, permissions) surface as
+/// <see cref="StorageUnavailableException"/>: they are faults of the infrastructure, never of an
+/// image (NFR-9).
 /// </summary>
-public sealed class FileSystemBlobStore : IBlobStore
+public sealed class FileSystemBlobStore : IBlobStore, IOriginalStore
 {
+    public const string Backend = "filesystem";
     private const int BufferSize = 81920;
-    private const string TemporarySuffix = ".part";
+    private readonly string _root;
     private readonly string _originals;
     private readonly string _thumbnails;
     private readonly string _derived;
-    private readonly string _temp;
+    private readonly LocalStaging _staging;
+    private readonly StorageTelemetry? _telemetry;
 
-    public FileSystemBlobStore(IOptions<StorageOptions> options)
+    public FileSystemBlobStore(IOptions<StorageOptions> options, StorageTelemetry? telemetry = null)
     {
-        var root = Path.GetFullPath(options.Value.BaseDirectory);
-        _originals = Path.Combine(root, "originals");
-        _thumbnails = Path.Combine(root, "thumbnails");
-        _derived = Path.Combine(root, "derived");
-        _temp = Path.Combine(root, "tmp");
-        Directory.CreateDirectory(_derived);
+        _root = Path.GetFullPath(options.Value.BaseDirectory);
+        _originals = Path.Combine(_root, "originals");
+        _thumbnails = Path.Combine(_root, "thumbnails");
+        _derived = Path.Combine(_root, "derived");
         Directory.CreateDirectory(_originals);
         Directory.CreateDirectory(_thumbnails);
-        Directory.CreateDirectory(_temp);
+        Directory.CreateDirectory(_derived);
+        _staging = new LocalStaging(Path.Combine(_root, "tmp"));
+        _telemetry = telemetry;
     }
 
-    public async Task<StagedBlob> StageAsync(ReadOnlyMemory<byte> prefix, Stream content, long maxBytes, CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(_temp, $"upload-{Guid.NewGuid():N}{TemporarySuffix}");
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
-        {
-            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            long length = 0;
-            await using (var file = Storage(() => new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous)))
-            {
-                async Task AppendAsync(ReadOnlyMemory<byte> chunk)
-                {
-                    length += chunk.Length;
-                    if (length > maxBytes)
-                    {
-                        throw new PayloadTooLargeException(maxBytes);
-                    }
+    public async Task<StagedBlob> StageAsync(ReadOnlyMemory<byte> prefix, Stream content, long maxBytes, CancellationToken cancellationToken) =>
+        await MeasureAsync("stage", async () => (StagedBlob)await _staging.StageAsync(prefix, content, maxBytes, cancellationToken));
 
-                    sha.AppendData(chunk.Span);
-                    await StorageAsync(() => file.WriteAsync(chunk, cancellationToken).AsTask());
-                }
+    public Task<Stream?> OpenOriginalAsync(ContentHash hash, CancellationToken cancellationToken) =>
+        MeasureAsync("open_original", () => Task.FromResult<Stream?>(OpenRead(OriginalPath(hash))));
 
-                await AppendAsync(prefix);
-                int read;
-                // Reading the request is the client's side: its errors are not the store's.
-                while ((read = await content.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
-                {
-                    await AppendAsync(buffer.AsMemory(0, read));
-                }
+    public Task<Stream?> OpenThumbnailAsync(Guid imageId, CancellationToken cancellationToken) =>
+        MeasureAsync("open_thumbnail", () => Task.FromResult<Stream?>(OpenRead(PathOf(BlobKeys.Thumbnail(imageId)))));
 
-                await StorageAsync(() => file.FlushAsync(cancellationToken));
-            }
+    public Task<Stream?> OpenForDownloadAsync(BlobDownload download, CancellationToken cancellationToken) =>
+        download.Hash is { } hash ? OpenOriginalAsync(hash, cancellationToken) : OpenThumbnailAsync(download.ImageId!.Value, cancellationToken);
 
-            return new FileSystemStagedBlob(ContentHash.FromBytes(sha.GetHashAndReset()), length, path);
-        }
-        catch
-        {
-            TryDelete(path);
-            throw;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    public Stream? OpenOriginal(ContentHash hash) => OpenRead(OriginalPath(hash));
-
-    public Stream? OpenThumbnail(Guid imageId) => OpenRead(ThumbnailPath(imageId));
+    /// <summary>Files are served through the service: no direct address.</summary>
+    public Task<Uri?> GetDownloadUriAsync(BlobDownload download, CancellationToken cancellationToken) => Task.FromResult<Uri?>(null);
 
     public Task WriteThumbnailAsync(Guid imageId, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken) =>
-        WriteAtomicallyAsync(ThumbnailPath(imageId), "thumb", write, cancellationToken);
+        MeasureAsync("write_thumbnail", () => WriteAtomicallyAsync(PathOf(BlobKeys.Thumbnail(imageId)), "thumb", "thumbnail", write, cancellationToken));
 
-    public Task WriteDerivedAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken) =>
-        WriteAtomicallyAsync(DerivedPath(key), "derived", write, cancellationToken);
+    public Task WriteDerivedAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        var final = PathOf(BlobKeys.Derived(key));
+        return MeasureAsync("write_derived", () => WriteAtomicallyAsync(final, "derived", "derived", write, cancellationToken));
+    }
 
-    public Stream? OpenDerived(string key) => OpenRead(DerivedPath(key));
+    public Task<Stream?> OpenDerivedAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathOf(BlobKeys.Derived(key));
+        return MeasureAsync("open_derived", () => Task.FromResult<Stream?>(OpenRead(path)));
+    }
 
     /// <summary>Deletes an image's derived files: <paramref name="prefix"/> is its <see cref="DerivedKeys.Prefix"/>, a folder here.</summary>
     public Task DeleteDerivedAsync(string prefix, CancellationToken cancellationToken)
     {
-        if (!prefix.EndsWith('/'))
+        var folder = PathOf(BlobKeys.DerivedFolder(prefix));
+        return MeasureAsync("delete_derived", () =>
         {
-            throw new ArgumentException($"'{prefix}' is not a derived file prefix (an image's id and '/').", nameof(prefix));
-        }
-
-        var path = DerivedPath(prefix, allowFolder: true);
-        Storage(() =>
-        {
-            if (Directory.Exists(path))
+            FileFaults.Run(() =>
             {
-                Directory.Delete(path, recursive: true);
-            }
+                if (Directory.Exists(folder))
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
 
-            return true;
+                return true;
+            });
+            return Task.CompletedTask;
         });
-        return Task.CompletedTask;
     }
 
     public async IAsyncEnumerable<string> ListDerivedAsync(DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        foreach (var file in Files(_derived, "*", before))
+        foreach (var file in FileFaults.Files(_derived, "*", before))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            // derived/ab/<key>: the key is the path below the fan-out folder.
-            var relative = Path.GetRelativePath(_derived, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
-            var slash = relative.IndexOf('/', StringComparison.Ordinal);
-            if (slash == 2)
+            var relative = Path.GetRelativePath(_root, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
+            if (BlobKeys.TryParseDerived(relative, out var key))
             {
-                yield return relative[3..];
+                yield return key;
             }
         }
 
         await Task.CompletedTask;
     }
 
-    private async Task WriteAtomicallyAsync(string final, string kind, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
-    {
-        var temp = Path.Combine(_temp, $"{kind}-{Guid.NewGuid():N}{TemporarySuffix}");
-        try
+    public Task DeleteThumbnailAsync(Guid imageId, CancellationToken cancellationToken) =>
+        MeasureAsync("delete_thumbnail", () =>
         {
-            var file = Storage(() => new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous));
-            try
+            FileFaults.Run(() =>
             {
-                await write(new StorageStream(file), cancellationToken);
-                await StorageAsync(() => file.FlushAsync(cancellationToken));
-            }
-            finally
-            {
-                await DisposeQuietlyAsync(file);
-            }
-
-            Storage(() =>
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-                File.Move(temp, final, overwrite: true);
+                File.Delete(PathOf(BlobKeys.Thumbnail(imageId)));
                 return true;
             });
-        }
-        finally
-        {
-            TryDelete(temp);
-        }
-    }
-
-    public void DeleteThumbnail(Guid imageId) => File.Delete(ThumbnailPath(imageId));
+            return Task.CompletedTask;
+        });
 
     public async IAsyncEnumerable<ContentHash> ListOriginalsAsync(DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        foreach (var file in Files(_originals, "*", before))
+        foreach (var file in FileFaults.Files(_originals, "*", before))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (file.Name.Length == ContentHash.HexLength && file.Name.All(char.IsAsciiHexDigitLower))
+            if (BlobKeys.TryParseOriginal(file.Name, out var hash))
             {
-                yield return ContentHash.Parse(file.Name);
+                yield return hash;
             }
         }
 
@@ -183,10 +132,10 @@ public sealed class FileSystemBlobStore : IBlobStore
 
     public async IAsyncEnumerable<Guid> ListThumbnailsAsync(DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        foreach (var file in Files(_thumbnails, "*.jpg", before))
+        foreach (var file in FileFaults.Files(_thumbnails, "*" + BlobKeys.ThumbnailExtension, before))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (Guid.TryParseExact(Path.GetFileNameWithoutExtension(file.Name), "N", out var id))
+            if (BlobKeys.TryParseThumbnail(file.Name, out var id))
             {
                 yield return id;
             }
@@ -195,76 +144,93 @@ public sealed class FileSystemBlobStore : IBlobStore
         await Task.CompletedTask;
     }
 
-    public Task<int> DeleteTemporaryFilesAsync(DateTimeOffset before, CancellationToken cancellationToken)
-    {
-        var deleted = 0;
-        foreach (var file in Files(_temp, "*" + TemporarySuffix, before))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (TryDelete(file.FullName))
-            {
-                deleted++;
-            }
-        }
-
-        return Task.FromResult(deleted);
-    }
+    public Task<int> DeleteTemporaryFilesAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        Task.FromResult(_staging.DeleteOlderThan(before, cancellationToken));
 
     /// <summary>
     /// Moves a staged upload to its content address unless that blob already exists. The caller
     /// holds the hash's lock. Returns true when this call created the blob.
     /// </summary>
-    internal bool Place(StagedBlob staged)
-    {
-        var blob = (FileSystemStagedBlob)staged;
-        var final = OriginalPath(blob.Hash);
-        return Storage(() =>
+    public Task<bool> PlaceAsync(StagedBlob staged, CancellationToken cancellationToken) =>
+        MeasureAsync("place_original", () =>
         {
-            if (File.Exists(final))
+            var blob = (LocalStagedBlob)staged;
+            var final = OriginalPath(blob.Hash);
+            var created = FileFaults.Run(() =>
             {
-                TryDelete(blob.Path);
-                return false;
+                if (File.Exists(final))
+                {
+                    FileFaults.TryDelete(blob.Path);
+                    return false;
+                }
+
+                Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+                File.Move(blob.Path, final, overwrite: false);
+                return true;
+            });
+            if (created)
+            {
+                _telemetry?.Stored(Backend, "original", blob.Length);
             }
 
-            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-            File.Move(blob.Path, final, overwrite: false);
-            return true;
+            return Task.FromResult(created);
         });
-    }
 
-    /// <summary>Deletes an original; the caller holds the hash's lock and knows no row references it.</summary>
-    internal void DeleteOriginal(ContentHash hash) => File.Delete(OriginalPath(hash));
-
-    internal bool OriginalExists(ContentHash hash) => File.Exists(OriginalPath(hash));
-
-    internal string OriginalPath(ContentHash hash) =>
-        Path.Combine(_originals, hash.Value[..2], hash.Value[2..4], hash.Value);
-
-    private string ThumbnailPath(Guid imageId)
-    {
-        var id = imageId.ToString("N");
-        return Path.Combine(_thumbnails, id[..2], id + ".jpg");
-    }
-
-    /// <summary>
-    /// derived/&lt;first two characters&gt;/&lt;key&gt;. Keys are relative paths of lower-case
-    /// letters, digits, '-', '_', '.' and '/', never climbing out ("..") nor absolute.
-    /// </summary>
-    private string DerivedPath(string key, bool allowFolder = false)
-    {
-        if (key.Length < 3 || key.Contains("..", StringComparison.Ordinal) || key.StartsWith('/') || (!allowFolder && key.EndsWith('/'))
-            || !key.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_' or '.' or '/'))
+    public Task DeleteOriginalAsync(ContentHash hash, CancellationToken cancellationToken) =>
+        MeasureAsync("delete_original", () =>
         {
-            throw new ArgumentException($"'{key}' is not a derived file key.", nameof(key));
-        }
+            FileFaults.Run(() =>
+            {
+                File.Delete(OriginalPath(hash));
+                return true;
+            });
+            return Task.CompletedTask;
+        });
 
-        return Path.Combine(_derived, key[..2], key.Replace('/', Path.DirectorySeparatorChar));
+    public Task<bool> OriginalExistsAsync(ContentHash hash, CancellationToken cancellationToken) =>
+        Task.FromResult(File.Exists(OriginalPath(hash)));
+
+    /// <summary>Fills a temporary file, then renames it to <paramref name="final"/> (replacing what was there).</summary>
+    private async Task WriteAtomicallyAsync(string final, string temporaryKind, string storedKind, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        var temp = _staging.NewPath(temporaryKind);
+        try
+        {
+            var file = FileFaults.Run(() => new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous));
+            try
+            {
+                await write(new StorageStream(file), cancellationToken);
+                await FileFaults.RunAsync(() => file.FlushAsync(cancellationToken));
+            }
+            finally
+            {
+                await DisposeQuietlyAsync(file);
+            }
+
+            var length = FileFaults.Run(() =>
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+                var size = new FileInfo(temp).Length;
+                File.Move(temp, final, overwrite: true);
+                return size;
+            });
+            _telemetry?.Stored(Backend, storedKind, length);
+        }
+        finally
+        {
+            FileFaults.TryDelete(temp);
+        }
     }
 
-    private static IEnumerable<FileInfo> Files(string root, string pattern, DateTimeOffset before) =>
-        new DirectoryInfo(root)
-            .EnumerateFiles(pattern, new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 })
-            .Where(f => f.LastWriteTimeUtc < before.UtcDateTime);
+    internal string OriginalPath(ContentHash hash) => PathOf(BlobKeys.Original(hash));
+
+    private string PathOf(string key) => Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
+
+    private Task<T> MeasureAsync<T>(string operation, Func<Task<T>> body) =>
+        _telemetry is null ? body() : _telemetry.MeasureAsync(Backend, operation, body);
+
+    private Task MeasureAsync(string operation, Func<Task> body) =>
+        _telemetry is null ? body() : _telemetry.MeasureAsync(Backend, operation, body);
 
     private static FileStream? OpenRead(string path)
     {
@@ -283,7 +249,7 @@ public sealed class FileSystemBlobStore : IBlobStore
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw Unavailable(ex);
+            throw FileFaults.Unavailable(ex);
         }
     }
 
@@ -302,53 +268,8 @@ public sealed class FileSystemBlobStore : IBlobStore
         }
     }
 
-    private static T Storage<T>(Func<T> operation)
-    {
-        try
-        {
-            return operation();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw Unavailable(ex);
-        }
-    }
-
-    private static async Task StorageAsync(Func<Task> operation)
-    {
-        try
-        {
-            await operation();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw Unavailable(ex);
-        }
-    }
-
-    /// <summary>ENOSPC (28) and EDQUOT (122) on Linux: the disk or the quota is full.</summary>
-    internal static bool IsFull(Exception ex) => ex is IOException { HResult: 28 or 122 } || (ex.HResult & 0xFFFF) is 28 or 122 && ex is IOException;
-
-    private static StorageUnavailableException Unavailable(Exception ex) => IsFull(ex)
-        ? new StorageUnavailableException("The image store is full.", full: true, ex)
-        : new StorageUnavailableException("The image store is not available.", full: false, ex);
-
-    private static bool TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-            return true;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Best effort: a leftover temporary file holds no reference, and reconciliation removes it later.
-            return false;
-        }
-    }
-
-    /// <summary>The thumbnail's file as the processor sees it: its write errors are the store's.</summary>
-    private sealed class StorageStream(FileStream inner) : Stream
+    /// <summary>A thumbnail's or derived file's file as the processor sees it: its write errors are the store's.</summary>
+    internal sealed class StorageStream(FileStream inner) : Stream
     {
         public override bool CanRead => false;
 
@@ -364,7 +285,7 @@ public sealed class FileSystemBlobStore : IBlobStore
             set => inner.Position = value;
         }
 
-        public override void Flush() => Storage(() =>
+        public override void Flush() => FileFaults.Run(() =>
         {
             inner.Flush();
             return true;
@@ -374,13 +295,13 @@ public sealed class FileSystemBlobStore : IBlobStore
 
         public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
 
-        public override void SetLength(long value) => Storage(() =>
+        public override void SetLength(long value) => FileFaults.Run(() =>
         {
             inner.SetLength(value);
             return true;
         });
 
-        public override void Write(byte[] buffer, int offset, int count) => Storage(() =>
+        public override void Write(byte[] buffer, int offset, int count) => FileFaults.Run(() =>
         {
             inner.Write(buffer, offset, count);
             return true;
@@ -394,7 +315,7 @@ public sealed class FileSystemBlobStore : IBlobStore
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw Unavailable(ex);
+                throw FileFaults.Unavailable(ex);
             }
         }
 
@@ -402,19 +323,8 @@ public sealed class FileSystemBlobStore : IBlobStore
             WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-            await StorageAsync(() => inner.WriteAsync(buffer, cancellationToken).AsTask());
+            await FileFaults.RunAsync(() => inner.WriteAsync(buffer, cancellationToken).AsTask());
 
-        public override Task FlushAsync(CancellationToken cancellationToken) => StorageAsync(() => inner.FlushAsync(cancellationToken));
-    }
-
-    private sealed class FileSystemStagedBlob(ContentHash hash, long length, string path) : StagedBlob(hash, length)
-    {
-        public string Path { get; } = path;
-
-        public override ValueTask DisposeAsync()
-        {
-            TryDelete(Path);
-            return ValueTask.CompletedTask;
-        }
+        public override Task FlushAsync(CancellationToken cancellationToken) => FileFaults.RunAsync(() => inner.FlushAsync(cancellationToken));
     }
 }

@@ -21,6 +21,8 @@ public class BadSettingStartupTests
     [InlineData(ServiceProcess.Api, "IMG_DEBUG", "ture")]
     [InlineData(ServiceProcess.Api, "IMG_OTEL_ENABLED", "yess")]
     [InlineData(ServiceProcess.Worker, "IMG_LOG_JSON", "maybe")]
+    [InlineData(ServiceProcess.Api, "IMG_STORAGE_BACKEND", "nfs")]
+    [InlineData(ServiceProcess.Worker, "IMG_STORAGE_BACKEND", "nfs")]
     public async Task ABadImgValueStopsTheHostWithAMessageNamingTheVariable_NFR2(string host, string variable, string value)
     {
         var storage = Path.Combine(Path.GetTempPath(), "images-tests-badsetting-" + Guid.NewGuid().ToString("N")[..12]);
@@ -49,5 +51,32 @@ public class BadSettingStartupTests
                 Directory.Delete(storage, recursive: true);
             }
         }
+    }
+
+    [Theory]
+    [InlineData(ServiceProcess.Api)]
+    [InlineData(ServiceProcess.Worker)]
+    public async Task ABadS3SettingStopsTheHostAndTheSecretIsNeverPrinted_FR11_1(string host)
+    {
+        const string secret = "s3-secret-that-must-not-leak";
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__imagesdb"] = "Host=127.0.0.1;Port=1;Database=none;Username=x;Password=y;Timeout=2",
+            ["IMG_BROKER_ENABLED"] = host == ServiceProcess.Worker ? "true" : "false",
+            ["IMG_KAFKA_BOOTSTRAP_SERVERS"] = "127.0.0.1:1",
+            ["IMG_STORAGE_BACKEND"] = "s3",
+            ["IMG_S3_ENDPOINT"] = "http://127.0.0.1:1",
+            ["IMG_S3_BUCKET"] = "images",
+            ["IMG_S3_ACCESS_KEY"] = "access",
+            ["IMG_S3_SECRET_KEY"] = secret,
+            ["IMG_S3_TIMEOUT_SECONDS"] = "forever",
+            ["IMG_DEBUG"] = "true",
+        };
+
+        var (exitCode, output) = await ServiceProcess.RunUntilExitAsync(host, environment, Bound);
+
+        Assert.True(exitCode != 0, output);
+        Assert.Contains("IMG_S3_TIMEOUT_SECONDS must be", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, output, StringComparison.Ordinal);
     }
 }

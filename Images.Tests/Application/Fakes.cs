@@ -146,7 +146,16 @@ internal sealed class FakeBlobStore : IBlobStore
         return new Staged(this, hash, bytes.Length);
     }
 
-    public Stream? OpenOriginal(ContentHash hash) => Originals.TryGetValue(hash, out var bytes) ? new MemoryStream(bytes) : null;
+    public Task<Stream?> OpenOriginalAsync(ContentHash hash, CancellationToken cancellationToken) =>
+        Task.FromResult<Stream?>(Originals.TryGetValue(hash, out var bytes) ? new MemoryStream(bytes) : null);
+
+    public Task<Stream?> OpenForDownloadAsync(BlobDownload download, CancellationToken cancellationToken) =>
+        download.Hash is { } hash ? OpenOriginalAsync(hash, cancellationToken) : OpenThumbnailAsync(download.ImageId!.Value, cancellationToken);
+
+    /// <summary>What a store with presigned downloads would answer; null streams through the service.</summary>
+    public Func<BlobDownload, Uri?> DownloadUri { get; set; } = _ => null;
+
+    public Task<Uri?> GetDownloadUriAsync(BlobDownload download, CancellationToken cancellationToken) => Task.FromResult(DownloadUri(download));
 
     public async Task WriteThumbnailAsync(Guid imageId, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
@@ -161,7 +170,8 @@ internal sealed class FakeBlobStore : IBlobStore
         Thumbnails[imageId] = buffer.ToArray();
     }
 
-    public Stream? OpenThumbnail(Guid imageId) => Thumbnails.TryGetValue(imageId, out var bytes) ? new MemoryStream(bytes) : null;
+    public Task<Stream?> OpenThumbnailAsync(Guid imageId, CancellationToken cancellationToken) =>
+        Task.FromResult<Stream?>(Thumbnails.TryGetValue(imageId, out var bytes) ? new MemoryStream(bytes) : null);
 
     public ConcurrentDictionary<string, byte[]> Derived { get; } = [];
 
@@ -173,7 +183,8 @@ internal sealed class FakeBlobStore : IBlobStore
         WrittenAt[key] = DateTimeOffset.UtcNow;
     }
 
-    public Stream? OpenDerived(string key) => Derived.TryGetValue(key, out var bytes) ? new MemoryStream(bytes) : null;
+    public Task<Stream?> OpenDerivedAsync(string key, CancellationToken cancellationToken) =>
+        Task.FromResult<Stream?>(Derived.TryGetValue(key, out var bytes) ? new MemoryStream(bytes) : null);
 
     public Task DeleteDerivedAsync(string prefix, CancellationToken cancellationToken)
     {
@@ -196,7 +207,7 @@ internal sealed class FakeBlobStore : IBlobStore
         await Task.CompletedTask;
     }
 
-    public void DeleteThumbnail(Guid imageId)
+    public Task DeleteThumbnailAsync(Guid imageId, CancellationToken cancellationToken)
     {
         if (ThumbnailDeleteFailures.Contains(imageId))
         {
@@ -204,6 +215,7 @@ internal sealed class FakeBlobStore : IBlobStore
         }
 
         Thumbnails.TryRemove(imageId, out _);
+        return Task.CompletedTask;
     }
 
     public async IAsyncEnumerable<ContentHash> ListOriginalsAsync(DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

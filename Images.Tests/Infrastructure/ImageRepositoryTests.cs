@@ -49,7 +49,7 @@ public sealed class ImageRepositoryTests : IClassFixture<DatabaseFixture>, IDisp
         }
     }
 
-    private bool BlobExists(ContentHash hash) => _store.OriginalExists(hash);
+    private bool BlobExists(ContentHash hash) => File.Exists(_store.OriginalPath(hash));
 
     [Fact]
     public async Task AddedImageRoundTripsWithTagsAndTimes()

@@ -120,6 +120,81 @@ public class ImgSettingsTests
     }
 
     [Fact]
+    public void TheFileSystemIsTheDefaultBackendAndNeedsNoS3Setting_FR11_1()
+    {
+        Assert.Equal("filesystem", Resolve<StorageOptions>([]).Backend);
+        Assert.Equal("s3", Resolve<StorageOptions>(new() { ["IMG_STORAGE_BACKEND"] = "S3" }).Backend);
+        Assert.Equal(string.Empty, Resolve<Images.Infrastructure.Storage.S3.S3StorageOptions>([]).Bucket);
+        var ex = Assert.Throws<OptionsValidationException>(() => Resolve<StorageOptions>(new() { ["IMG_STORAGE_BACKEND"] = "nfs" }));
+        Assert.Contains("IMG_STORAGE_BACKEND must be one of filesystem, s3; got 'nfs'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void S3SettingsAreReadWithExplicitTimeoutsAndRetries_FR11_1()
+    {
+        var options = Resolve<Images.Infrastructure.Storage.S3.S3StorageOptions>(new()
+        {
+            ["IMG_STORAGE_BACKEND"] = "s3",
+            ["IMG_S3_ENDPOINT"] = "http://minio:9000",
+            ["IMG_S3_BUCKET"] = "images",
+            ["IMG_S3_REGION"] = "eu-west-3",
+            ["IMG_S3_ACCESS_KEY"] = "access",
+            ["IMG_S3_SECRET_KEY"] = "very-secret",
+            ["IMG_S3_FORCE_PATH_STYLE"] = "false",
+            ["IMG_S3_PRESIGNED_DOWNLOADS"] = "true",
+            ["IMG_S3_KEY_PREFIX"] = "/prod/",
+        });
+        Assert.Equal(("http://minio:9000", "images", "eu-west-3", false, true, "prod/"), (options.Endpoint, options.Bucket, options.Region, options.ForcePathStyle, options.PresignedDownloads, options.KeyPrefix));
+        Assert.Equal((30, 5, 2), (options.TimeoutSeconds, options.ConnectTimeoutSeconds, options.MaxRetries));
+        Assert.DoesNotContain("very-secret", options.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheAspireConnectionStringOfTheStoreTakesPrecedence_FR11_1()
+    {
+        var options = Resolve<Images.Infrastructure.Storage.S3.S3StorageOptions>(new()
+        {
+            ["IMG_STORAGE_BACKEND"] = "s3",
+            ["IMG_S3_BUCKET"] = "ignored",
+            ["IMG_S3_ENDPOINT"] = "http://ignored:1",
+            ["ConnectionStrings:s3"] = "Endpoint=http://localhost:9000;Bucket=images;AccessKey=minio;SecretKey=minio-secret;ForcePathStyle=true",
+        });
+        Assert.Equal(("http://localhost:9000", "images", "minio", "minio-secret"), (options.Endpoint, options.Bucket, options.AccessKey, options.SecretKey));
+    }
+
+    [Theory]
+    [InlineData("IMG_S3_TIMEOUT_SECONDS", "0")]
+    [InlineData("IMG_S3_MAX_RETRIES", "many")]
+    [InlineData("IMG_S3_ENDPOINT", "minio:9000")]
+    [InlineData("IMG_S3_PRESIGNED_DOWNLOADS", "sometimes")]
+    public void BadS3ValuesNameTheVariableAndNeverTheSecret_FR11_1(string name, string value)
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => Resolve<Images.Infrastructure.Storage.S3.S3StorageOptions>(new()
+        {
+            ["IMG_STORAGE_BACKEND"] = "s3",
+            ["IMG_S3_BUCKET"] = "images",
+            ["IMG_S3_ACCESS_KEY"] = "access",
+            ["IMG_S3_SECRET_KEY"] = "very-secret",
+            [name] = value,
+        }));
+        Assert.Contains(name, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("very-secret", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheS3BackendNeedsABucketAndBothKeysOrNeither_FR11_1()
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => Resolve<Images.Infrastructure.Storage.S3.S3StorageOptions>(new()
+        {
+            ["IMG_STORAGE_BACKEND"] = "s3",
+            ["IMG_S3_SECRET_KEY"] = "very-secret",
+        }));
+        Assert.Contains(ex.Failures, f => f.Contains("IMG_S3_BUCKET is required", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("IMG_S3_ACCESS_KEY and IMG_S3_SECRET_KEY go together", StringComparison.Ordinal));
+        Assert.DoesNotContain("very-secret", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RenditionsDefaultToTheThumbnailWhichFollowsImgThumbnailMaxSize_FR8_1()
     {
         Assert.Equal([new RenditionSize("thumbnail", 256)], Resolve<ProcessingOptions>([]).Renditions);

@@ -16,7 +16,7 @@ public partial class KubernetesManifestTests
 
     /// <summary>Every pod template, named by its app.kubernetes.io/name label (the Job's name carries the release).</summary>
     private static IEnumerable<(string Name, V1PodSpec Pod)> Workloads(List<object> objects) =>
-        Kustomize.Pods(objects).Where(p => p.Name is not ("postgres" or "kafka")).Select(p => (p.Name, p.Spec));
+        Kustomize.Pods(objects).Where(p => p.Name is not ("postgres" or "kafka" or "minio")).Select(p => (p.Name, p.Spec));
 
     [Theory]
     [MemberData(nameof(Overlays))]
@@ -41,7 +41,9 @@ public partial class KubernetesManifestTests
             Assert.False(container.SecurityContext.AllowPrivilegeEscalation);
             Assert.Contains("ALL", container.SecurityContext.Capabilities.Drop);
             Assert.Contains(container.VolumeMounts, m => m.MountPath == "/tmp" && pod.Volumes.Single(v => v.Name == m.Name).EmptyDir is not null);
-            Assert.Contains(container.VolumeMounts, m => pod.Volumes.Single(v => v.Name == m.Name).PersistentVolumeClaim?.ClaimName == "images-storage");
+            // FR-11.2: no shared volume; the S3 store's endpoint and keys come from the Secret.
+            Assert.DoesNotContain(pod.Volumes, v => v.PersistentVolumeClaim is not null);
+            Assert.Contains(container.Env, e => e.Name == "ConnectionStrings__s3" && e.ValueFrom.SecretKeyRef.Name == "images-secrets");
 
             // NFR-5: they start only once the schema of their release is in the database: the
             // migrations image of the Job waits for it, through the database (no API server access).
@@ -75,21 +77,33 @@ public partial class KubernetesManifestTests
 
         var config = Assert.Single(objects.OfType<V1ConfigMap>());
         Assert.All(config.Data.Keys, key => Assert.StartsWith("IMG_", key, StringComparison.Ordinal));
-        var claim = Assert.Single(objects.OfType<V1PersistentVolumeClaim>());
-        Assert.Contains("ReadWriteMany", claim.Spec.AccessModes);
-        Assert.Equal("50Gi", claim.Spec.Resources.Requests["storage"].ToString());
+        // FR-11.2: blobs in S3, staged in the pod's own /tmp; no ReadWriteMany claim anywhere.
+        Assert.Equal("s3", config.Data["IMG_STORAGE_BACKEND"]);
+        Assert.StartsWith("/tmp/", config.Data["IMG_S3_STAGING_DIR"], StringComparison.Ordinal);
+        Assert.DoesNotContain(objects.OfType<V1PersistentVolumeClaim>(), c => c.Spec.AccessModes.Contains("ReadWriteMany"));
+        Assert.DoesNotContain(objects.OfType<V1StatefulSet>().SelectMany(s => s.Spec.VolumeClaimTemplates ?? []), c => c.Spec.AccessModes.Contains("ReadWriteMany"));
         var sweep = Assert.Single(objects.OfType<V1CronJob>());
         Assert.Contains("/api/v1/retention/sweep", string.Join(' ', sweep.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Args));
         Assert.Equal("Forbid", sweep.Spec.ConcurrencyPolicy);
     }
 
     [Fact]
-    public async Task DevRunsPostgresAndKafkaInTheClusterAndProdDoesNot()
+    public async Task DevRunsPostgresKafkaAndMinioInTheClusterAndProdDoesNot_FR11_2()
     {
         var dev = await RenderAsync("overlays/dev");
         var prod = await RenderAsync("overlays/prod");
-        Assert.Equal(["kafka", "postgres"], dev.OfType<V1StatefulSet>().Select(s => s.Metadata.Name).Order());
+        Assert.Equal(["kafka", "minio", "postgres"], dev.OfType<V1StatefulSet>().Select(s => s.Metadata.Name).Order());
         Assert.Empty(prod.OfType<V1StatefulSet>());
+
+        // dev's services reach its MinIO through the Secret's connection string and create the bucket.
+        var secret = Assert.Single(dev.OfType<V1Secret>());
+        Assert.Contains("Endpoint=http://minio:9000", secret.StringData["ConnectionStrings__s3"], StringComparison.Ordinal);
+        Assert.Contains($"SecretKey={secret.StringData["MINIO_ROOT_PASSWORD"]}", secret.StringData["ConnectionStrings__s3"], StringComparison.Ordinal);
+        Assert.Equal("true", Assert.Single(dev.OfType<V1ConfigMap>()).Data["IMG_S3_CREATE_BUCKET"]);
+        Assert.DoesNotContain("IMG_S3_CREATE_BUCKET", Assert.Single(prod.OfType<V1ConfigMap>()).Data.Keys);
+        var minio = Kustomize.PodOf(dev, "minio").Spec;
+        Assert.True(minio.SecurityContext.RunAsNonRoot);
+        Assert.Contains(dev.OfType<V1Service>(), s => s.Metadata.Name == "minio" && s.Spec.Ports.Single().Port == 9000);
     }
 
     [Theory]
@@ -133,12 +147,37 @@ public partial class KubernetesManifestTests
             var name = resource.Name;
             if (type.StartsWith("value", StringComparison.Ordinal))
             {
-                // A database inside a server ("{postgres.connectionString};Database=imagesdb"): the server is the workload.
+                // A database inside a server ("{postgres.connectionString};Database=imagesdb"), or the
+                // S3 store's address ("Endpoint=http://{minio.bindings.http.host}:..."): the server is the workload.
                 var connectionString = resource.Value.GetProperty("connectionString").GetString()!;
-                name = connectionString[1..connectionString.IndexOf('.', StringComparison.Ordinal)];
+                name = ServerReference().Match(connectionString).Groups[1].Value;
             }
 
             Assert.True(workloads.Contains(name), $"Aspire resource {resource.Name} ({type}) has no workload in the manifests");
+        }
+    }
+
+    [Fact]
+    public async Task TheAspireManifestRunsMinioAndWiresTheApiAndWorkerToIt_FR11_2()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "images-manifest-" + Guid.NewGuid().ToString("N")[..10] + ".json");
+        var (exitCode, output, error) = await RepositoryFiles.RunAsync("dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "Images.AppHost.dll"), "--publisher", "manifest", "--output-path", path], TimeSpan.FromSeconds(60));
+        Assert.True(exitCode == 0, output + error);
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        File.Delete(path);
+        var resources = manifest.RootElement.GetProperty("resources");
+
+        Assert.StartsWith("minio/minio:", resources.GetProperty("minio").GetProperty("image").GetString(), StringComparison.Ordinal);
+        var store = resources.GetProperty(ResourceNames.ObjectStore).GetProperty("connectionString").GetString()!;
+        Assert.Contains("Endpoint=http://{minio.bindings.http.host}", store, StringComparison.Ordinal);
+        Assert.Contains("SecretKey={minio-password.value}", store, StringComparison.Ordinal);
+        foreach (var service in new[] { ResourceNames.Api, ResourceNames.Worker })
+        {
+            var env = resources.GetProperty(service).GetProperty("env");
+            Assert.Equal("s3", env.GetProperty("IMG_STORAGE_BACKEND").GetString());
+            Assert.Equal($"{{{ResourceNames.ObjectStore}.connectionString}}", env.GetProperty($"ConnectionStrings__{ResourceNames.ObjectStore}").GetString());
+            Assert.False(env.TryGetProperty("IMG_STORAGE_BASE_DIR", out _), $"{service} still gets a folder");
         }
     }
 
@@ -149,7 +188,7 @@ public partial class KubernetesManifestTests
         Assert.Empty(prod.OfType<V1Secret>());
         var references = SecretReferences(prod);
         Assert.All(references, r => Assert.Equal("images-secrets", r.Secret));
-        Assert.Equal(["ConnectionStrings__imagesdb", "ConnectionStrings__kafka", "IMG_API_KEY"], references.Select(r => r.Key).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(["ConnectionStrings__imagesdb", "ConnectionStrings__kafka", "ConnectionStrings__s3", "IMG_API_KEY"], references.Select(r => r.Key).Distinct().Order(StringComparer.Ordinal));
         foreach (var workload in new[] { ResourceNames.Api, ResourceNames.Worker, ResourceNames.Migrations, "retention-sweep" })
         {
             Assert.Contains(references, r => r.Workload == workload);
@@ -355,6 +394,8 @@ public partial class KubernetesManifestTests
             "ASPNETCORE_HTTP_PORTS",
             "ConnectionStrings__imagesdb",
             "ConnectionStrings__kafka",
+            // S3StorageOptions.ConnectionStringName (FR-11.1).
+            $"ConnectionStrings__{Images.Infrastructure.Storage.S3.S3StorageOptions.ConnectionStringName}",
         };
         foreach (var file in Directory.GetFiles(RepositoryFiles.Root, "*.cs", SearchOption.AllDirectories)
                      .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}Images.Tests{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
@@ -371,4 +412,7 @@ public partial class KubernetesManifestTests
 
     [GeneratedRegex("\"(IMG_[A-Z0-9_]+)\"")]
     private static partial Regex ImgVariable();
+
+    [GeneratedRegex(@"\{([a-z0-9-]+)\.(?:bindings|connectionString)")]
+    private static partial Regex ServerReference();
 }

@@ -50,10 +50,14 @@ public class NetworkPolicyTests
         Assert.Equal(["Egress", "Ingress"], deny.Spec.PolicyTypes.Order());
         Assert.Equal("images", deny.Metadata.NamespaceProperty);
 
-        // What no rule opens stays shut, for every pod, both ways.
-        foreach (var pod in render.AllPods)
+        // What no rule opens stays shut, for every pod, both ways. Only prod's api and worker reach
+        // an outside 443: the S3 store (FR-11.2), allowed by port as PostgreSQL and Kafka are.
+        foreach (var workload in Kustomize.Pods(render.Objects))
         {
-            Assert.False(render.Policies.Allows(pod, Internet, 443), $"{pod} -> internet:443");
+            var pod = Peer.Of(workload);
+            Assert.True(
+                render.Policies.Allows(pod, Internet, 443) == (!render.IsDev && workload.Name is "api" or "worker"),
+                $"{workload.Name} -> internet:443");
             Assert.False(render.Policies.Allows(pod, Grafana, 3000), $"{pod} -> grafana:3000");
             Assert.False(render.Policies.Allows(Internet, pod, 22), $"internet -> {pod}:22");
         }
@@ -90,7 +94,21 @@ public class NetworkPolicyTests
             Assert.False(render.Policies.Allows(pod, Tempo, 3200), $"{name} -> tempo:3200");
             Assert.False(render.Policies.Allows(pod, render.Postgres, 5433), $"{name} -> postgres:5433");
             Assert.False(render.Policies.Allows(pod, Internet, 80), $"{name} -> internet:80");
+            Assert.True(render.IsDev ? render.Policies.Allows(pod, render.Pod("minio"), 9000) : render.Policies.Allows(pod, Internet, 443), $"{name} -> the S3 store");
         }
+    }
+
+    [Fact]
+    public async Task DevMinioAcceptsTheApiAndTheWorkerOnly_FR11_2()
+    {
+        var dev = await RenderAsync("overlays/dev");
+        var minio = dev.Pod("minio");
+        Assert.True(dev.Policies.Allows(dev.Pod("api"), minio, 9000));
+        Assert.True(dev.Policies.Allows(dev.Pod("worker"), minio, 9000));
+        Assert.False(dev.Policies.Allows(dev.Pod("migrations"), minio, 9000));
+        Assert.False(dev.Policies.Allows(dev.Pod("retention-sweep"), minio, 9000));
+        Assert.False(dev.Policies.Allows(dev.Pod("api"), minio, 9001));
+        Assert.False(dev.Policies.Allows(dev.Pod("api"), Peer.External("198.51.100.9"), 9000));
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public class KafkaPipelineFixture : ApiFixture
     }
 
     /// <summary>What a Worker needs to join this pipeline, and every other setting at its default.</summary>
-    public Dictionary<string, string> DefaultWorkerEnvironment() => new()
+    public virtual Dictionary<string, string> DefaultWorkerEnvironment() => new()
     {
         ["ConnectionStrings__imagesdb"] = ConnectionString,
         ["IMG_STORAGE_BASE_DIR"] = Factory.StorageDirectory,

@@ -74,7 +74,9 @@ public sealed class GetRenditionHandler(IImageRepository images, IBlobStore blob
         }
 
         var key = DerivedKeys.Rendition(image.Id, rendition, format);
-        var stream = (rendition.Name == Rendition.Thumbnail && format == RenditionFormat.Jpeg ? blobs.OpenThumbnail(image.Id) : blobs.OpenDerived(key))
+        var stream = await (rendition.Name == Rendition.Thumbnail && format == RenditionFormat.Jpeg
+                ? blobs.OpenThumbnailAsync(image.Id, cancellationToken)
+                : blobs.OpenDerivedAsync(key, cancellationToken))
             ?? throw new NotFoundException($"The {format.ContractName()} file of rendition '{rendition.Name}' of image {image.Id} is missing from storage.");
         var name = $"{Path.GetFileNameWithoutExtension(image.Filename)}_{rendition.Name}.{format.Extension()}";
         return new RenditionFile(stream, format.ContentType(), name, image.UpdatedAt);

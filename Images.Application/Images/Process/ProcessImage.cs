@@ -142,7 +142,7 @@ public sealed partial class ProcessImageHandler(
         DecodePlan plan;
         try
         {
-            await using var original = OpenOriginal(image);
+            await using var original = await OpenOriginalAsync(image, cancellationToken);
             plan = await processor.PlanAsync(original, image.Format, cancellationToken);
         }
         catch (ImageProcessingException ex)
@@ -159,7 +159,7 @@ public sealed partial class ProcessImageHandler(
         switch (await images.UpdateAsync(image, CancellationToken.None))
         {
             case SaveResult.Gone:
-                blobs.DeleteThumbnail(image.Id);
+                await blobs.DeleteThumbnailAsync(image.Id, CancellationToken.None);
                 await blobs.DeleteDerivedAsync(DerivedKeys.Prefix(image.Id), CancellationToken.None);
                 return null;
             case SaveResult.Conflict:
@@ -213,8 +213,8 @@ public sealed partial class ProcessImageHandler(
         }
     }
 
-    private Stream OpenOriginal(Image image) =>
-        blobs.OpenOriginal(image.ContentHash) ?? throw new ImageProcessingException("The original file is missing from storage.");
+    private async Task<Stream> OpenOriginalAsync(Image image, CancellationToken cancellationToken) =>
+        await blobs.OpenOriginalAsync(image.ContentHash, cancellationToken) ?? throw new ImageProcessingException("The original file is missing from storage.");
 
     /// <summary>
     /// FR-8.1/FR-8.2: one decode makes every rendition; the thumbnail's JPEG goes where
@@ -226,7 +226,7 @@ public sealed partial class ProcessImageHandler(
     private async Task<(ImageMetadata Metadata, List<Rendition> Renditions)> CreateRenditionsAsync(Image image, ProcessingOptions settings, CancellationToken cancellationToken)
     {
         RenditionSet set;
-        await using (var original = OpenOriginal(image))
+        await using (var original = await OpenOriginalAsync(image, cancellationToken))
         {
             set = await processor.CreateRenditionsAsync(original, image.Format, settings.Renditions, cancellationToken);
         }

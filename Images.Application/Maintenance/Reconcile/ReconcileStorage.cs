@@ -47,7 +47,7 @@ public sealed partial class ReconcileStorageHandler(
             var existing = await images.FindExistingAsync(batch, cancellationToken);
             foreach (var id in batch.Where(id => !existing.Contains(id)))
             {
-                blobs.DeleteThumbnail(id);
+                await blobs.DeleteThumbnailAsync(id, cancellationToken);
                 thumbnails++;
             }
         }

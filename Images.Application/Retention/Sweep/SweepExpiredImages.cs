@@ -36,7 +36,7 @@ public sealed class SweepExpiredImagesHandler(
                 {
                     // The thumbnail and every rendition (FR-4.2, FR-12.2); a failure here leaves
                     // files whose row is gone, which reconciliation removes later (NFR-9).
-                    blobs.DeleteThumbnail(id);
+                    await blobs.DeleteThumbnailAsync(id, cancellationToken);
                     await blobs.DeleteDerivedAsync(DerivedKeys.Prefix(id), cancellationToken);
                 }
                 catch (StorageUnavailableException ex)
