@@ -13,6 +13,7 @@ builder.AddImageProcessing();
 builder.AddProcessingQueue();
 builder.AddRecovery();
 builder.AddScheduledMaintenance();
+builder.AddWebhooks();
 builder.AddApi();
 
 var app = builder.Build();
@@ -23,6 +24,7 @@ app.MapApiDocs();
 app.MapImagesEndpoints();
 app.MapSignedUrlEndpoints();
 app.MapRetentionEndpoints();
+app.MapWebhookEndpoints();
 
 app.Run();
 

@@ -6,6 +6,7 @@ using Images.Infrastructure.Messaging.Kafka;
 using Images.Infrastructure.Persistence;
 using Images.Infrastructure.Processing;
 using Images.Infrastructure.Storage;
+using Images.Infrastructure.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -53,7 +54,27 @@ public static class DependencyInjection
         var services = builder.Services;
         services.AddScoped<IUnitOfWork, EfUnitOfWork>();
         services.AddScoped<IImageRepository, ImageRepository>();
+        services.AddScoped<IIdempotencyStore, IdempotencyStore>();
         services.AddSingleton<IProcessingLeases, ProcessingLeases>();
+        // Every writer of image state records its webhook events in its own transaction (FR-10.2).
+        services.AddSingleton<WebhookSignal>();
+        services.AddScoped<IWebhookOutbox, WebhookOutbox>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Webhooks (FR-10): the subscriptions' store, the SSRF guard, the HTTP sender and the
+    /// dispatcher that delivers the outbox (the Api's; replicas split the work with SKIP LOCKED).
+    /// </summary>
+    public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddScoped<IWebhookStore, WebhookStore>();
+        services.AddSingleton<TargetAddressPolicy>();
+        services.AddSingleton<IWebhookTargetPolicy>(sp => sp.GetRequiredService<TargetAddressPolicy>());
+        services.AddSingleton<HttpWebhookSender>();
+        services.AddSingleton<IWebhookSender>(sp => sp.GetRequiredService<HttpWebhookSender>());
+        services.AddHostedService<WebhookDispatcher>();
         return builder;
     }
 

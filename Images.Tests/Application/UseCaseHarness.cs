@@ -34,6 +34,8 @@ internal sealed class UseCaseHarness : IDisposable
         services.AddSingleton<IProcessingQueue>(Queue);
         services.AddSingleton<IProcessingLeases>(Leases);
         services.AddSingleton<IUnitOfWork>(UnitOfWork);
+        services.AddSingleton<IWebhookOutbox>(Webhooks);
+        services.AddSingleton<IIdempotencyStore>(Idempotency);
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 
@@ -50,6 +52,10 @@ internal sealed class UseCaseHarness : IDisposable
     public FakeLeases Leases { get; } = new();
 
     public FakeUnitOfWork UnitOfWork { get; }
+
+    public FakeWebhookOutbox Webhooks { get; } = new();
+
+    public FakeIdempotencyStore Idempotency { get; } = new();
 
     public T Get<T>()
         where T : notnull => _provider.CreateScope().ServiceProvider.GetRequiredService<T>();
