@@ -24,7 +24,9 @@ public sealed class CreateSubscriptionHandler(IWebhookStore store, IWebhookTarge
             throw new ValidationException("url", refusal);
         }
 
-        var subscription = new WebhookSubscription(Guid.CreateVersion7(), url, events, WebhookSignature.NewSecret(), clock.GetUtcNow());
+        // PostgreSQL keeps microseconds: the answer shows the time as it will be read back.
+        var now = clock.GetUtcNow();
+        var subscription = new WebhookSubscription(Guid.CreateVersion7(), url, events, WebhookSignature.NewSecret(), now.AddTicks(-(now.Ticks % 10)));
         await store.AddAsync(subscription, cancellationToken);
         return WebhookSubscriptionWithSecretDto.From(subscription);
     }
