@@ -52,7 +52,7 @@ public sealed record WebhookDeliveryView(
 
 public sealed record WebhookDeliveryList(IReadOnlyList<WebhookDeliveryView> Items);
 
-/// <summary>A delivery the dispatcher holds: what to send, and where.</summary>
+/// <summary>A delivery the dispatcher holds: what to send, and where; <c>Attempts</c> counts this attempt.</summary>
 public sealed record DueDelivery(
     long Id,
     Guid EventId,

@@ -9,7 +9,8 @@ namespace Images.Infrastructure.Webhooks;
 /// Subscriptions and deliveries in PostgreSQL (FR-10.1, FR-10.2). Dispatchers in every Api replica
 /// split the due deliveries with FOR UPDATE SKIP LOCKED, as the processing outbox's relay does,
 /// and hold what they took by pushing its next attempt past the time an attempt can take (a lease):
-/// no transaction stays open across an HTTP call.
+/// no transaction stays open across an HTTP call. An attempt is counted when it is taken, so one
+/// cut short by a dying process still shows in <c>attempts</c>.
 /// </summary>
 internal sealed class WebhookStore(ImagesDbContext db) : IWebhookStore
 {
@@ -66,7 +67,7 @@ internal sealed class WebhookStore(ImagesDbContext db) : IWebhookStore
                 ORDER BY next_attempt_at
                 LIMIT {limit}
                 FOR UPDATE SKIP LOCKED)
-            UPDATE webhook_deliveries d SET next_attempt_at = {leaseUntil}
+            UPDATE webhook_deliveries d SET next_attempt_at = {leaseUntil}, attempts = d.attempts + 1
             FROM due, webhook_subscriptions s
             WHERE d.id = due.id AND s.id = d.subscription_id
             RETURNING d.id AS "Id", d.event_id AS "EventId", d.event_type AS "EventType", s.url AS "Url", s.secret AS "Secret",
@@ -81,7 +82,7 @@ internal sealed class WebhookStore(ImagesDbContext db) : IWebhookStore
         DateTimeOffset? deliveredAt = outcome.Status == DeliveryStatus.Delivered ? outcome.AttemptedAt : null;
         await db.Database.ExecuteSqlAsync($"""
             UPDATE webhook_deliveries
-            SET status = {outcome.Status}, attempts = attempts + 1, last_attempt_at = {outcome.AttemptedAt},
+            SET status = {outcome.Status}, last_attempt_at = {outcome.AttemptedAt},
                 last_status_code = {outcome.StatusCode}, last_error = {error}, next_attempt_at = {outcome.NextAttemptAt},
                 delivered_at = {deliveredAt}
             WHERE id = {deliveryId}

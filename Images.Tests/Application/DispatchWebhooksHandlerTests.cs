@@ -157,18 +157,17 @@ public sealed class DispatchWebhooksHandlerTests : IDisposable
             var due = _rows.Select((r, i) => (r, i)).Where(x => x.r.Status == DeliveryStatus.Pending && x.r.Next <= now).Take(limit).ToList();
             foreach (var (r, i) in due)
             {
-                _rows[i] = (r.Delivery, r.Status, leaseUntil);
+                _rows[i] = (r.Delivery with { Attempts = r.Delivery.Attempts + 1 }, r.Status, leaseUntil);
             }
 
-            return Task.FromResult<IReadOnlyList<DueDelivery>>([.. due.Select(x => x.r.Delivery)]);
+            return Task.FromResult<IReadOnlyList<DueDelivery>>([.. due.Select(x => _rows[x.i].Delivery)]);
         }
 
         public Task RecordAttemptAsync(long deliveryId, DeliveryOutcome outcome, CancellationToken cancellationToken)
         {
             Outcomes.Add((deliveryId, outcome));
             var i = _rows.FindIndex(r => r.Delivery.Id == deliveryId);
-            var d = _rows[i].Delivery;
-            _rows[i] = (d with { Attempts = d.Attempts + 1 }, outcome.Status, outcome.NextAttemptAt ?? DateTimeOffset.MaxValue);
+            _rows[i] = (_rows[i].Delivery, outcome.Status, outcome.NextAttemptAt ?? DateTimeOffset.MaxValue);
             return Task.CompletedTask;
         }
 

@@ -37,6 +37,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Status code to answer with (200 unless a test wants failures).</summary>
     public int AnswerWith { get; set; } = 200;
 
+    /// <summary>How long to wait before answering (a slow receiver: deliveries stay in flight).</summary>
+    public TimeSpan AnswerAfter { get; set; } = TimeSpan.Zero;
+
     public async Task StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -60,6 +63,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 Encoding.UTF8.GetString(body),
                 valid,
                 DateTimeOffset.UtcNow));
+            if (AnswerAfter > TimeSpan.Zero)
+            {
+                await Task.Delay(AnswerAfter, CancellationToken.None);
+            }
+
             context.Response.StatusCode = AnswerWith;
         });
         await app.StartAsync();

@@ -26,7 +26,7 @@ public sealed partial class DispatchWebhooksHandler(
         var settings = options.Value;
         var now = clock.GetUtcNow();
         // The lease outlasts an attempt (its timeout) with a margin, so a live dispatcher never loses it.
-        var due = await store.ClaimDueAsync(now, now + (settings.Timeout * 2) + TimeSpan.FromSeconds(30), settings.Concurrency, cancellationToken);
+        var due = await store.ClaimDueAsync(now, now + (settings.Timeout * 2) + TimeSpan.FromSeconds(10), settings.Concurrency, cancellationToken);
         if (due.Count > 0)
         {
             var outcomes = await Task.WhenAll(due.Select(d => AttemptAsync(d, settings, cancellationToken)));
@@ -57,7 +57,7 @@ public sealed partial class DispatchWebhooksHandler(
         activity?.SetTag("webhook.event.id", delivery.EventId);
         activity?.SetTag("webhook.event.type", delivery.Type);
         activity?.SetTag("webhook.delivery.id", delivery.Id);
-        activity?.SetTag("webhook.attempt", delivery.Attempts + 1);
+        activity?.SetTag("webhook.attempt", delivery.Attempts);
         activity?.SetTag("server.address", delivery.Url.Host);
 
         var messageId = WebhookSignature.MessageId(delivery.EventId);
@@ -86,12 +86,12 @@ public sealed partial class DispatchWebhooksHandler(
         if (now >= deadline)
         {
             metrics.Dead(delivery.Type);
-            LogDead(delivery.Id, delivery.EventId, delivery.Attempts + 1, error);
+            LogDead(delivery.Id, delivery.EventId, delivery.Attempts, error);
             return new DeliveryOutcome(DeliveryStatus.Dead, now, result.StatusCode, error, null);
         }
 
-        var next = now + RetryDelay(delivery.Attempts + 1, settings, Random.Shared.NextDouble());
-        LogRetry(delivery.Id, delivery.Attempts + 1, error, next);
+        var next = now + RetryDelay(delivery.Attempts, settings, Random.Shared.NextDouble());
+        LogRetry(delivery.Id, delivery.Attempts, error, next);
         return new DeliveryOutcome(DeliveryStatus.Pending, now, result.StatusCode, error, next < deadline ? next : deadline);
     }
 
