@@ -251,6 +251,28 @@ public class WebhookTests(WebhookFixture api) : IClassFixture<WebhookFixture>
         });
     }
 
+    [Fact]
+    public async Task DeliveriesFailuresAndLagAreExposedAsMetrics_FR10_FR5_3()
+    {
+        await api.SubscribeAsync("/metrics-ok", "image.created");
+        using (var failing = await _client.PostAsJsonAsync("/api/v1/webhooks", new { url = _receiver.Url("/metrics-failing"), events = new[] { "image.created" } }))
+        {
+            Assert.Equal(HttpStatusCode.Created, failing.StatusCode);
+        }
+
+        // No secret known for /metrics-failing: the receiver still answers 200, so make it fail by path.
+        _receiver.FailPaths["/metrics-failing"] = 503;
+        var image = await _client.UploadAsync(TestImages.Png(40, 30, seed: 730), "image/png");
+        await _receiver.WaitUntilAsync(seen => seen.Count(e => e.ImageId == Id(image)) >= 3, TimeSpan.FromSeconds(30), "the delivery and two failed attempts");
+
+        var text = await _client.GetStringAsync("/metrics");
+        Assert.True(PrometheusText.Sum(text, "webhook_delivery_attempts_total", ("outcome", "delivered")) >= 1, text);
+        Assert.True(PrometheusText.Sum(text, "webhook_delivery_attempts_total", ("outcome", "failed")) >= 2);
+        Assert.Contains("webhook_deliveries_dead_total", text, StringComparison.Ordinal);
+        Assert.Contains("webhook_delivery_lag_seconds", text, StringComparison.Ordinal);
+        Assert.True(PrometheusText.Sum(text, "webhook_delivery_lag_seconds") > 0, "a failing delivery is pending: the lag is above 0");
+    }
+
     private async Task<List<JsonElement>> DeliveriesWhenSettledAsync(string subscriptionId, int count)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));

@@ -37,6 +37,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Status code to answer with (200 unless a test wants failures).</summary>
     public int AnswerWith { get; set; } = 200;
 
+    /// <summary>Paths answered with another status than <see cref="AnswerWith"/>.</summary>
+    public ConcurrentDictionary<string, int> FailPaths { get; } = new();
+
     /// <summary>How long to wait before answering (a slow receiver: deliveries stay in flight).</summary>
     public TimeSpan AnswerAfter { get; set; } = TimeSpan.Zero;
 
@@ -68,7 +71,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 await Task.Delay(AnswerAfter, CancellationToken.None);
             }
 
-            context.Response.StatusCode = AnswerWith;
+            context.Response.StatusCode = FailPaths.TryGetValue(path, out var status) ? status : AnswerWith;
         });
         await app.StartAsync();
         _app = app;
