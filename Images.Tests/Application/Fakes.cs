@@ -322,11 +322,14 @@ internal sealed class FakeUnitOfWork(FakeImageRepository repository) : IUnitOfWo
 /// <summary>Records the events a use case wrote to the webhook outbox, with whether a unit of work was open.</summary>
 internal sealed class FakeWebhookOutbox : IWebhookOutbox
 {
-    public ConcurrentQueue<(string Type, ImageDto Image)> Events { get; } = new();
+    public ConcurrentQueue<(string Type, ImageDto Image, bool InTransaction)> Events { get; } = new();
+
+    /// <summary>Whether a unit of work is open (set by the harness).</summary>
+    public Func<bool> InTransaction { get; set; } = () => false;
 
     public Task RecordAsync(string eventType, ImageDto image, CancellationToken cancellationToken)
     {
-        Events.Enqueue((eventType, image));
+        Events.Enqueue((eventType, image, InTransaction()));
         return Task.CompletedTask;
     }
 }

@@ -19,6 +19,7 @@ internal sealed class UseCaseHarness : IDisposable
         Queue = new FakeQueue(queueCapacity);
         var services = new ServiceCollection();
         UnitOfWork = new FakeUnitOfWork(Repository);
+        Webhooks.InTransaction = () => UnitOfWork.Current is not null;
         services.AddSingleton(Options.Create(Apply(new ProcessingOptions { MaxWorkers = 2 }, processing)));
         services.AddSingleton(Options.Create(new UploadOptions { MaxUploadBytes = maxUploadBytes }));
         services.AddSingleton(Options.Create(new ReconciliationOptions()));
