@@ -265,9 +265,24 @@ public class WebhookTests(WebhookFixture api) : IClassFixture<WebhookFixture>
         var image = await _client.UploadAsync(TestImages.Png(40, 30, seed: 730), "image/png");
         await _receiver.WaitUntilAsync(seen => seen.Count(e => e.ImageId == Id(image)) >= 3, TimeSpan.FromSeconds(30), "the delivery and two failed attempts");
 
-        var text = await _client.GetStringAsync("/metrics");
+        // The receiver sees a request before the dispatcher counts its outcome, and scrapes are cached briefly: poll.
+        var text = string.Empty;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (!cts.IsCancellationRequested)
+        {
+            text = await _client.GetStringAsync("/metrics");
+            if (PrometheusText.Sum(text, "webhook_delivery_attempts_total", ("outcome", "delivered")) >= 1 &&
+                PrometheusText.Sum(text, "webhook_delivery_attempts_total", ("outcome", "failed")) >= 2 &&
+                PrometheusText.Sum(text, "webhook_delivery_lag_seconds") > 0)
+            {
+                break;
+            }
+
+            await Task.Delay(200, CancellationToken.None);
+        }
+
         Assert.True(PrometheusText.Sum(text, "webhook_delivery_attempts_total", ("outcome", "delivered")) >= 1, text);
-        Assert.True(PrometheusText.Sum(text, "webhook_delivery_attempts_total", ("outcome", "failed")) >= 2);
+        Assert.True(PrometheusText.Sum(text, "webhook_delivery_attempts_total", ("outcome", "failed")) >= 2, text);
         Assert.Contains("webhook_deliveries_dead_total", text, StringComparison.Ordinal);
         Assert.Contains("webhook_delivery_lag_seconds", text, StringComparison.Ordinal);
         Assert.True(PrometheusText.Sum(text, "webhook_delivery_lag_seconds") > 0, "a failing delivery is pending: the lag is above 0");
