@@ -14,6 +14,7 @@ builder.AddProcessingQueue();
 builder.AddRecovery();
 builder.AddScheduledMaintenance();
 builder.AddWebhooks();
+builder.AddWebhookDispatcher();
 builder.AddApi();
 
 var app = builder.Build();

@@ -63,8 +63,9 @@ public static class DependencyInjection
     }
 
     /// <summary>
-    /// Webhooks (FR-10): the subscriptions' store, the SSRF guard, the HTTP sender and the
-    /// dispatcher that delivers the outbox (the Api's; replicas split the work with SKIP LOCKED).
+    /// Webhooks (FR-10): the subscriptions' store, the SSRF guard and the HTTP sender, the ports of
+    /// the webhook use cases (every host that registers the use cases registers them; the events
+    /// themselves are written by <see cref="AddPersistence"/>'s outbox adapter).
     /// </summary>
     public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
     {
@@ -74,7 +75,16 @@ public static class DependencyInjection
         services.AddSingleton<IWebhookTargetPolicy>(sp => sp.GetRequiredService<TargetAddressPolicy>());
         services.AddSingleton<HttpWebhookSender>();
         services.AddSingleton<IWebhookSender>(sp => sp.GetRequiredService<HttpWebhookSender>());
-        services.AddHostedService<WebhookDispatcher>();
+        return builder;
+    }
+
+    /// <summary>
+    /// The webhook dispatcher (FR-10.2, ADR 13): the Api's; replicas split the due deliveries with
+    /// SKIP LOCKED. Workers write events but send none.
+    /// </summary>
+    public static IHostApplicationBuilder AddWebhookDispatcher(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHostedService<WebhookDispatcher>();
         return builder;
     }
 
