@@ -13,6 +13,8 @@ builder.AddImageProcessing();
 builder.AddProcessingQueue();
 builder.AddRecovery();
 builder.AddScheduledMaintenance();
+builder.AddWebhooks();
+builder.AddWebhookDispatcher();
 builder.AddApi();
 
 var app = builder.Build();
@@ -23,6 +25,7 @@ app.MapApiDocs();
 app.MapImagesEndpoints();
 app.MapSignedUrlEndpoints();
 app.MapRetentionEndpoints();
+app.MapWebhookEndpoints();
 
 app.Run();
 

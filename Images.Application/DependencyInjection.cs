@@ -10,6 +10,11 @@ using Images.Application.Images.Recover;
 using Images.Application.Images.Upload;
 using Images.Application.Maintenance.Reconcile;
 using Images.Application.Retention.Sweep;
+using Images.Application.Webhooks;
+using Images.Application.Webhooks.Dispatch;
+using Images.Application.Webhooks.Query;
+using Images.Application.Webhooks.Subscribe;
+using Images.Application.Webhooks.Unsubscribe;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -32,9 +37,11 @@ public static class DependencyInjection
         services.AddImgOptions<UploadOptions>();
         services.AddImgOptions<RetentionOptions>();
         services.AddImgOptions<ReconciliationOptions>();
+        services.AddImgOptions<WebhookOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ProcessingGate>();
         services.AddSingleton<ImagesMetrics>();
+        services.AddSingleton<WebhookMetrics>();
         services.AddScoped<UploadImageHandler>();
         services.AddScoped<ProcessImageHandler>();
         services.AddScoped<BatchProcessImagesHandler>();
@@ -45,6 +52,13 @@ public static class DependencyInjection
         services.AddScoped<SweepExpiredImagesHandler>();
         services.AddScoped<RecoverImagesHandler>();
         services.AddScoped<ReconcileStorageHandler>();
+        services.AddScoped<CreateSubscriptionHandler>();
+        services.AddScoped<RotateSecretHandler>();
+        services.AddScoped<ListSubscriptionsHandler>();
+        services.AddScoped<GetSubscriptionHandler>();
+        services.AddScoped<ListDeliveriesHandler>();
+        services.AddScoped<DeleteSubscriptionHandler>();
+        services.AddScoped<DispatchWebhooksHandler>();
         return services;
     }
 }

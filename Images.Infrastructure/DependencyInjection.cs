@@ -8,6 +8,7 @@ using Images.Infrastructure.Persistence;
 using Images.Infrastructure.Processing;
 using Images.Infrastructure.Storage;
 using Images.Infrastructure.Storage.S3;
+using Images.Infrastructure.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -57,7 +58,37 @@ public static class DependencyInjection
         var services = builder.Services;
         services.AddScoped<IUnitOfWork, EfUnitOfWork>();
         services.AddScoped<IImageRepository, ImageRepository>();
+        services.AddScoped<IIdempotencyStore, IdempotencyStore>();
         services.AddSingleton<IProcessingLeases, ProcessingLeases>();
+        // Every writer of image state records its webhook events in its own transaction (FR-10.2).
+        services.AddSingleton<WebhookSignal>();
+        services.AddScoped<IWebhookOutbox, WebhookOutbox>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Webhooks (FR-10): the subscriptions' store, the SSRF guard and the HTTP sender, the ports of
+    /// the webhook use cases (every host that registers the use cases registers them; the events
+    /// themselves are written by <see cref="AddPersistence"/>'s outbox adapter).
+    /// </summary>
+    public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddScoped<IWebhookStore, WebhookStore>();
+        services.AddSingleton<TargetAddressPolicy>();
+        services.AddSingleton<IWebhookTargetPolicy>(sp => sp.GetRequiredService<TargetAddressPolicy>());
+        services.AddSingleton<HttpWebhookSender>();
+        services.AddSingleton<IWebhookSender>(sp => sp.GetRequiredService<HttpWebhookSender>());
+        return builder;
+    }
+
+    /// <summary>
+    /// The webhook dispatcher (FR-10.2, ADR 13): the Api's; replicas split the due deliveries with
+    /// SKIP LOCKED. Workers write events but send none.
+    /// </summary>
+    public static IHostApplicationBuilder AddWebhookDispatcher(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHostedService<WebhookDispatcher>();
         return builder;
     }
 

@@ -12,6 +12,7 @@ builder.AddBlobStorage();
 builder.AddImageProcessing();
 builder.AddKafkaConsumer();
 builder.AddRecovery();
+builder.AddWebhooks();
 
 var app = builder.Build();
 

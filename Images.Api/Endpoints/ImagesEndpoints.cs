@@ -25,7 +25,13 @@ internal static class ImagesEndpoints
         group.MapPost("/", UploadImage)
             .WithName(nameof(UploadImage))
             .WithSummary("Upload an image (JPEG, PNG, WebP, TIFF)")
-            .WithDescription("multipart/form-data with `file`, optional `tags` (repeated or comma-separated, at most 20) and optional `ttl_hours` (1-8760). The format is decided by the file's magic bytes.")
+            .WithDescription(
+                "multipart/form-data with `file`, optional `tags` (repeated or comma-separated, at most 20) and optional `ttl_hours` (1-8760). " +
+                "The format is decided by the file's magic bytes. With an `Idempotency-Key` header (1-255 visible ASCII characters, bare or " +
+                "quoted), a retry within 24 h answers the first upload's 201 and body again (with `Idempotent-Replayed: true`) and stores " +
+                "nothing; the same key with a different upload is 422; a retry while the first is still committing waits for it (409 if " +
+                "that takes over 10 s) (FR-9.4, ADR 13).")
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
@@ -98,13 +104,21 @@ internal static class ImagesEndpoints
         HttpRequest request,
         UploadImageHandler handler,
         IOptions<UploadOptions> options,
+        IOptions<ApiOptions> api,
         CancellationToken cancellationToken)
     {
-        var command = await UploadForm.ReadAsync(request, handler, options.Value.MaxUploadBytes, cancellationToken);
+        // The key is checked before the body is read: a malformed one costs no upload (FR-9.4).
+        var key = IdempotencyKey.Parse(request.Headers[IdempotencyKey.Header], IdempotencyKey.ScopeOf(api.Value.ApiKey));
+        var command = await UploadForm.ReadAsync(request, handler, options.Value.MaxUploadBytes, cancellationToken) with { IdempotencyKey = key };
         await using (command.File)
         {
-            var image = await handler.HandleAsync(command, cancellationToken);
-            return TypedResults.Created($"/api/v1/images/{image.Id}", image);
+            var result = await handler.HandleAsync(command, cancellationToken);
+            if (result.Replayed)
+            {
+                request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
+            }
+
+            return TypedResults.Created($"/api/v1/images/{result.Image.Id}", result.Image);
         }
     }
 

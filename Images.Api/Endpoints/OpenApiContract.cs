@@ -2,6 +2,10 @@ using System.Text.Json.Nodes;
 using Images.Api.Http;
 using Images.Application.Images.BatchProcess;
 using Images.Application.Images.List;
+using Images.Application.Images.Upload;
+using Images.Application.Webhooks;
+using Images.Application.Webhooks.Query;
+using Images.Application.Webhooks.Subscribe;
 using Images.Domain.Images;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -22,6 +26,10 @@ internal static class OpenApiContract
             {
                 case nameof(ImagesEndpoints.UploadImage):
                     operation.RequestBody = UploadBody();
+                    DescribeIdempotency(operation);
+                    break;
+                case nameof(WebhookEndpoints.ListWebhookDeliveries):
+                    Describe(operation, "limit", Integer(1, ListDeliveriesHandler.MaxLimit, ListDeliveriesHandler.DefaultLimit), "Deliveries to list, newest first.");
                     break;
                 case nameof(ImagesEndpoints.ListImages):
                     Describe(operation, "offset", Integer(0, null, 0), "Items to skip.");
@@ -51,12 +59,15 @@ internal static class OpenApiContract
                     break;
             }
 
+            var webhooks = operation.Tags?.Any(t => t.Name == WebhookEndpoints.Tag) == true;
             foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
             {
                 if (parameter.Name == "id")
                 {
                     parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uuid" };
-                    parameter.Description = "The image id (UUID); a malformed one is answered with 422.";
+                    parameter.Description = webhooks
+                        ? "The subscription id (UUID); a malformed one is answered with 422."
+                        : "The image id (UUID); a malformed one is answered with 422.";
                 }
             }
 
@@ -102,6 +113,29 @@ internal static class OpenApiContract
                     f.Enum = [.. SignedUrlEndpoints.Formats.Select(n => (JsonNode)JsonValue.Create(n))];
                     f.Description = "For a rendition: the format to serve (else chosen from Accept). Not for the original.";
                 }
+            }
+
+            if (context.JsonTypeInfo.Type == typeof(CreateWebhookRequest) && schema.Properties is { } hook)
+            {
+                if (hook.TryGetValue("url", out var url) && url is OpenApiSchema u)
+                {
+                    u.Format = "uri";
+                    u.MaxLength = CreateSubscriptionHandler.MaxUrlLength;
+                    u.Description = "Absolute http(s) URL without credentials; its host must resolve to public addresses only (FR-10.3).";
+                }
+
+                if (hook.TryGetValue("events", out var events) && events is OpenApiSchema e)
+                {
+                    e.MinItems = 1;
+                    e.Items = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [.. WebhookEventTypes.All.Select(n => (JsonNode)JsonValue.Create(n))] };
+                }
+            }
+
+            if (context.JsonTypeInfo.Type == typeof(WebhookDeliveryView) && schema.Properties is { } delivery &&
+                delivery.TryGetValue("status", out var status) && status is OpenApiSchema st)
+            {
+                st.Enum = [.. new[] { DeliveryStatus.Pending, DeliveryStatus.Delivered, DeliveryStatus.Dead }.Select(n => (JsonNode)JsonValue.Create(n))];
+                st.Description = "pending: to be tried (again) at next_attempt_at; delivered: a 2xx answer; dead: the retry window passed.";
             }
 
             if (context.JsonTypeInfo.Type == typeof(SignedUrlResponse) && schema.Properties is { } response)
@@ -161,6 +195,30 @@ internal static class OpenApiContract
                     response.Headers["Content-Range"] = Header("`bytes first-last/length`.");
                 }
             }
+        }
+    }
+
+    /// <summary>FR-9.4: the Idempotency-Key header, and what a replay and a misuse answer (ADR 13).</summary>
+    private static void DescribeIdempotency(OpenApiOperation operation)
+    {
+        operation.Parameters ??= [];
+        operation.Parameters.Add(new OpenApiParameter
+        {
+            Name = IdempotencyKey.Header,
+            In = ParameterLocation.Header,
+            Required = false,
+            Description =
+                "1-255 visible ASCII characters, bare or as a quoted string (IETF httpapi idempotency-key draft). Within 24 h a retry " +
+                "with the key answers the first upload's 201 and body again and stores nothing; with a different upload (bytes, " +
+                "filename, tags, ttl_hours) 422; while the first is still committing it waits, 409 after 10 s. Scoped to the API key. " +
+                "Malformed: 422.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = IdempotencyKey.MaxLength },
+        });
+        if (operation.Responses?.TryGetValue("201", out var found) == true && found is OpenApiResponse created)
+        {
+            created.Headers ??= new Dictionary<string, IOpenApiHeader>();
+            created.Headers["Idempotent-Replayed"] = Header("`true` when this is the stored answer of an earlier request with the same Idempotency-Key.");
+            created.Headers["Location"] = Header("The image's path.");
         }
     }
 

@@ -38,6 +38,18 @@ internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServ
                 Title = "Validation failed",
                 Detail = bad.Message,
             },
+            IdempotencyKeyMismatchException => new ProblemDetails
+            {
+                Status = StatusCodes.Status422UnprocessableEntity,
+                Title = "Idempotency-Key reused",
+                Detail = exception.Message,
+            },
+            IdempotencyKeyInProgressException => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "Request in progress",
+                Detail = exception.Message,
+            },
             NotFoundException => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = exception.Message },
             NotAcceptableException => new ProblemDetails { Status = StatusCodes.Status406NotAcceptable, Title = "Not acceptable", Detail = exception.Message },
             UnsupportedMediaTypeException => new ProblemDetails

@@ -25,9 +25,10 @@ public interface IImageRepository
 
     /// <summary>
     /// Deletes up to <paramref name="batchSize"/> expired rows that no concurrent sweep holds
-    /// (FR-4.2, FR-4.3, FR-4.5) and schedules their originals for collection.
+    /// (FR-4.2, FR-4.3, FR-4.5) and schedules their originals for collection; returns the deleted
+    /// images as they were. Joins the open unit of work (the sweep's, with its events), if any.
     /// </summary>
-    Task<IReadOnlyList<Guid>> DeleteExpiredBatchAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Image>> DeleteExpiredBatchAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken);
 
     /// <summary>Deletes originals that no row references any more; returns how many failed.</summary>
     Task<BlobCollection> CollectUnreferencedOriginalsAsync(CancellationToken cancellationToken);

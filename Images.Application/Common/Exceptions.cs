@@ -58,3 +58,15 @@ public sealed class RequestTooLargeException(string message) : Exception(message
 
 /// <summary>The resource exists, but not in the representation asked for (406).</summary>
 public sealed class NotAcceptableException(string message) : Exception(message);
+
+/// <summary>
+/// An Idempotency-Key used again with a different request (FR-9.4): 422, as the IETF httpapi
+/// idempotency-key draft asks.
+/// </summary>
+public sealed class IdempotencyKeyMismatchException(string message) : Exception(message);
+
+/// <summary>
+/// The request that holds an Idempotency-Key did not finish within the wait (FR-9.4): 409, as the
+/// draft asks for a retry while the first request is still being processed.
+/// </summary>
+public sealed class IdempotencyKeyInProgressException(string message) : Exception(message);

@@ -14,7 +14,8 @@ namespace Images.Infrastructure.Maintenance;
 /// Periodic upkeep: the retention sweep when IMG_RETENTION_INTERVAL_SECONDS is above zero (FR-4.5;
 /// safe beside other replicas and a CronJob thanks to SKIP LOCKED), reconciliation of storage with
 /// the database every IMG_RECONCILE_INTERVAL_SECONDS (NFR-9; idempotent, so replicas may overlap),
-/// and compaction of the per-status count deltas every minute.
+/// compaction of the per-status count deltas every minute, and every five minutes the purge of
+/// expired idempotency keys (FR-9.4) and of webhook deliveries finished a week ago.
 /// </summary>
 public sealed partial class ScheduledMaintenanceService(
     IServiceScopeFactory scopes,
@@ -24,10 +25,18 @@ public sealed partial class ScheduledMaintenanceService(
     ILogger<ScheduledMaintenanceService> logger) : BackgroundService
 {
     private static readonly TimeSpan CompactionInterval = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long delivered and dead webhook deliveries stay listed.</summary>
+    private static readonly TimeSpan KeepFinishedDeliveries = TimeSpan.FromDays(7);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var tasks = new List<Task> { RepeatAsync(CompactionInterval, CompactAsync, stoppingToken) };
+        var tasks = new List<Task>
+        {
+            RepeatAsync(CompactionInterval, CompactAsync, stoppingToken),
+            RepeatAsync(PurgeInterval, PurgeAsync, stoppingToken),
+        };
         if (retention.Value.IntervalSeconds > 0)
         {
             tasks.Add(RepeatAsync(TimeSpan.FromSeconds(retention.Value.IntervalSeconds), SweepAsync, stoppingToken));
@@ -45,6 +54,16 @@ public sealed partial class ScheduledMaintenanceService(
     {
         var db = services.GetRequiredService<ImagesDbContext>();
         await db.Database.ExecuteSqlAsync($"SELECT compact_image_count_deltas()", cancellationToken);
+    }
+
+    /// <summary>Idempotency keys past their 24 h (FR-9.4) and finished webhook deliveries past a week go.</summary>
+    private async Task PurgeAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var db = services.GetRequiredService<ImagesDbContext>();
+        var now = clock.GetUtcNow();
+        await db.IdempotencyKeys.Where(k => k.ExpiresAt <= now).ExecuteDeleteAsync(cancellationToken);
+        var before = now - KeepFinishedDeliveries;
+        await db.WebhookDeliveries.Where(d => d.Status != "pending" && d.LastAttemptAt < before).ExecuteDeleteAsync(cancellationToken);
     }
 
     private static Task SweepAsync(IServiceProvider services, CancellationToken cancellationToken) =>

@@ -98,7 +98,7 @@ internal sealed partial class ImageRepository(
         }
     }
 
-    public async Task<IReadOnlyList<Guid>> DeleteExpiredBatchAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Image>> DeleteExpiredBatchAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken)
     {
         // Lock up to a batch of expired rows that no other sweep holds and delete them (FR-4.2,
         // FR-4.3, FR-4.5); then, in the same transaction, take each hash's lock and queue the hash
@@ -106,27 +106,42 @@ internal sealed partial class ImageRepository(
         // that hash right now: once it commits (having seen these rows, so keeping the blob, and
         // removing its queue entry), the insert below, a statement of its own with a fresh
         // snapshot, queues the hash again. Locks are taken in key order, as the collector does,
-        // so the two never deadlock.
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var deleted = await db.Database.SqlQuery<DeletedRow>($"""
-            WITH expired AS (
-                SELECT id FROM images
-                WHERE expires_at IS NOT NULL AND expires_at <= {now}
-                ORDER BY expires_at
-                LIMIT {batchSize}
-                FOR UPDATE SKIP LOCKED)
-            DELETE FROM images i USING expired e WHERE i.id = e.id
-            RETURNING i.id AS "Id", i.content_hash AS "ContentHash"
-            """).ToListAsync(cancellationToken);
-        var hashes = deleted.Select(d => ContentHash.Parse(d.ContentHash)).Distinct().OrderBy(h => h.LockKey).ToList();
-        foreach (var hash in hashes)
+        // so the two never deadlock. Inside the caller's unit of work (the sweep, whose
+        // image.deleted events join it), or a transaction of its own.
+        var own = unitOfWork.Current is null ? await unitOfWork.BeginAsync(cancellationToken) : null;
+        try
         {
-            await LockHashAsync(hash, cancellationToken);
-        }
+            var deleted = await db.Images.FromSql($"""
+                WITH expired AS (
+                    SELECT id FROM images
+                    WHERE expires_at IS NOT NULL AND expires_at <= {now}
+                    ORDER BY expires_at
+                    LIMIT {batchSize}
+                    FOR UPDATE SKIP LOCKED)
+                DELETE FROM images i USING expired e WHERE i.id = e.id
+                RETURNING i.*
+                """).AsNoTracking().ToListAsync(cancellationToken);
+            var hashes = deleted.Select(d => d.ContentHash).Distinct().OrderBy(h => h.LockKey).ToList();
+            foreach (var hash in hashes)
+            {
+                await LockHashAsync(hash, cancellationToken);
+            }
 
-        await QueueForCollectionAsync(hashes, now, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return [.. deleted.Select(d => d.Id)];
+            await QueueForCollectionAsync(hashes, now, cancellationToken);
+            if (own is not null)
+            {
+                await own.CommitAsync(cancellationToken);
+            }
+
+            return deleted;
+        }
+        finally
+        {
+            if (own is not null)
+            {
+                await own.DisposeAsync();
+            }
+        }
     }
 
     public async Task<IReadOnlySet<ContentHash>> FindReferencedAsync(IReadOnlyCollection<ContentHash> hashes, CancellationToken cancellationToken)
@@ -254,13 +269,6 @@ internal sealed partial class ImageRepository(
             // Reconciliation finds the blob later (NFR-9).
             LogCleanupFailed(ex, hash.Value);
         }
-    }
-
-    private sealed class DeletedRow
-    {
-        public Guid Id { get; set; }
-
-        public string ContentHash { get; set; } = string.Empty;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not delete unreferenced original {ContentHash}; it stays queued for the next sweep")]

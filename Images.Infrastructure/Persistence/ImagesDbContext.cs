@@ -13,6 +13,12 @@ public sealed class ImagesDbContext(DbContextOptions<ImagesDbContext> options) :
 
     internal DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
 
+    internal DbSet<IdempotencyRecordEntity> IdempotencyKeys => Set<IdempotencyRecordEntity>();
+
+    internal DbSet<WebhookSubscriptionEntity> WebhookSubscriptions => Set<WebhookSubscriptionEntity>();
+
+    internal DbSet<WebhookDeliveryEntity> WebhookDeliveries => Set<WebhookDeliveryEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ImagesDbContext).Assembly);
 }

@@ -38,6 +38,10 @@ public class HealthAndDocsTests(ApiFixture api) : IClassFixture<ApiFixture>
             ["/api/v1/images/batch/process"] = ["post"],
             ["/api/v1/retention/sweep"] = ["post"],
             ["/api/v1/images/{id}/signed-urls"] = ["post"],
+            ["/api/v1/webhooks"] = ["get", "post"],
+            ["/api/v1/webhooks/{id}"] = ["get", "delete"],
+            ["/api/v1/webhooks/{id}/secret"] = ["post"],
+            ["/api/v1/webhooks/{id}/deliveries"] = ["get"],
         };
         foreach (var (path, methods) in expected)
         {
@@ -207,5 +211,41 @@ public class OpenApiContractTests(ApiFixture api) : IClassFixture<ApiFixture>
         var response = schemas.GetProperty("SignedUrlResponse").GetProperty("properties");
         Assert.True(response.TryGetProperty("url", out _));
         Assert.True(response.TryGetProperty("expires_at", out _));
+    }
+
+    [Fact]
+    public async Task TheDocumentDescribesIdempotencyKeysAndWebhooks_FR6_FR9_4_FR10()
+    {
+        var document = await api.Client.GetJsonAsync("/openapi/v1.json");
+        var paths = document.GetProperty("paths");
+
+        var upload = paths.GetProperty("/api/v1/images").GetProperty("post");
+        var key = upload.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "Idempotency-Key");
+        Assert.Equal("header", key.GetProperty("in").GetString());
+        Assert.Equal(255, key.GetProperty("schema").GetProperty("maxLength").GetInt32());
+        Assert.True(upload.GetProperty("responses").TryGetProperty("409", out _));
+        Assert.True(upload.GetProperty("responses").GetProperty("201").GetProperty("headers").TryGetProperty("Idempotent-Replayed", out _));
+
+        var create = paths.GetProperty("/api/v1/webhooks").GetProperty("post");
+        Assert.True(create.GetProperty("responses").TryGetProperty("201", out _));
+        Assert.True(create.GetProperty("responses").TryGetProperty("422", out _));
+        Assert.Contains("webhook-signature", create.GetProperty("description").GetString(), StringComparison.Ordinal);
+        var deliveries = paths.GetProperty("/api/v1/webhooks/{id}/deliveries").GetProperty("get");
+        var limit = deliveries.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "limit").GetProperty("schema");
+        Assert.Equal(500, limit.GetProperty("maximum").GetInt32());
+        Assert.True(deliveries.GetProperty("responses").TryGetProperty("404", out _));
+
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var request = schemas.GetProperty("CreateWebhookRequest").GetProperty("properties");
+        Assert.Equal(["image.created", "image.completed", "image.failed", "image.deleted"], request.GetProperty("events").GetProperty("items").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        Assert.True(schemas.GetProperty("WebhookSubscriptionWithSecretDto").GetProperty("properties").TryGetProperty("secret", out _));
+        Assert.False(schemas.GetProperty("WebhookSubscriptionDto").GetProperty("properties").TryGetProperty("secret", out _));
+        var delivery = schemas.GetProperty("WebhookDeliveryView").GetProperty("properties");
+        foreach (var field in new[] { "event_id", "type", "status", "attempts", "last_status_code", "last_error", "next_attempt_at" })
+        {
+            Assert.True(delivery.TryGetProperty(field, out _), $"a delivery lacks {field}");
+        }
+
+        Assert.Equal(["pending", "delivered", "dead"], delivery.GetProperty("status").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
     }
 }

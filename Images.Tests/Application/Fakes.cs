@@ -50,7 +50,7 @@ internal sealed class FakeImageRepository : IImageRepository
         return Task.FromResult(result);
     }
 
-    public Task<IReadOnlyList<Guid>> DeleteExpiredBatchAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Image>> DeleteExpiredBatchAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken)
     {
         var expired = Rows.Values.Where(i => i.IsExpired(now)).Take(batchSize).ToList();
         foreach (var image in expired)
@@ -58,7 +58,7 @@ internal sealed class FakeImageRepository : IImageRepository
             Rows.Remove(image.Id);
         }
 
-        return Task.FromResult<IReadOnlyList<Guid>>([.. expired.Select(i => i.Id)]);
+        return Task.FromResult<IReadOnlyList<Image>>(expired);
     }
 
     public Task<BlobCollection> CollectUnreferencedOriginalsAsync(CancellationToken cancellationToken)
@@ -385,5 +385,46 @@ internal sealed class FakeUnitOfWork(FakeImageRepository repository) : IUnitOfWo
                 await action();
             }
         }
+    }
+}
+
+/// <summary>Records the events a use case wrote to the webhook outbox, with whether a unit of work was open.</summary>
+internal sealed class FakeWebhookOutbox : IWebhookOutbox
+{
+    public ConcurrentQueue<(string Type, ImageDto Image, bool InTransaction)> Events { get; } = new();
+
+    /// <summary>Whether a unit of work is open (set by the harness).</summary>
+    public Func<bool> InTransaction { get; set; } = () => false;
+
+    public Task RecordAsync(string eventType, ImageDto image, CancellationToken cancellationToken)
+    {
+        Events.Enqueue((eventType, image, InTransaction()));
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Idempotency keys in memory (no waiting: the real store's locking is tested against PostgreSQL).</summary>
+internal sealed class FakeIdempotencyStore : IIdempotencyStore
+{
+    public Dictionary<(string Scope, string Key), IdempotencyRecord?> Records { get; } = [];
+
+    private readonly Dictionary<(string Scope, string Key), (string Fingerprint, DateTimeOffset ExpiresAt)> _claims = [];
+
+    public Task<IdempotencyRecord?> ClaimAsync(string scope, string key, string fingerprint, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        if (_claims.TryGetValue((scope, key), out var claim) && claim.ExpiresAt > now && Records.TryGetValue((scope, key), out var record) && record is not null)
+        {
+            return Task.FromResult<IdempotencyRecord?>(record with { Fingerprint = claim.Fingerprint });
+        }
+
+        _claims[(scope, key)] = (fingerprint, expiresAt);
+        Records[(scope, key)] = null;
+        return Task.FromResult<IdempotencyRecord?>(null);
+    }
+
+    public Task CompleteAsync(string scope, string key, int status, ImageDto response, CancellationToken cancellationToken)
+    {
+        Records[(scope, key)] = new IdempotencyRecord(_claims[(scope, key)].Fingerprint, status, response);
+        return Task.CompletedTask;
     }
 }

@@ -161,6 +161,9 @@ public class OtherUseCaseTests
         Assert.Equal(ImageStatus.Failed, image.Status);
         Assert.Contains("Gave up after 2 attempts", image.Error, StringComparison.Ordinal);
         Assert.Empty(harness.Queue.Items);
+        // FR-10.2: that failure is an event like any other, recorded in its unit of work.
+        var recorded = Assert.Single(harness.Webhooks.Events);
+        Assert.Equal((Images.Application.Webhooks.WebhookEventTypes.Failed, image.Id, true), (recorded.Type, recorded.Image.Id, recorded.InTransaction));
     }
 
     [Fact]

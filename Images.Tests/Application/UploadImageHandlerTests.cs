@@ -12,7 +12,7 @@ public class UploadImageHandlerTests
     {
         var handler = harness.Get<UploadImageHandler>();
         await using var staged = await handler.StageAsync(new MemoryStream(bytes), "a.jpg", contentType, CancellationToken.None);
-        return await handler.HandleAsync(new UploadImageCommand(staged, tags ?? [], ttl), CancellationToken.None);
+        return (await handler.HandleAsync(new UploadImageCommand(staged, tags ?? [], ttl), CancellationToken.None)).Image;
     }
 
     [Fact]

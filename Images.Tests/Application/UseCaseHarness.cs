@@ -19,6 +19,7 @@ internal sealed class UseCaseHarness : IDisposable
         Queue = new FakeQueue(queueCapacity);
         var services = new ServiceCollection();
         UnitOfWork = new FakeUnitOfWork(Repository);
+        Webhooks.InTransaction = () => UnitOfWork.Current is not null;
         services.AddSingleton(Options.Create(Apply(new ProcessingOptions { MaxWorkers = 2 }, processing)));
         services.AddSingleton(Options.Create(new UploadOptions { MaxUploadBytes = maxUploadBytes }));
         services.AddSingleton(Options.Create(new ReconciliationOptions()));
@@ -34,6 +35,8 @@ internal sealed class UseCaseHarness : IDisposable
         services.AddSingleton<IProcessingQueue>(Queue);
         services.AddSingleton<IProcessingLeases>(Leases);
         services.AddSingleton<IUnitOfWork>(UnitOfWork);
+        services.AddSingleton<IWebhookOutbox>(Webhooks);
+        services.AddSingleton<IIdempotencyStore>(Idempotency);
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 
@@ -50,6 +53,10 @@ internal sealed class UseCaseHarness : IDisposable
     public FakeLeases Leases { get; } = new();
 
     public FakeUnitOfWork UnitOfWork { get; }
+
+    public FakeWebhookOutbox Webhooks { get; } = new();
+
+    public FakeIdempotencyStore Idempotency { get; } = new();
 
     public T Get<T>()
         where T : notnull => _provider.CreateScope().ServiceProvider.GetRequiredService<T>();

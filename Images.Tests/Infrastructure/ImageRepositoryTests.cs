@@ -188,7 +188,7 @@ public sealed class ImageRepositoryTests : IClassFixture<DatabaseFixture>, IDisp
             var deleted = await repository.DeleteExpiredBatchAsync(Now.AddHours(2), 100, CancellationToken.None);
             var collected = await repository.CollectUnreferencedOriginalsAsync(CancellationToken.None);
 
-            Assert.Equal(new[] { expiredAlone.Id, expiredShared.Id }.Order(), deleted.Order());
+            Assert.Equal(new[] { expiredAlone.Id, expiredShared.Id }.Order(), deleted.Select(i => i.Id).Order());
             Assert.Equal(new BlobCollection(1, 0), collected);
             Assert.True(BlobExists(keeper.ContentHash));
             Assert.False(BlobExists(expiredAlone.ContentHash));
@@ -213,11 +213,11 @@ public sealed class ImageRepositoryTests : IClassFixture<DatabaseFixture>, IDisp
             await using (db)
             {
                 var mine = new List<Guid>();
-                IReadOnlyList<Guid> batch;
+                IReadOnlyList<Image> batch;
                 do
                 {
                     batch = await repository.DeleteExpiredBatchAsync(Now.AddHours(2), 7, CancellationToken.None);
-                    mine.AddRange(batch);
+                    mine.AddRange(batch.Select(i => i.Id));
                     await repository.CollectUnreferencedOriginalsAsync(CancellationToken.None);
                 }
                 while (batch.Count > 0);
@@ -365,7 +365,7 @@ public sealed class ImageRepositoryTests : IClassFixture<DatabaseFixture>, IDisp
         await Sql(collector, $"DELETE FROM blob_collection_queue WHERE content_hash = '{hash.Value}'");
         await transaction.CommitAsync();
 
-        Assert.Equal([image.Id], await sweep.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal([image.Id], (await sweep.WaitAsync(TimeSpan.FromSeconds(10))).Select(i => i.Id));
         Assert.Equal(1, await _database.ScalarAsync($"SELECT count(*) FROM blob_collection_queue WHERE content_hash = '{hash.Value}'"));
         var (collecting, db2) = NewRepository();
         await using (db2)

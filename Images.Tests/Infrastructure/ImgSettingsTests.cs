@@ -229,4 +229,28 @@ public class ImgSettingsTests
         var ex = Assert.Throws<OptionsValidationException>(() => Resolve<ProcessingOptions>(new() { [name] = value }));
         Assert.Contains(ex.Failures, f => f.Contains(name, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void WebhookSettingsHaveTheirDefaultsAndBadValuesNameTheVariable_FR10()
+    {
+        var defaults = Resolve<Images.Application.Webhooks.WebhookOptions>([]);
+        Assert.Equal((false, 10, 5000, 3_600_000, 86_400, 1000, 8), (defaults.AllowPrivateTargets, defaults.TimeoutSeconds, defaults.RetryBaseMilliseconds, defaults.RetryMaxDelayMilliseconds, defaults.RetryWindowSeconds, defaults.PollIntervalMilliseconds, defaults.Concurrency));
+
+        foreach (var (name, value) in new[]
+                 {
+                     ("IMG_WEBHOOK_ALLOW_PRIVATE_TARGETS", "maybe"),
+                     ("IMG_WEBHOOK_TIMEOUT_SECONDS", "0"),
+                     ("IMG_WEBHOOK_RETRY_BASE_MS", "abc"),
+                     ("IMG_WEBHOOK_RETRY_WINDOW_SECONDS", "10"),
+                     ("IMG_WEBHOOK_POLL_INTERVAL_MS", "1"),
+                     ("IMG_WEBHOOK_CONCURRENCY", "1000"),
+                 })
+        {
+            var error = Assert.Throws<OptionsValidationException>(() => Resolve<Images.Application.Webhooks.WebhookOptions>(new() { [name] = value }));
+            Assert.Contains(name, error.Message, StringComparison.Ordinal);
+        }
+
+        var inverted = Assert.Throws<OptionsValidationException>(() => Resolve<Images.Application.Webhooks.WebhookOptions>(new() { ["IMG_WEBHOOK_RETRY_BASE_MS"] = "5000", ["IMG_WEBHOOK_RETRY_MAX_DELAY_MS"] = "100" }));
+        Assert.Contains("IMG_WEBHOOK_RETRY_MAX_DELAY_MS", inverted.Message, StringComparison.Ordinal);
+    }
 }

@@ -50,13 +50,14 @@ public class NetworkPolicyTests
         Assert.Equal(["Egress", "Ingress"], deny.Spec.PolicyTypes.Order());
         Assert.Equal("images", deny.Metadata.NamespaceProperty);
 
-        // What no rule opens stays shut, for every pod, both ways. Only prod's api and worker reach
-        // an outside 443: the S3 store (FR-11.2), allowed by port as PostgreSQL and Kafka are.
+        // What no rule opens stays shut, for every pod, both ways. The api reaches an outside 443 for
+        // webhooks (FR-10.3) and, in prod, api and worker for the S3 store (FR-11.2), allowed by port
+        // as PostgreSQL and Kafka are.
         foreach (var workload in Kustomize.Pods(render.Objects))
         {
             var pod = Peer.Of(workload);
             Assert.True(
-                render.Policies.Allows(pod, Internet, 443) == (!render.IsDev && workload.Name is "api" or "worker"),
+                render.Policies.Allows(pod, Internet, 443) == (workload.Name == "api" || (!render.IsDev && workload.Name == "worker")),
                 $"{workload.Name} -> internet:443");
             Assert.False(render.Policies.Allows(pod, Grafana, 3000), $"{pod} -> grafana:3000");
             Assert.False(render.Policies.Allows(Internet, pod, 22), $"internet -> {pod}:22");
@@ -93,9 +94,30 @@ public class NetworkPolicyTests
             Assert.True(render.Policies.Allows(pod, Tempo, 4317), $"{name} -> OTLP collector:4317");
             Assert.False(render.Policies.Allows(pod, Tempo, 3200), $"{name} -> tempo:3200");
             Assert.False(render.Policies.Allows(pod, render.Postgres, 5433), $"{name} -> postgres:5433");
-            Assert.False(render.Policies.Allows(pod, Internet, 80), $"{name} -> internet:80");
+            Assert.Equal(name == "api", render.Policies.Allows(pod, Internet, 80));
+            Assert.False(render.Policies.Allows(pod, Internet, 22), $"{name} -> internet:22");
             Assert.True(render.IsDev ? render.Policies.Allows(pod, render.Pod("minio"), 9000) : render.Policies.Allows(pod, Internet, 443), $"{name} -> the S3 store");
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public async Task TheApiReachesPublicWebhookTargetsOnly_FR10_3(string overlay)
+    {
+        var render = await RenderAsync(overlay);
+        var api = render.Pod("api");
+        foreach (var address in new[] { "203.0.113.10", "8.8.8.8", "2606:4700::1111" })
+        {
+            Assert.True(render.Policies.Allows(api, Peer.External(address), 443), $"api -> {address}:443");
+        }
+
+        foreach (var address in new[] { "10.0.0.5", "172.16.1.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "127.0.0.1", "fd00::1", "fe80::1" })
+        {
+            Assert.False(render.Policies.Allows(api, Peer.External(address), 443), $"api -> {address}:443");
+            Assert.False(render.Policies.Allows(api, Peer.External(address), 80), $"api -> {address}:80");
+        }
+
+        Assert.False(render.Policies.Allows(api, Peer.External("8.8.8.8"), 8443), "api -> internet:8443");
     }
 
     [Fact]

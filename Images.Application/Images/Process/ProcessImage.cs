@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Images.Application.Abstractions;
 using Images.Application.Common;
+using Images.Application.Webhooks;
 using Images.Domain.Images;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,8 @@ public sealed partial class ProcessImageHandler(
     IBlobStore blobs,
     IImageProcessor processor,
     IProcessingLeases leases,
+    IWebhookOutbox webhooks,
+    IUnitOfWork unitOfWork,
     ProcessingGate gate,
     ImagesMetrics metrics,
     IOptions<ProcessingOptions> options,
@@ -153,10 +156,26 @@ public sealed partial class ProcessImageHandler(
         return (plan, Budget.Refusal(plan, image.Format, settings));
     }
 
-    /// <summary>Saves an outcome; an image deleted meanwhile (retention) loses the thumbnail just written.</summary>
+    /// <summary>
+    /// Saves an outcome with its image.completed or image.failed event in one transaction (FR-10.2);
+    /// an image deleted meanwhile (retention) loses the thumbnail just written.
+    /// </summary>
     private async Task<Image?> SaveOutcomeAsync(Image image)
     {
-        switch (await images.UpdateAsync(image, CancellationToken.None))
+        SaveResult saved;
+        await using (var work = await unitOfWork.BeginAsync(CancellationToken.None))
+        {
+            saved = await images.UpdateAsync(image, CancellationToken.None);
+            if (saved == SaveResult.Saved && image.Status is ImageStatus.Completed or ImageStatus.Failed)
+            {
+                var type = image.Status == ImageStatus.Completed ? WebhookEventTypes.Completed : WebhookEventTypes.Failed;
+                await webhooks.RecordAsync(type, ImageDto.From(image), CancellationToken.None);
+            }
+
+            await work.CommitAsync(CancellationToken.None);
+        }
+
+        switch (saved)
         {
             case SaveResult.Gone:
                 await blobs.DeleteThumbnailAsync(image.Id, CancellationToken.None);

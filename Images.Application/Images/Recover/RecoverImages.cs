@@ -1,5 +1,6 @@
 using Images.Application.Abstractions;
 using Images.Application.Common;
+using Images.Application.Webhooks;
 using Images.Domain.Images;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +14,8 @@ namespace Images.Application.Images.Recover;
 public sealed class RecoverImagesHandler(
     IImageRepository images,
     IProcessingQueue queue,
+    IWebhookOutbox webhooks,
+    IUnitOfWork unitOfWork,
     IOptions<ProcessingOptions> options,
     TimeProvider clock)
 {
@@ -40,10 +43,19 @@ public sealed class RecoverImagesHandler(
             if (image.LeaseLapsed(now))
             {
                 image.Reclaim(now, options.Value.MaxAttempts);
+                // At the attempt cap the image is failed: its image.failed event commits with it (FR-10.2).
+                await using var work = await unitOfWork.BeginAsync(cancellationToken);
                 if (await images.UpdateAsync(image, cancellationToken) != SaveResult.Saved)
                 {
                     continue;
                 }
+
+                if (image.Status == ImageStatus.Failed)
+                {
+                    await webhooks.RecordAsync(WebhookEventTypes.Failed, ImageDto.From(image), cancellationToken);
+                }
+
+                await work.CommitAsync(cancellationToken);
             }
 
             if (image.Status != ImageStatus.Pending)

@@ -1,5 +1,6 @@
 using Images.Application.Abstractions;
 using Images.Application.Common;
+using Images.Application.Webhooks;
 using Images.Domain.Common;
 using Images.Domain.Images;
 using Microsoft.Extensions.Options;
@@ -12,13 +13,18 @@ public sealed record StagedUpload(StagedBlob Blob, ImageFormat Format, string? F
     public ValueTask DisposeAsync() => Blob.DisposeAsync();
 }
 
-public sealed record UploadImageCommand(StagedUpload File, IReadOnlyList<string> Tags, int? TtlHours);
+public sealed record UploadImageCommand(StagedUpload File, IReadOnlyList<string> Tags, int? TtlHours, IdempotencyKey? IdempotencyKey = null);
+
+/// <summary>The image resource and whether it is the stored answer of an earlier request with the same Idempotency-Key.</summary>
+public sealed record UploadResult(ImageDto Image, bool Replayed);
 
 /// <summary>FR-1: identify, stage, validate, persist and enqueue an upload.</summary>
 public sealed class UploadImageHandler(
     IBlobStore blobs,
     IImageRepository images,
     IProcessingQueue queue,
+    IWebhookOutbox webhooks,
+    IIdempotencyStore idempotency,
     IUnitOfWork unitOfWork,
     ImagesMetrics metrics,
     IOptions<UploadOptions> options,
@@ -50,9 +56,10 @@ public sealed class UploadImageHandler(
         return new StagedUpload(blob, format, filename);
     }
 
-    public async Task<ImageDto> HandleAsync(UploadImageCommand command, CancellationToken cancellationToken)
+    public async Task<UploadResult> HandleAsync(UploadImageCommand command, CancellationToken cancellationToken)
     {
         Image image;
+        var now = clock.GetUtcNow();
         try
         {
             image = Image.Create(
@@ -63,23 +70,49 @@ public sealed class UploadImageHandler(
                 command.File.Blob.Hash,
                 command.Tags,
                 command.TtlHours,
-                clock.GetUtcNow());
+                now);
         }
         catch (DomainValidationException ex)
         {
             throw new ValidationException(ex.Errors);
         }
 
-        // The row, the original and the processing task land together or not at all (FR-1.4, FR-2.7).
+        // The row, the original, the processing task, the image.created event and the idempotency
+        // record land together or not at all (FR-1.4, FR-2.7, FR-9.4, FR-10.2).
+        ImageDto created;
         await using (var work = await unitOfWork.BeginAsync(cancellationToken))
         {
+            if (command.IdempotencyKey is { } key)
+            {
+                // Claimed before anything is written: a concurrent request with the key waits here
+                // for this transaction and then finds its answer (ADR 13).
+                var fingerprint = IdempotencyKey.Fingerprint(command);
+                if (await idempotency.ClaimAsync(key.Scope, key.Value, fingerprint, now, now + IdempotencyKey.Lifetime, cancellationToken) is { } earlier)
+                {
+                    if (earlier.Fingerprint != fingerprint)
+                    {
+                        throw new IdempotencyKeyMismatchException(
+                            "This Idempotency-Key was used within 24 hours for a different upload (other bytes, filename, tags or ttl_hours); use a new key for a new upload.");
+                    }
+
+                    return new UploadResult(earlier.Response, Replayed: true);
+                }
+            }
+
             await images.AddAsync(image, command.File.Blob, cancellationToken);
             await queue.EnqueueAsync(image.Id, cancellationToken);
+            created = ImageDto.From(image);
+            await webhooks.RecordAsync(WebhookEventTypes.Created, created, cancellationToken);
+            if (command.IdempotencyKey is { } claimed)
+            {
+                await idempotency.CompleteAsync(claimed.Scope, claimed.Value, 201, created, cancellationToken);
+            }
+
             await work.CommitAsync(cancellationToken);
         }
 
         metrics.Uploaded(image.Format.ContractName());
-        return ImageDto.From(image);
+        return new UploadResult(created, Replayed: false);
     }
 
     private static bool IsDeclared(string? contentType) =>

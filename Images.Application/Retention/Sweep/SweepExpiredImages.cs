@@ -1,5 +1,7 @@
 using Images.Application.Abstractions;
 using Images.Application.Common;
+using Images.Application.Webhooks;
+using Images.Domain.Images;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -8,13 +10,15 @@ namespace Images.Application.Retention.Sweep;
 public sealed record SweepResult(int DeletedCount, int Errors);
 
 /// <summary>
-/// FR-4.2-4.5: deletes expired images batch by batch: the rows first (locked with SKIP LOCKED, so a
+/// FR-4.2-4.5: deletes expired images batch by batch: the rows first, each with its image.deleted event (locked with SKIP LOCKED, so a
 /// concurrent sweep takes other rows), then their thumbnails, then the originals no row references.
 /// One failed deletion is counted and the sweep goes on.
 /// </summary>
 public sealed class SweepExpiredImagesHandler(
     IImageRepository images,
     IBlobStore blobs,
+    IWebhookOutbox webhooks,
+    IUnitOfWork unitOfWork,
     IOptions<RetentionOptions> options,
     TimeProvider clock,
     ILogger<SweepExpiredImagesHandler> logger)
@@ -28,9 +32,21 @@ public sealed class SweepExpiredImagesHandler(
 
         while (true)
         {
-            var batch = await images.DeleteExpiredBatchAsync(now, batchSize, cancellationToken);
+            // The rows and their image.deleted events go in one transaction (FR-10.2).
+            IReadOnlyList<Image> batch;
+            await using (var work = await unitOfWork.BeginAsync(cancellationToken))
+            {
+                batch = await images.DeleteExpiredBatchAsync(now, batchSize, cancellationToken);
+                foreach (var image in batch)
+                {
+                    await webhooks.RecordAsync(WebhookEventTypes.Deleted, ImageDto.From(image), cancellationToken);
+                }
+
+                await work.CommitAsync(cancellationToken);
+            }
+
             deleted += batch.Count;
-            foreach (var id in batch)
+            foreach (var id in batch.Select(i => i.Id))
             {
                 try
                 {

@@ -295,7 +295,7 @@ public abstract class BlobStoreContract : IAsyncLifetime
         var (repository, db) = NewRepository();
         await using (db)
         {
-            Assert.Equal([expiring.Id], await repository.DeleteExpiredBatchAsync(Now.AddHours(2), 100, CancellationToken.None));
+            Assert.Equal([expiring.Id], (await repository.DeleteExpiredBatchAsync(Now.AddHours(2), 100, CancellationToken.None)).Select(i => i.Id));
             Assert.Equal(new BlobCollection(0, 0), await repository.CollectUnreferencedOriginalsAsync(CancellationToken.None));
             Assert.True(await Originals.OriginalExistsAsync(keeper.ContentHash, CancellationToken.None));
 
