@@ -23,6 +23,43 @@ internal sealed partial class ImageRepository(
     public Task<Image?> GetAsync(Guid id, CancellationToken cancellationToken) =>
         db.Images.FirstOrDefaultAsync(i => i.Id == id, cancellationToken);
 
+    public async Task<IReadOnlyList<(Image Image, int Distance)>> FindSimilarAsync(ulong hash, Guid excluded, int maxDistance, int limit, CancellationToken cancellationToken)
+    {
+        var found = await db.Database.SqlQueryRaw<SimilarRow>(PhashBands.Sql, SimilarParameters(hash, excluded, maxDistance, limit))
+            .ToListAsync(cancellationToken);
+        if (found.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = found.Select(f => f.Id).ToList();
+        var rows = await db.Images.AsNoTracking().Where(i => ids.Contains(i.Id)).ToDictionaryAsync(i => i.Id, cancellationToken);
+        return [.. found.Where(f => rows.ContainsKey(f.Id)).Select(f => (rows[f.Id], f.Distance))];
+    }
+
+    /// <summary>The parameters of <see cref="PhashBands.Sql"/> (the EXPLAIN test runs the same).</summary>
+    internal static Npgsql.NpgsqlParameter[] SimilarParameters(ulong hash, Guid excluded, int maxDistance, int limit)
+    {
+        var parameters = new List<Npgsql.NpgsqlParameter>
+        {
+            new("hash", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = unchecked((long)hash) },
+            new("max_distance", NpgsqlTypes.NpgsqlDbType.Integer) { Value = maxDistance },
+            new("excluded", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = excluded },
+            new("limit", NpgsqlTypes.NpgsqlDbType.Integer) { Value = limit },
+        };
+        for (var band = 0; band < PhashBands.Count; band++)
+        {
+            parameters.Add(new($"b{band}", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Integer)
+            {
+                Value = PhashBands.Candidates(hash, band, maxDistance),
+            });
+        }
+
+        return [.. parameters];
+    }
+
+    private sealed record SimilarRow(Guid Id, int Distance);
+
     public async Task<(IReadOnlyList<Image> Items, long Total)> ListAsync(ImageStatus? status, int offset, int limit, CancellationToken cancellationToken)
     {
         var query = db.Images.AsNoTracking();

@@ -79,7 +79,7 @@ public sealed class UploadImageHandler(
         }
 
         metrics.Uploaded(image.Format.ContractName());
-        return ImageDto.From(image);
+        return ImageDto.From(image, exposeGps: false); // nothing is read from the file before processing
     }
 
     private static bool IsDeclared(string? contentType) =>

@@ -1,0 +1,33 @@
+using Images.Application.Abstractions;
+using Images.Domain.Images;
+
+namespace Images.Infrastructure.Insight;
+
+/// <summary>FR-9.1 to FR-9.3 (ADR 14): pure computations over the renditions' sample and the container's EXIF bytes.</summary>
+internal sealed class ImageAnalyser : IImageAnalyser
+{
+    public ImageInsight Analyse(PixelSample sample, ExifSummary? exif)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        var placeholder = Convert.ToBase64String(ThumbHash.Encode(sample.Width, sample.Height, sample.Rgba));
+        return new ImageInsight(
+            placeholder,
+            DominantColour.Compute(sample.Width, sample.Height, sample.Rgba),
+            PerceptualHash.Compute(sample.Width, sample.Height, sample.Rgba),
+            exif);
+    }
+
+    public Task<ExifSummary?> ReadExifAsync(Stream original, ImageFormat format, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            return Task.FromResult(ExifReader.Read(original, format));
+        }
+        catch (Exception ex) when (ex is ArgumentException or OverflowException or EndOfStreamException or InvalidOperationException)
+        {
+            // NFR-7: a hostile block is no reason to fail the image; it simply has no EXIF facts.
+            return Task.FromResult<ExifSummary?>(null);
+        }
+    }
+}
