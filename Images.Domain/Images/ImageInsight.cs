@@ -30,7 +30,8 @@ public sealed record ExifSummary(
     double? FocalLength,
     GpsPosition? Gps)
 {
-    public bool IsEmpty => this == new ExifSummary(null, null, null, null, null, null, null, null, null);
+    /// <summary>Nothing of interest was found (such a summary is not stored).</summary>
+    public bool HasNothing() => this == new ExifSummary(null, null, null, null, null, null, null, null, null);
 }
 
 /// <summary>Degrees (south and west negative) and metres above sea level (below negative).</summary>

@@ -47,7 +47,7 @@ public static class ExifReader
             summary = block is null ? null : ParseBlock(block);
         }
 
-        return summary is null || summary.IsEmpty ? null : summary;
+        return summary is null || summary.HasNothing() ? null : summary;
     }
 
     /// <summary>Parses an EXIF block (the TIFF structure, with or without the "Exif\0\0" prefix).</summary>
@@ -64,7 +64,7 @@ public static class ExifReader
         }
 
         var summary = Parse(new BlockSource(block.ToArray()));
-        return summary is null || summary.IsEmpty ? null : summary;
+        return summary is null || summary.HasNothing() ? null : summary;
     }
 
     /// <summary>The container's EXIF bytes (at most <see cref="MaxBlockBytes"/>), or null.</summary>
@@ -272,9 +272,10 @@ public static class ExifReader
 
         var lens = reader.Ascii(exif.GetValueOrDefault((ushort)0xA434));
         var iso = reader.Integer(exif.GetValueOrDefault((ushort)0x8827));
+        // Make and model belong in IFD0; a few phones put them in the Exif IFD.
         return new ExifSummary(
-            reader.Ascii(ifd0.GetValueOrDefault((ushort)0x010F)),
-            reader.Ascii(ifd0.GetValueOrDefault((ushort)0x0110)),
+            reader.Ascii(ifd0.GetValueOrDefault((ushort)0x010F)) ?? reader.Ascii(exif.GetValueOrDefault((ushort)0x010F)),
+            reader.Ascii(ifd0.GetValueOrDefault((ushort)0x0110)) ?? reader.Ascii(exif.GetValueOrDefault((ushort)0x0110)),
             lens,
             takenAt,
             Positive(reader.Rational(exif.GetValueOrDefault((ushort)0x829A), 0)),
@@ -436,6 +437,17 @@ public static class ExifReader
             var total = (int)entry.Count * size;
             if (total <= 4)
             {
+                // Some writers (HTC phones) store a short string out of line even so: an inline
+                // value starting with NUL whose bytes, read as an offset, point inside the block.
+                if (entry.Type == 2 && entry.Inline[0] == 0 && entry.ValueOrOffset >= 8 && entry.ValueOrOffset + total <= source.Length)
+                {
+                    var outOfLine = new byte[total];
+                    if (source.Read(entry.ValueOrOffset, outOfLine))
+                    {
+                        return outOfLine;
+                    }
+                }
+
                 return entry.Inline[..total];
             }
 
