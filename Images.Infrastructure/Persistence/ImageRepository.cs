@@ -25,8 +25,19 @@ internal sealed partial class ImageRepository(
 
     public async Task<IReadOnlyList<(Image Image, int Distance)>> FindSimilarAsync(ulong hash, Guid excluded, int maxDistance, int limit, CancellationToken cancellationToken)
     {
-        var found = await db.Database.SqlQueryRaw<SimilarRow>(PhashBands.Sql, SimilarParameters(hash, excluded, maxDistance, limit))
-            .ToListAsync(cancellationToken);
+        List<SimilarRow> found;
+        var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        await using (own)
+        {
+            await db.Database.ExecuteSqlRawAsync(PhashBands.PlannerSetting, cancellationToken);
+            found = await db.Database.SqlQueryRaw<SimilarRow>(PhashBands.Sql, PhashBands.Parameters(hash, excluded, maxDistance, limit))
+                .ToListAsync(cancellationToken);
+            if (own is not null)
+            {
+                await own.CommitAsync(cancellationToken);
+            }
+        }
+
         if (found.Count == 0)
         {
             return [];
@@ -35,27 +46,6 @@ internal sealed partial class ImageRepository(
         var ids = found.Select(f => f.Id).ToList();
         var rows = await db.Images.AsNoTracking().Where(i => ids.Contains(i.Id)).ToDictionaryAsync(i => i.Id, cancellationToken);
         return [.. found.Where(f => rows.ContainsKey(f.Id)).Select(f => (rows[f.Id], f.Distance))];
-    }
-
-    /// <summary>The parameters of <see cref="PhashBands.Sql"/> (the EXPLAIN test runs the same).</summary>
-    internal static Npgsql.NpgsqlParameter[] SimilarParameters(ulong hash, Guid excluded, int maxDistance, int limit)
-    {
-        var parameters = new List<Npgsql.NpgsqlParameter>
-        {
-            new("hash", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = unchecked((long)hash) },
-            new("max_distance", NpgsqlTypes.NpgsqlDbType.Integer) { Value = maxDistance },
-            new("excluded", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = excluded },
-            new("limit", NpgsqlTypes.NpgsqlDbType.Integer) { Value = limit },
-        };
-        for (var band = 0; band < PhashBands.Count; band++)
-        {
-            parameters.Add(new($"b{band}", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Integer)
-            {
-                Value = PhashBands.Candidates(hash, band, maxDistance),
-            });
-        }
-
-        return [.. parameters];
     }
 
     private sealed record SimilarRow(Guid Id, int Distance);

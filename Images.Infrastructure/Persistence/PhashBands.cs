@@ -10,7 +10,7 @@ namespace Images.Infrastructure.Persistence;
 /// of the query's band (at most 2,517 values per band at d = 16); PostgreSQL ORs the four bitmap
 /// index scans and the exact distance is checked on the candidates only.
 /// </summary>
-internal static class PhashBands
+public static class PhashBands
 {
     public const int Count = 4;
     public const int Bits = 16;
@@ -40,6 +40,14 @@ internal static class PhashBands
     }
 
     /// <summary>
+    /// Run before <see cref="Sql"/> in its transaction. PostgreSQL's planner prices the exact distance
+    /// check and the index probes so that beyond distance 8 it picks a sequential scan of every row,
+    /// which bench/similar.sh measured 2 to 8 times slower than the band indexes at every distance
+    /// (ADR 14); FR-9.2 forbids the scan anyway. LOCAL: it ends with the transaction.
+    /// </summary>
+    public const string PlannerSetting = "SET LOCAL enable_seqscan = off";
+
+    /// <summary>
     /// The similar-images query: candidates from the band indexes, checked by exact Hamming distance,
     /// nearest first. Parameters: hash (bigint), b0..b3 (integer[]), max_distance, excluded (uuid), limit.
     /// </summary>
@@ -52,6 +60,27 @@ internal static class PhashBands
         ORDER BY 2, 1
         LIMIT @limit
         """;
+
+    /// <summary>The parameters of <see cref="Sql"/> (the EXPLAIN test and bench/similar.sh run the same).</summary>
+    public static Npgsql.NpgsqlParameter[] Parameters(ulong hash, Guid excluded, int maxDistance, int limit)
+    {
+        var parameters = new List<Npgsql.NpgsqlParameter>
+        {
+            new("hash", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = unchecked((long)hash) },
+            new("max_distance", NpgsqlTypes.NpgsqlDbType.Integer) { Value = maxDistance },
+            new("excluded", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = excluded },
+            new("limit", NpgsqlTypes.NpgsqlDbType.Integer) { Value = limit },
+        };
+        for (var band = 0; band < Count; band++)
+        {
+            parameters.Add(new($"b{band}", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Integer)
+            {
+                Value = Candidates(hash, band, maxDistance),
+            });
+        }
+
+        return [.. parameters];
+    }
 
     private static int[][] BuildMasks()
     {
