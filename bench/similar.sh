@@ -6,7 +6,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 rows="${1:-1000000}"
 shift || true
-bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+bin="$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d | sort -V | tail -1)"
 dir="$(mktemp -d /tmp/images-similar-bench-XXXXXX)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 as_pg=()
