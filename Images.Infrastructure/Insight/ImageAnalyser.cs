@@ -17,17 +17,33 @@ internal sealed class ImageAnalyser : IImageAnalyser
             exif);
     }
 
-    public Task<ExifSummary?> ReadExifAsync(Stream original, ImageFormat format, CancellationToken cancellationToken)
+    /// <summary>A stream that cannot seek (an object store's) is read for its first bytes only: EXIF in them is found.</summary>
+    public const int UnseekablePrefixBytes = 1024 * 1024;
+
+    public async Task<ExifSummary?> ReadExifAsync(Stream original, ImageFormat format, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(original);
         cancellationToken.ThrowIfCancellationRequested();
-        try
+        var source = original;
+        MemoryStream? prefix = null;
+        if (!original.CanSeek)
         {
-            return Task.FromResult(ExifReader.Read(original, format));
+            var buffer = new byte[UnseekablePrefixBytes];
+            var read = await original.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
+            source = prefix = new MemoryStream(buffer, 0, read, writable: false);
         }
-        catch (Exception ex) when (ex is ArgumentException or OverflowException or EndOfStreamException or InvalidOperationException)
+
+        await using (prefix)
         {
-            // NFR-7: a hostile block is no reason to fail the image; it simply has no EXIF facts.
-            return Task.FromResult<ExifSummary?>(null);
+            try
+            {
+                return ExifReader.Read(source, format);
+            }
+            catch (Exception ex) when (ex is ArgumentException or OverflowException or EndOfStreamException or InvalidOperationException)
+            {
+                // NFR-7: a hostile block is no reason to fail the image; it simply has no EXIF facts.
+                return null;
+            }
         }
     }
 }

@@ -232,10 +232,13 @@ public sealed partial class ProcessImageHandler(
         await using (var original = OpenOriginal(image))
         {
             set = await processor.CreateRenditionsAsync(original, image.Format, settings.Renditions, cancellationToken);
+        }
 
-            // FR-9.3: the container's EXIF bytes only (bounded, never trusted); FR-9.1/FR-9.2 from
-            // the sample the decode above handed back: nothing is decoded twice.
-            original.Position = 0;
+        // FR-9.3: the container's EXIF bytes only (bounded, never trusted), from a stream of its own
+        // (a blob store's stream need not seek); FR-9.1/FR-9.2 from the sample the decode above
+        // handed back: nothing is decoded twice.
+        await using (var original = OpenOriginal(image))
+        {
             exif = await analyser.ReadExifAsync(original, image.Format, cancellationToken);
         }
 

@@ -136,6 +136,29 @@ public sealed class ExifReaderTests(CameraExifSamples samples, ITestOutputHelper
     }
 
     [Fact]
+    public async Task AStreamThatCannotSeekIsReadForItsFirstMegabyte_FR9_3()
+    {
+        // An object store's stream (S3) does not seek: the analyser reads its first bytes only.
+        var bytes = await File.ReadAllBytesAsync(samples.ExifFolder + "/sample1.jpg");
+        await using var unseekable = new ForwardOnlyStream(bytes);
+        var exif = await new ImageAnalyser().ReadExifAsync(unseekable, ImageFormat.Jpeg, CancellationToken.None);
+        Assert.Equal(ReadBytes(bytes, ImageFormat.Jpeg), exif);
+    }
+
+    private sealed class ForwardOnlyStream(byte[] bytes) : MemoryStream(bytes, writable: false)
+    {
+        public override bool CanSeek => false;
+
+        public override long Seek(long offset, SeekOrigin loc) => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+    }
+
+    [Fact]
     public void ImagesWithoutExifHaveNone_FR9_3()
     {
         Assert.Null(ReadBytes(TestImages.Png(64, 64), ImageFormat.Png));
