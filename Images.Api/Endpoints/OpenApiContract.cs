@@ -118,6 +118,8 @@ internal static class OpenApiContract
 
             if (context.JsonTypeInfo.Type == typeof(Images.Application.Common.ExifDto) && schema.Properties is { } exif)
             {
+                // A nullable reference property is wrapped (oneOf) after this runs: the type says it too.
+                schema.Description = "Camera facts from the image's EXIF block (FR-9.3), each null when absent; gps only when IMG_EXPOSE_GPS=true (default false).";
                 Annotate(exif, "taken_at", "When the photo was taken, camera local time as written (`yyyy-MM-ddTHH:mm:ss`), with the offset when the EXIF gives one.");
                 Annotate(exif, "exposure_time", "Seconds (0.004 = 1/250).");
                 Annotate(exif, "f_number", "Aperture (2.8 = f/2.8).");
