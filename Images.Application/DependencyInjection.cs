@@ -7,6 +7,7 @@ using Images.Application.Images.GetRendition;
 using Images.Application.Images.List;
 using Images.Application.Images.Process;
 using Images.Application.Images.Recover;
+using Images.Application.Images.Similar;
 using Images.Application.Images.Upload;
 using Images.Application.Maintenance.Reconcile;
 using Images.Application.Retention.Sweep;
@@ -38,6 +39,7 @@ public static class DependencyInjection
         services.AddImgOptions<RetentionOptions>();
         services.AddImgOptions<ReconciliationOptions>();
         services.AddImgOptions<WebhookOptions>();
+        services.AddImgOptions<InsightOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ProcessingGate>();
         services.AddSingleton<ImagesMetrics>();
@@ -48,6 +50,7 @@ public static class DependencyInjection
         services.AddScoped<GetImageHandler>();
         services.AddScoped<GetRenditionHandler>();
         services.AddScoped<ListImagesHandler>();
+        services.AddScoped<FindSimilarImagesHandler>();
         services.AddScoped<DownloadImageHandler>();
         services.AddScoped<SweepExpiredImagesHandler>();
         services.AddScoped<RecoverImagesHandler>();

@@ -135,6 +135,7 @@ public static class DependencyInjection
         services.AddSingleton<NativeImageProcessor>();
         services.AddSingleton<CompositeImageProcessor>();
         services.AddSingleton<IImageProcessor>(sp => sp.GetRequiredService<CompositeImageProcessor>());
+        services.AddSingleton<IImageAnalyser, Insight.ImageAnalyser>();
         services.AddHostedService<ProcessorReport>();
         services.AddHealthChecks().AddCheck<ProcessorHealthCheck>("image-processor");
         return builder;

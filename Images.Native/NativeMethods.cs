@@ -7,7 +7,7 @@ namespace Images.Native;
 internal static unsafe partial class NativeMethods
 {
     public const string Library = "images_native";
-    public const int ExpectedVersion = 5;
+    public const int ExpectedVersion = 7;
     public const int MaxRenditions = 8;
     public const int Outputs = 4;
 
@@ -74,7 +74,7 @@ internal static unsafe partial class NativeMethods
         public int Height;
     }
 
-    /// <summary>in_renditions: 856 bytes.</summary>
+    /// <summary>in_renditions: 872 bytes (ABI 7 added the insight sample at 856).</summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct Renditions
     {
@@ -84,6 +84,9 @@ internal static unsafe partial class NativeMethods
         public int Reserved;
         public long DecodeNs;
         public RenditionItems Items;
+        public byte* Sample;
+        public int SampleWidth;
+        public int SampleHeight;
     }
 
     [System.Runtime.CompilerServices.InlineArray(MaxRenditions)]

@@ -59,8 +59,15 @@ public sealed record NativeRenditionsRequest(
 /// <summary>One size and its encoded files (after orientation), with each encoder's wall time.</summary>
 public sealed record NativeRendition(int Width, int Height, IReadOnlyDictionary<NativeRenditionFormat, byte[]> Files, IReadOnlyDictionary<NativeRenditionFormat, TimeSpan> EncodeTimes);
 
+/// <summary>The insight sample (ABI 7): RGBA, at most 100 px on its longest side, in display orientation and sRGB.</summary>
+public sealed record NativeSample(int Width, int Height, byte[] Rgba);
+
 /// <summary>The renditions in the request's order; <see cref="AvifMissing"/> when AVIF was asked and libavif is absent.</summary>
-public sealed record NativeRenditionSet(IReadOnlyList<NativeRendition> Renditions, NativeImageInfo Source, NativeColour Colour, bool AvifMissing, TimeSpan DecodeTime);
+public sealed record NativeRenditionSet(IReadOnlyList<NativeRendition> Renditions, NativeImageInfo Source, NativeColour Colour, bool AvifMissing, TimeSpan DecodeTime)
+{
+    /// <summary>FR-9.1/FR-9.2: the small image the placeholder, dominant colour and perceptual hash are computed from.</summary>
+    public NativeSample? Sample { get; init; }
+}
 
 public static unsafe partial class NativeRenditionMaker
 {
@@ -143,8 +150,15 @@ public static unsafe partial class NativeRenditionMaker
                 renditions.Add(new NativeRendition(item.Width, item.Height, files, times));
             }
 
+            NativeSample? sample = null;
+            if (result->Sample != null && result->SampleWidth is > 0 and <= 100 && result->SampleHeight is > 0 and <= 100)
+            {
+                sample = new NativeSample(result->SampleWidth, result->SampleHeight,
+                    new ReadOnlySpan<byte>(result->Sample, result->SampleWidth * result->SampleHeight * 4).ToArray());
+            }
+
             return new NativeRenditionSet(renditions, NativeThumbnailer.ToInfo(info), (NativeColour)result->Icc, result->AvifStatus != 0,
-                TimeSpan.FromTicks(result->DecodeNs / 100));
+                TimeSpan.FromTicks(result->DecodeNs / 100)) { Sample = sample };
         }
         finally
         {

@@ -7,6 +7,7 @@ using Images.Application.Images.Get;
 using Images.Application.Images.GetRendition;
 using Images.Application.Images.List;
 using Images.Application.Images.Process;
+using Images.Application.Images.Similar;
 using Images.Application.Images.Upload;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -84,6 +85,14 @@ internal static class ImagesEndpoints
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .RequireRateLimiting(RateLimiting.Read);
 
+        group.MapGet("/{id}/similar", FindSimilarImages)
+            .WithName(nameof(FindSimilarImages))
+            .WithSummary("Near-duplicates of an image by perceptual hash, nearest first")
+            .WithDescription("Images whose 64-bit perceptual hash (`phash`) differs from this one's in at most `max_distance` bits (0-16, default 8), nearest first, the image itself excluded, at most `limit` (1-100, default 20); each item is the image resource with its `distance`. Answered from the hash band indexes (ADR 14). Unknown image, or one not processed yet (no hash): 404 problem; a bad parameter: 422 (FR-9.2).")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .RequireRateLimiting(RateLimiting.Read);
+
         group.MapPost("/{id}/process", ProcessImage)
             .WithName(nameof(ProcessImage))
             .WithSummary("Process one image now (thumbnail and metadata)")
@@ -130,6 +139,17 @@ internal static class ImagesEndpoints
         CancellationToken cancellationToken)
     {
         var query = new ListImagesQuery(ParseInt(offset, nameof(offset)), ParseInt(limit, nameof(limit)), ImageStatusContract.Parse(status, nameof(status)));
+        return TypedResults.Ok(await handler.HandleAsync(query, cancellationToken));
+    }
+
+    public static async Task<Ok<SimilarImagesPage>> FindSimilarImages(
+        string id,
+        FindSimilarImagesHandler handler,
+        [Microsoft.AspNetCore.Mvc.FromQuery(Name = "max_distance")] string? maxDistance,
+        string? limit,
+        CancellationToken cancellationToken)
+    {
+        var query = new FindSimilarImagesQuery(ParseId(id), ParseInt(maxDistance, "max_distance"), ParseInt(limit, nameof(limit)));
         return TypedResults.Ok(await handler.HandleAsync(query, cancellationToken));
     }
 

@@ -36,6 +36,12 @@ internal static class OpenApiContract
                     Describe(operation, "limit", Integer(1, ListImagesHandler.MaxLimit, ListImagesHandler.DefaultLimit), "Page size.");
                     Describe(operation, "status", Statuses(), "Only images in this processing status.");
                     break;
+                case nameof(ImagesEndpoints.FindSimilarImages):
+                    Describe(operation, "max_distance", Integer(0, Images.Application.Images.Similar.FindSimilarImagesHandler.MaxMaxDistance,
+                        Images.Application.Images.Similar.FindSimilarImagesHandler.DefaultMaxDistance), "Largest Hamming distance between the perceptual hashes (bits).");
+                    Describe(operation, "limit", Integer(1, Images.Application.Images.Similar.FindSimilarImagesHandler.MaxLimit,
+                        Images.Application.Images.Similar.FindSimilarImagesHandler.DefaultLimit), "Most images returned.");
+                    break;
                 case nameof(ImagesEndpoints.DownloadImage):
                     Describe(operation, "thumbnail", new OpenApiSchema { Type = JsonSchemaType.Boolean, Default = false }, "Stream the JPEG thumbnail instead of the original.");
                     DescribeDelivery(operation);
@@ -138,6 +144,24 @@ internal static class OpenApiContract
                 st.Description = "pending: to be tried (again) at next_attempt_at; delivered: a 2xx answer; dead: the retry window passed.";
             }
 
+            if ((context.JsonTypeInfo.Type == typeof(Images.Application.Common.ImageDto) || context.JsonTypeInfo.Type == typeof(Images.Application.Images.Similar.SimilarImageDto))
+                && schema.Properties is { } image)
+            {
+                DescribeInsight(image);
+            }
+
+            if (context.JsonTypeInfo.Type == typeof(Images.Application.Common.ExifDto) && schema.Properties is { } exif)
+            {
+                // A nullable reference property is wrapped (oneOf) after this runs: the type says it too.
+                schema.Description = "Camera facts from the image's EXIF block (FR-9.3), each null when absent; gps only when IMG_EXPOSE_GPS=true (default false).";
+                Annotate(exif, "taken_at", "When the photo was taken, camera local time as written (`yyyy-MM-ddTHH:mm:ss`), with the offset when the EXIF gives one.");
+                Annotate(exif, "exposure_time", "Seconds (0.004 = 1/250).");
+                Annotate(exif, "f_number", "Aperture (2.8 = f/2.8).");
+                Annotate(exif, "iso", "Photographic sensitivity (ISO speed).");
+                Annotate(exif, "focal_length", "Millimetres (not 35 mm equivalent).");
+                Annotate(exif, "gps", "Only when IMG_EXPOSE_GPS=true (default false): {lat, lon} in degrees (south and west negative), alt in metres.");
+            }
+
             if (context.JsonTypeInfo.Type == typeof(SignedUrlResponse) && schema.Properties is { } response)
             {
                 if (response.TryGetValue("url", out var url) && url is OpenApiSchema u)
@@ -149,6 +173,34 @@ internal static class OpenApiContract
             return Task.CompletedTask;
         });
         return options;
+    }
+
+    /// <summary>FR-9: the resource's insight fields, their shapes and when they are null.</summary>
+    private static void DescribeInsight(IDictionary<string, IOpenApiSchema> properties)
+    {
+        Annotate(properties, "placeholder", "ThumbHash of the image, base64 (about 30 characters); decode it to paint a blurred preview. Null until completed.");
+        if (properties.TryGetValue("dominant_color", out var dominant) && dominant is OpenApiSchema d)
+        {
+            d.Pattern = "^#[0-9a-f]{6}$";
+            d.Description = "The dominant colour, `#rrggbb`: the fullest bin of a 4-bit-per-channel histogram of the image. Null until completed.";
+        }
+
+        if (properties.TryGetValue("phash", out var phash) && phash is OpenApiSchema h)
+        {
+            h.Pattern = "^[0-9a-f]{16}$";
+            h.Description = "64-bit DCT perceptual hash of the luma, 16 hex digits; near-duplicates differ in few bits (GET .../similar). Null until completed.";
+        }
+
+        Annotate(properties, "exif", "Camera facts from the EXIF block (null when there is none); gps only with IMG_EXPOSE_GPS=true.");
+        Annotate(properties, "distance", "Bits in which this image's perceptual hash differs from the queried one's.");
+    }
+
+    private static void Annotate(IDictionary<string, IOpenApiSchema> properties, string name, string description)
+    {
+        if (properties.TryGetValue(name, out var found) && found is OpenApiSchema schema)
+        {
+            schema.Description = description;
+        }
     }
 
     /// <summary>FR-8.4 / FR-8.5 on a download: the signed-URL parameters, the conditional and range headers, the validators.</summary>

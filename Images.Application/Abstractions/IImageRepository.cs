@@ -8,6 +8,13 @@ public interface IImageRepository
     Task<Image?> GetAsync(Guid id, CancellationToken cancellationToken);
 
     /// <summary>Newest first; <paramref name="status"/> null lists every status (FR-3.4, FR-3.5).</summary>
+    /// <summary>
+    /// FR-9.2: images whose perceptual hash is within <paramref name="maxDistance"/> bits of
+    /// <paramref name="hash"/>, nearest first (then by id), <paramref name="excluded"/> left out; from
+    /// an index, never a scan of every row.
+    /// </summary>
+    Task<IReadOnlyList<(Image Image, int Distance)>> FindSimilarAsync(ulong hash, Guid excluded, int maxDistance, int limit, CancellationToken cancellationToken);
+
     Task<(IReadOnlyList<Image> Items, long Total)> ListAsync(ImageStatus? status, int offset, int limit, CancellationToken cancellationToken);
 
     /// <summary>

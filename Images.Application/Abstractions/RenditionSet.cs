@@ -21,4 +21,8 @@ public sealed record RenditionSet(
     ImageMetadata Metadata,
     IReadOnlyList<EncodedRendition> Renditions,
     string Colour,
-    IReadOnlyList<RenditionFormat> Unavailable);
+    IReadOnlyList<RenditionFormat> Unavailable)
+{
+    /// <summary>FR-9.1/FR-9.2: the small image insight is computed from (no second decode); null if the processor made none.</summary>
+    public PixelSample? Sample { get; init; }
+}

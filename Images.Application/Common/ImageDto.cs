@@ -2,8 +2,8 @@ using Images.Domain.Images;
 
 namespace Images.Application.Common;
 
-/// <summary>The image resource of the HTTP contract (serialized snake_case).</summary>
-public sealed record ImageDto(
+/// <summary>The image resource of the HTTP contract (serialized snake_case). Not sealed: a similar image is one with its distance.</summary>
+public record ImageDto(
     Guid Id,
     string Filename,
     string ContentType,
@@ -21,9 +21,14 @@ public sealed record ImageDto(
     bool? HasAlpha,
     bool ThumbnailAvailable,
     string? Error,
-    IReadOnlyList<RenditionDto> Renditions)
+    IReadOnlyList<RenditionDto> Renditions,
+    string? Placeholder,
+    string? DominantColor,
+    string? Phash,
+    ExifDto? Exif)
 {
-    public static ImageDto From(Image image) => new(
+    /// <summary>The resource; the EXIF position only when <paramref name="exposeGps"/> (IMG_EXPOSE_GPS, FR-9.3).</summary>
+    public static ImageDto From(Image image, bool exposeGps) => new(
         image.Id,
         image.Filename,
         image.ContentType,
@@ -41,8 +46,32 @@ public sealed record ImageDto(
         image.HasAlpha,
         image.ThumbnailAvailable,
         image.Error,
-        [.. image.Renditions.Select(RenditionDto.From)]);
+        [.. image.Renditions.Select(RenditionDto.From)],
+        image.Insight?.Placeholder,
+        image.Insight?.DominantColor,
+        image.Insight?.PerceptualHashHex,
+        image.Insight?.Exif is { } exif ? ExifDto.From(exif, exposeGps) : null);
 }
+
+/// <summary>The resource's <c>exif</c> (FR-9.3); <c>gps</c> is null unless IMG_EXPOSE_GPS=true.</summary>
+public sealed record ExifDto(
+    string? Make,
+    string? Model,
+    string? Lens,
+    string? TakenAt,
+    double? ExposureTime,
+    double? FNumber,
+    int? Iso,
+    double? FocalLength,
+    GpsDto? Gps)
+{
+    public static ExifDto From(ExifSummary exif, bool exposeGps) => new(
+        exif.Make, exif.Model, exif.Lens, exif.TakenAt, exif.ExposureTime, exif.FNumber, exif.Iso, exif.FocalLength,
+        exposeGps && exif.Gps is { } gps ? new GpsDto(gps.Lat, gps.Lon, gps.Alt) : null);
+}
+
+/// <summary><c>{"lat", "lon", "alt"}</c>: degrees (south and west negative), metres.</summary>
+public sealed record GpsDto(double Lat, double Lon, double? Alt);
 
 /// <summary>One entry of the resource's <c>renditions</c> (FR-8.3): <c>{"name", "width", "height", "formats"}</c>.</summary>
 public sealed record RenditionDto(string Name, int Width, int Height, IReadOnlyList<string> Formats)

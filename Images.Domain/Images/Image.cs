@@ -41,6 +41,17 @@ public sealed class Image
     public bool? HasAlpha { get; private set; }
     public bool ThumbnailAvailable { get; private set; }
 
+    // FR-9: stored as columns of their own (the hash is indexed by bands, ADR 14).
+    private string? _placeholder;
+    private string? _dominantColor;
+    private long? _phash;
+    private ExifSummary? _exif;
+
+    /// <summary>FR-9.1/FR-9.2/FR-9.3: placeholder, dominant colour, perceptual hash and EXIF; null until completed.</summary>
+    public ImageInsight? Insight => _phash is { } phash
+        ? new ImageInsight(_placeholder ?? string.Empty, _dominantColor ?? string.Empty, unchecked((ulong)phash), _exif)
+        : null;
+
     /// <summary>The named sizes made when the image completed (FR-8.1); empty before.</summary>
     public IReadOnlyList<Rendition> Renditions => _renditions;
     public string? Error { get; private set; }
@@ -160,7 +171,11 @@ public sealed class Image
     public void Complete(ImageMetadata metadata, DateTimeOffset now) => Complete(metadata, [], now);
 
     /// <summary>Completes the image with the renditions made from it (FR-8.1); names are unique.</summary>
-    public void Complete(ImageMetadata metadata, IReadOnlyList<Rendition> renditions, DateTimeOffset now)
+    public void Complete(ImageMetadata metadata, IReadOnlyList<Rendition> renditions, DateTimeOffset now) =>
+        Complete(metadata, renditions, null, now);
+
+    /// <summary>Completes the image with its renditions and what was learnt from its pixels and EXIF (FR-9).</summary>
+    public void Complete(ImageMetadata metadata, IReadOnlyList<Rendition> renditions, ImageInsight? insight, DateTimeOffset now)
     {
         now = Stamp(now);
         ArgumentNullException.ThrowIfNull(metadata);
@@ -181,6 +196,10 @@ public sealed class Image
         HasAlpha = metadata.HasAlpha;
         Format = metadata.Format;
         _renditions = [.. renditions];
+        _placeholder = insight?.Placeholder;
+        _dominantColor = insight?.DominantColor;
+        _phash = insight is null ? null : unchecked((long)insight.PerceptualHash);
+        _exif = insight?.Exif;
         ThumbnailAvailable = true;
         Status = ImageStatus.Completed;
         EndAttempt();

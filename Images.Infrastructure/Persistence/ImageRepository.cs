@@ -24,6 +24,33 @@ internal sealed partial class ImageRepository(
     public Task<Image?> GetAsync(Guid id, CancellationToken cancellationToken) =>
         db.Images.FirstOrDefaultAsync(i => i.Id == id, cancellationToken);
 
+    public async Task<IReadOnlyList<(Image Image, int Distance)>> FindSimilarAsync(ulong hash, Guid excluded, int maxDistance, int limit, CancellationToken cancellationToken)
+    {
+        List<SimilarRow> found;
+        var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        await using (own)
+        {
+            await db.Database.ExecuteSqlRawAsync(PhashBands.PlannerSetting, cancellationToken);
+            found = await db.Database.SqlQueryRaw<SimilarRow>(PhashBands.Sql, PhashBands.Parameters(hash, excluded, maxDistance, limit))
+                .ToListAsync(cancellationToken);
+            if (own is not null)
+            {
+                await own.CommitAsync(cancellationToken);
+            }
+        }
+
+        if (found.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = found.Select(f => f.Id).ToList();
+        var rows = await db.Images.AsNoTracking().Where(i => ids.Contains(i.Id)).ToDictionaryAsync(i => i.Id, cancellationToken);
+        return [.. found.Where(f => rows.ContainsKey(f.Id)).Select(f => (rows[f.Id], f.Distance))];
+    }
+
+    private sealed record SimilarRow(Guid Id, int Distance);
+
     public async Task<(IReadOnlyList<Image> Items, long Total)> ListAsync(ImageStatus? status, int offset, int limit, CancellationToken cancellationToken)
     {
         var query = db.Images.AsNoTracking();

@@ -150,7 +150,13 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
                 made.Add(new EncodedRendition(size.Name, rendition.Width, rendition.Height, files));
             }
 
-            return new RenditionSet(metadata, made, colour, [RenditionFormat.Avif]);
+            // FR-9.1/FR-9.2: the insight sample from the pixels already reduced (no second decode).
+            var pixels = new byte[largest.Width * largest.Height * 4];
+            largest.CopyPixelDataTo(pixels);
+            return new RenditionSet(metadata, made, colour, [RenditionFormat.Avif])
+            {
+                Sample = Insight.PixelSampler.Sample(largest.Width, largest.Height, pixels),
+            };
         }
         catch (Exception ex) when (IsDecodeFailure(ex))
         {

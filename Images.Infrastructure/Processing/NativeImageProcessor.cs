@@ -110,7 +110,10 @@ public sealed class NativeImageProcessor(IOptions<ProcessingOptions> options) : 
             new ImageMetadata(source.Width, source.Height, format, source.Channels, source.HasAlpha),
             renditions,
             result.Colour.ToString().ToLowerInvariant(),
-            result.AvifMissing ? [RenditionFormat.Avif] : []);
+            result.AvifMissing ? [RenditionFormat.Avif] : [])
+        {
+            Sample = result.Sample is { } sample ? new PixelSample(sample.Width, sample.Height, sample.Rgba) : null,
+        };
     }
 
     private static RenditionFormat ToDomain(NativeRenditionFormat format) => format switch

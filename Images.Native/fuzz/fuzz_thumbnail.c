@@ -16,7 +16,7 @@
  *  - for PNG, WebP and TIFF the flags (which only concern progressive JPEGs) change nothing
  *    (TIFF's JPEG strips and tiles go through libtiff's own libjpeg decoder, never through them);
  *  - cancelled before it starts: never IN_OK; IN_CANCELLED unless the checks on the header failed;
- *  - renditions (ABI 5; JPEG, WebP and PNG at two sizes, from one decode; AVIF is left out: libaom
+ *  - renditions (ABI 5, the insight sample since ABI 7; JPEG, WebP and PNG at two sizes, from one decode; AVIF is left out: libaom
  *    under the sanitizers is slow and none of our code): a known status, as the renditions plan
  *    says; IN_OK: two sizes, each at most its side and the smaller within the larger, a JPEG and a
  *    WebP signature each, a PNG (signature) exactly when the source has alpha; a failure: no data.
@@ -186,9 +186,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 check(r->data[IN_OUTPUT_PNG] == NULL || memcmp(r->data[IN_OUTPUT_PNG], "\x89PNG", 4) == 0, "renditions: the PNG signature", status, error);
                 check(r->data[IN_OUTPUT_AVIF] == NULL, "renditions: no AVIF unless asked", status, error);
             }
+            /* ABI 7: the insight sample, at most 100 px, never larger than the largest rendition. */
+            check(out.sample != NULL && out.sample_width >= 1 && out.sample_height >= 1 && out.sample_width <= 100
+                  && out.sample_height <= 100 && out.sample_width <= out.items[0].width && out.sample_height <= out.items[0].height,
+                  "renditions: the insight sample", status, error);
         } else {
             for (int i = 0; i < IN_MAX_RENDITIONS; i++)
                 for (int o = 0; o < IN_OUTPUTS; o++) check(out.items[i].data[o] == NULL, "renditions failed: no data", status, error);
+            check(out.sample == NULL, "renditions failed: no sample", status, error);
         }
         images_native_renditions_free(&out);
     }

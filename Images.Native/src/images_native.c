@@ -16,7 +16,7 @@
  *         +-----------> jpeg_guard.c (the one libjpeg error guard) <-+
  *       |                                                     |
  *       v                                                     v
- *   [bottom]  errors.c  budget.c  exif.c  sizes.c  resize.c  orient.c
+ *   [bottom]  errors.c  budget.c  exif.c  sizes.c  resize.c  orient.c  analyse.c (insight sample)
  *             (status + message; library allowance, cancel check, over-budget message; EXIF
  *             orientation tag; target size; the reducer; orientation applied. budget.c and
  *             resize.c call errors.c, nothing else of ours)
@@ -59,6 +59,7 @@
 #include "errors.h"
 #include "jpeg_read.h"
 #include "orient.h"
+#include "analyse.h"
 #include "resize.h"
 #include "png_read.h"
 #include "sizes.h"
@@ -72,7 +73,7 @@ _Static_assert(sizeof(in_info) == 40 && offsetof(in_info, memory) == 24 && offse
 _Static_assert(sizeof(in_renditions_request) == 104 && offsetof(in_renditions_request, count) == 48
                && offsetof(in_renditions_request, sides) == 56 && offsetof(in_renditions_request, webp_quality) == 88, "in_renditions_request layout");
 _Static_assert(sizeof(in_rendition) == 104 && offsetof(in_rendition, encode_ns) == 64 && offsetof(in_rendition, width) == 96, "in_rendition layout");
-_Static_assert(sizeof(in_renditions) == 856 && offsetof(in_renditions, decode_ns) == 16 && offsetof(in_renditions, items) == 24, "in_renditions layout");
+_Static_assert(sizeof(in_renditions) == 872 && offsetof(in_renditions, sample) == 856 && offsetof(in_renditions, decode_ns) == 16 && offsetof(in_renditions, items) == 24, "in_renditions layout");
 _Static_assert(sizeof(in_request) == 48 && offsetof(in_request, max_memory) == 24 && offsetof(in_request, max_dimension) == 32
                && offsetof(in_request, max_scans) == 36 && offsetof(in_request, cancel) == 40, "in_request layout");
 
@@ -468,6 +469,10 @@ int32_t images_native_renditions(const uint8_t *data, size_t size, const in_rend
         if (flat != NULL) in_colour_apply(colour, flat, w, h, channels - 1);
     }
 
+    /* ABI 7: the insight sample, from the pixels every rendition comes from (no second decode). */
+    status = in_sample_rgba(pixels, w, h, channels, &out->sample, &out->sample_width, &out->sample_height, error, error_size);
+    if (status != IN_OK) goto done;
+
     /* Every size: the largest as it is, the others reduced from it. */
     out->avif_status = IN_OK;
     for (int i = 0; i < r->count && status == IN_OK; i++) {
@@ -537,6 +542,7 @@ void images_native_renditions_free(in_renditions *out)
     if (out == NULL) return;
     for (int i = 0; i < IN_MAX_RENDITIONS; i++)
         for (int o = 0; o < IN_OUTPUTS; o++) free(out->items[i].data[o]);
+    free(out->sample);
     memset(out, 0, sizeof(*out));
 }
 

@@ -24,7 +24,7 @@ extern "C" {
 #define IMAGES_NATIVE_API __attribute__((visibility("default")))
 
 /* Bumped whenever the ABI below changes; the managed side checks it once. */
-#define IMAGES_NATIVE_VERSION 5
+#define IMAGES_NATIVE_VERSION 7
 
 enum in_status {
     IN_OK = 0,
@@ -164,7 +164,7 @@ typedef struct in_rendition {
     int32_t height;
 } in_rendition;
 
-/* 856 bytes. */
+/* 872 bytes (856 before ABI 7). */
 typedef struct in_renditions {
     int32_t count;          /* = request count on IN_OK */
     int32_t icc;            /* enum in_icc */
@@ -173,6 +173,12 @@ typedef struct in_renditions {
     int32_t reserved;
     int64_t decode_ns;      /* the decode and the reduction to the largest size */
     in_rendition items[IN_MAX_RENDITIONS]; /* in the request's order */
+    /* ABI 7 (FR-9.1/FR-9.2): the insight sample, RGBA, at most 100 px on its longest side,
+     * area-averaged from the largest rendition's pixels in display orientation and sRGB (analyse.h).
+     * images_native_renditions_free releases it. */
+    uint8_t *sample;
+    int32_t sample_width;
+    int32_t sample_height;
 } in_renditions;
 
 /* IN_FEATURE_* bits of what loaded; text says what (versions) or why not. Loads them once. */

@@ -34,6 +34,7 @@ public class HealthAndDocsTests(ApiFixture api) : IClassFixture<ApiFixture>
             ["/api/v1/images/{id}"] = ["get"],
             ["/api/v1/images/{id}/download"] = ["get"],
             ["/api/v1/images/{id}/renditions/{name}"] = ["get"],
+            ["/api/v1/images/{id}/similar"] = ["get"],
             ["/api/v1/images/{id}/process"] = ["post"],
             ["/api/v1/images/batch/process"] = ["post"],
             ["/api/v1/retention/sweep"] = ["post"],
@@ -165,6 +166,35 @@ public class OpenApiContractTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Equal("uuid", parameters["id"].GetProperty("format").GetString());
         Assert.Equal(["200", "304", "404", "406", "412", "422"], rendition.GetProperty("responses").EnumerateObject().Select(r => r.Name).Where(n => n != "401" && n != "429").Order());
         Assert.True(rendition.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("image/avif", out _));
+    }
+
+    [Fact]
+    public async Task TheDocumentDescribesSimilarImagesAndTheInsightFields_FR6_FR9()
+    {
+        var document = await api.Client.GetJsonAsync("/openapi/v1.json");
+        var similar = document.GetProperty("paths").GetProperty("/api/v1/images/{id}/similar").GetProperty("get");
+        var parameters = similar.GetProperty("parameters").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("schema"));
+        Assert.Equal("uuid", parameters["id"].GetProperty("format").GetString());
+        Assert.Equal(("integer", 0, 16, 8), (parameters["max_distance"].GetProperty("type").GetString(), parameters["max_distance"].GetProperty("minimum").GetInt32(),
+            parameters["max_distance"].GetProperty("maximum").GetInt32(), parameters["max_distance"].GetProperty("default").GetInt32()));
+        Assert.Equal((1, 100, 20), (parameters["limit"].GetProperty("minimum").GetInt32(), parameters["limit"].GetProperty("maximum").GetInt32(), parameters["limit"].GetProperty("default").GetInt32()));
+        Assert.Equal(["200", "404", "422"], similar.GetProperty("responses").EnumerateObject().Select(r => r.Name).Where(n => n != "401" && n != "429").Order());
+
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var image = schemas.GetProperty("ImageDto").GetProperty("properties");
+        foreach (var field in new[] { "placeholder", "dominant_color", "phash", "exif" })
+        {
+            Assert.True(image.TryGetProperty(field, out var property), $"ImageDto lacks {field}");
+            Assert.True(property.ToString().Contains("description", StringComparison.Ordinal) || field == "exif", $"{field} is not described");
+        }
+
+        Assert.Equal("^[0-9a-f]{16}$", image.GetProperty("phash").GetProperty("pattern").GetString());
+        Assert.Equal("^#[0-9a-f]{6}$", image.GetProperty("dominant_color").GetProperty("pattern").GetString());
+        Assert.True(schemas.GetProperty("SimilarImageDto").GetProperty("properties").TryGetProperty("distance", out _));
+        var exif = schemas.GetProperty("ExifDto").GetProperty("properties");
+        Assert.Equal(["make", "model", "lens", "taken_at", "exposure_time", "f_number", "iso", "focal_length", "gps"], exif.EnumerateObject().Select(p => p.Name));
+        Assert.Contains("IMG_EXPOSE_GPS", schemas.GetProperty("ExifDto").GetProperty("description").GetString());
+        Assert.Equal(["lat", "lon", "alt"], schemas.GetProperty("GpsDto").GetProperty("properties").EnumerateObject().Select(p => p.Name));
     }
 
     [Fact]

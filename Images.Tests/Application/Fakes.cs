@@ -24,6 +24,15 @@ internal sealed class FakeImageRepository : IImageRepository
     public Task<Image?> GetAsync(Guid id, CancellationToken cancellationToken) =>
         Task.FromResult(Rows.GetValueOrDefault(id));
 
+    /// <summary>A linear scan: fine for a fake; the real repository answers from the band indexes.</summary>
+    public Task<IReadOnlyList<(Image Image, int Distance)>> FindSimilarAsync(ulong hash, Guid excluded, int maxDistance, int limit, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<(Image, int)>>([.. Rows.Values
+            .Where(i => i.Id != excluded && i.Insight is not null)
+            .Select(i => (Image: i, Distance: ImageInsight.Distance(hash, i.Insight!.PerceptualHash)))
+            .Where(x => x.Distance <= maxDistance)
+            .OrderBy(x => x.Distance).ThenBy(x => x.Image.Id)
+            .Take(limit)]);
+
     public Task<(IReadOnlyList<Image> Items, long Total)> ListAsync(ImageStatus? status, int offset, int limit, CancellationToken cancellationToken)
     {
         var all = Rows.Values.Where(i => status is null || i.Status == status).OrderByDescending(i => i.CreatedAt).ToList();
@@ -309,8 +318,26 @@ internal sealed class FakeImageProcessor : IImageProcessor
             var side = Math.Min(size.MaxSide, Math.Max(metadata.Width, metadata.Height));
             return new EncodedRendition(size.Name, side, side, formats);
         }).ToList();
-        return new RenditionSet(metadata, made, "none", []);
+        return new RenditionSet(metadata, made, "none", []) { Sample = new PixelSample(2, 1, [10, 20, 30, 255, 40, 50, 60, 255]) };
     }
+}
+
+/// <summary>An analyser that records what it was given and answers a fixed insight (the real algorithms have their own tests).</summary>
+internal sealed class FakeImageAnalyser : IImageAnalyser
+{
+    public List<PixelSample> Samples { get; } = [];
+
+    public ExifSummary? Exif { get; set; }
+
+    public ulong Hash { get; set; } = 0x0123_4567_89ab_cdefUL;
+
+    public ImageInsight Analyse(PixelSample sample, ExifSummary? exif)
+    {
+        Samples.Add(sample);
+        return new ImageInsight("AAAA", "#0a141e", Hash, exif);
+    }
+
+    public Task<ExifSummary?> ReadExifAsync(Stream original, ImageFormat format, CancellationToken cancellationToken) => Task.FromResult(Exif);
 }
 
 internal sealed class FakeQueue(int capacity = int.MaxValue) : IProcessingQueue

@@ -32,6 +32,8 @@ internal sealed class UseCaseHarness : IDisposable
         services.AddSingleton<IImageRepository>(Repository);
         services.AddSingleton<IBlobStore>(Blobs);
         services.AddSingleton<IImageProcessor>(Processor);
+        services.AddSingleton<IImageAnalyser>(Analyser);
+        services.AddSingleton(Options.Create(new InsightOptions()));
         services.AddSingleton<IProcessingQueue>(Queue);
         services.AddSingleton<IProcessingLeases>(Leases);
         services.AddSingleton<IUnitOfWork>(UnitOfWork);
@@ -47,6 +49,8 @@ internal sealed class UseCaseHarness : IDisposable
     public FakeBlobStore Blobs { get; } = new();
 
     public FakeImageProcessor Processor { get; } = new();
+
+    public FakeImageAnalyser Analyser { get; } = new();
 
     public FakeQueue Queue { get; }
 

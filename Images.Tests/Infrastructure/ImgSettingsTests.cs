@@ -110,6 +110,15 @@ public class ImgSettingsTests
         Assert.Contains(name, ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ExposeGpsIsOffByDefaultAndABadValueNamesTheVariable_FR9_3()
+    {
+        Assert.False(Resolve<InsightOptions>([]).ExposeGps);
+        Assert.True(Resolve<InsightOptions>(new() { ["IMG_EXPOSE_GPS"] = "true" }).ExposeGps);
+        var ex = Assert.Throws<OptionsValidationException>(() => Resolve<InsightOptions>(new() { ["IMG_EXPOSE_GPS"] = "sometimes" }));
+        Assert.Contains("IMG_EXPOSE_GPS", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("[\"http://localhost:3000\", \"https://example.org\"]")]
     [InlineData("http://localhost:3000, https://example.org")]

@@ -9,7 +9,7 @@ public sealed record ListImagesQuery(int? Offset, int? Limit, ImageStatus? Statu
 public sealed record ImagePage(IReadOnlyList<ImageDto> Items, long Total, int Offset, int Limit);
 
 /// <summary>FR-3.4/FR-3.5: newest first, limit 1-100 (default 50), optional status filter.</summary>
-public sealed class ListImagesHandler(IImageRepository images)
+public sealed class ListImagesHandler(IImageRepository images, Microsoft.Extensions.Options.IOptions<InsightOptions> insight)
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 100;
@@ -35,6 +35,6 @@ public sealed class ListImagesHandler(IImageRepository images)
         }
 
         var (items, total) = await images.ListAsync(query.Status, offset, limit, cancellationToken);
-        return new ImagePage([.. items.Select(ImageDto.From)], total, offset, limit);
+        return new ImagePage([.. items.Select(i => ImageDto.From(i, insight.Value.ExposeGps))], total, offset, limit);
     }
 }

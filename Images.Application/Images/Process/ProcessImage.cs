@@ -19,19 +19,21 @@ public sealed partial class ProcessImageHandler(
     IImageRepository images,
     IBlobStore blobs,
     IImageProcessor processor,
+    IImageAnalyser analyser,
     IProcessingLeases leases,
     IWebhookOutbox webhooks,
     IUnitOfWork unitOfWork,
     ProcessingGate gate,
     ImagesMetrics metrics,
     IOptions<ProcessingOptions> options,
+    IOptions<InsightOptions> insightOptions,
     TimeProvider clock,
     ILogger<ProcessImageHandler> logger)
 {
     /// <summary>The image's state afterwards; <see cref="NotFoundException"/> when there is no such image (any more).</summary>
     public async Task<ImageDto> HandleAsync(Guid imageId, CancellationToken cancellationToken) =>
         await ProcessAsync(imageId, cancellationToken) is { } image
-            ? ImageDto.From(image)
+            ? ImageDto.From(image, insightOptions.Value.ExposeGps)
             : throw new NotFoundException($"Image {imageId} not found.");
 
     private async Task<Image?> ProcessAsync(Guid imageId, CancellationToken cancellationToken)
@@ -91,8 +93,8 @@ public sealed partial class ProcessImageHandler(
         var renewal = RenewLeaseAsync(image.Id, holder, settings.Lease, leaseLost, renewing.Token);
         try
         {
-            var (metadata, renditions) = await CreateRenditionsAsync(image, settings, work.Token);
-            image.Complete(metadata, renditions, clock.GetUtcNow());
+            var (metadata, renditions, insight) = await CreateRenditionsAsync(image, settings, work.Token);
+            image.Complete(metadata, renditions, insight, clock.GetUtcNow());
             LogProcessed(image.Id, metadata.Format, metadata.Width, metadata.Height, plan.Engine, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (ImageProcessingException ex)
@@ -169,7 +171,7 @@ public sealed partial class ProcessImageHandler(
             if (saved == SaveResult.Saved && image.Status is ImageStatus.Completed or ImageStatus.Failed)
             {
                 var type = image.Status == ImageStatus.Completed ? WebhookEventTypes.Completed : WebhookEventTypes.Failed;
-                await webhooks.RecordAsync(type, ImageDto.From(image), CancellationToken.None);
+                await webhooks.RecordAsync(type, ImageDto.From(image, exposeGps: false), CancellationToken.None);
             }
 
             await work.CommitAsync(CancellationToken.None);
@@ -242,13 +244,24 @@ public sealed partial class ProcessImageHandler(
     /// reconciliation removes (their image is not completed, NFR-9), never a completed image
     /// without its files.
     /// </summary>
-    private async Task<(ImageMetadata Metadata, List<Rendition> Renditions)> CreateRenditionsAsync(Image image, ProcessingOptions settings, CancellationToken cancellationToken)
+    private async Task<(ImageMetadata Metadata, List<Rendition> Renditions, ImageInsight? Insight)> CreateRenditionsAsync(Image image, ProcessingOptions settings, CancellationToken cancellationToken)
     {
         RenditionSet set;
+        ExifSummary? exif;
         await using (var original = await OpenOriginalAsync(image, cancellationToken))
         {
             set = await processor.CreateRenditionsAsync(original, image.Format, settings.Renditions, cancellationToken);
         }
+
+        // FR-9.3: the container's EXIF bytes only (bounded, never trusted), from a stream of its own
+        // (a blob store's stream need not seek); FR-9.1/FR-9.2 from the sample the decode above
+        // handed back: nothing is decoded twice.
+        await using (var original = await OpenOriginalAsync(image, cancellationToken))
+        {
+            exif = await analyser.ReadExifAsync(original, image.Format, cancellationToken);
+        }
+
+        var insight = set.Sample is { } sample ? analyser.Analyse(sample, exif) : null;
 
         var renditions = new List<Rendition>(set.Renditions.Count);
         foreach (var made in set.Renditions)
@@ -282,7 +295,7 @@ public sealed partial class ProcessImageHandler(
             LogColour(image.Id, set.Colour);
         }
 
-        return (set.Metadata, renditions);
+        return (set.Metadata, renditions, insight);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Image {ImageId}: its ICC profile was not converted to sRGB ({Colour})")]

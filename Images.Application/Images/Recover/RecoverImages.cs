@@ -52,7 +52,7 @@ public sealed class RecoverImagesHandler(
 
                 if (image.Status == ImageStatus.Failed)
                 {
-                    await webhooks.RecordAsync(WebhookEventTypes.Failed, ImageDto.From(image), cancellationToken);
+                    await webhooks.RecordAsync(WebhookEventTypes.Failed, ImageDto.From(image, exposeGps: false), cancellationToken);
                 }
 
                 await work.CommitAsync(cancellationToken);

@@ -101,7 +101,7 @@ public sealed class UploadImageHandler(
 
             await images.AddAsync(image, command.File.Blob, cancellationToken);
             await queue.EnqueueAsync(image.Id, cancellationToken);
-            created = ImageDto.From(image);
+            created = ImageDto.From(image, exposeGps: false); // nothing is read from the file before processing
             await webhooks.RecordAsync(WebhookEventTypes.Created, created, cancellationToken);
             if (command.IdempotencyKey is { } claimed)
             {

@@ -39,7 +39,7 @@ public sealed class SweepExpiredImagesHandler(
                 batch = await images.DeleteExpiredBatchAsync(now, batchSize, cancellationToken);
                 foreach (var image in batch)
                 {
-                    await webhooks.RecordAsync(WebhookEventTypes.Deleted, ImageDto.From(image), cancellationToken);
+                    await webhooks.RecordAsync(WebhookEventTypes.Deleted, ImageDto.From(image, exposeGps: false), cancellationToken);
                 }
 
                 await work.CommitAsync(cancellationToken);

@@ -131,6 +131,24 @@ namespace Images.Infrastructure.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("width");
 
+                    b.Property<string>("_dominantColor")
+                        .HasMaxLength(7)
+                        .HasColumnType("character varying(7)")
+                        .HasColumnName("dominant_color");
+
+                    b.Property<string>("_exif")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("exif");
+
+                    b.Property<long?>("_phash")
+                        .HasColumnType("bigint")
+                        .HasColumnName("phash");
+
+                    b.Property<string>("_placeholder")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("placeholder");
+
                     b.Property<string>("_renditions")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
@@ -143,6 +161,30 @@ namespace Images.Infrastructure.Persistence.Migrations
                         .HasColumnType("text[]")
                         .HasColumnName("tags");
 
+                    b.Property<int?>("phash_b0")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("integer")
+                        .HasColumnName("phash_b0")
+                        .HasComputedColumnSql("((phash >> 0) & 65535)::integer", true);
+
+                    b.Property<int?>("phash_b1")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("integer")
+                        .HasColumnName("phash_b1")
+                        .HasComputedColumnSql("((phash >> 16) & 65535)::integer", true);
+
+                    b.Property<int?>("phash_b2")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("integer")
+                        .HasColumnName("phash_b2")
+                        .HasComputedColumnSql("((phash >> 32) & 65535)::integer", true);
+
+                    b.Property<int?>("phash_b3")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("integer")
+                        .HasColumnName("phash_b3")
+                        .HasComputedColumnSql("((phash >> 48) & 65535)::integer", true);
+
                     b.HasKey("Id");
 
                     b.HasIndex("ContentHash")
@@ -151,6 +193,18 @@ namespace Images.Infrastructure.Persistence.Migrations
                     b.HasIndex("ExpiresAt")
                         .HasDatabaseName("ix_images_expires_at")
                         .HasFilter("expires_at IS NOT NULL");
+
+                    b.HasIndex("phash_b0")
+                        .HasDatabaseName("ix_images_phash_b0");
+
+                    b.HasIndex("phash_b1")
+                        .HasDatabaseName("ix_images_phash_b1");
+
+                    b.HasIndex("phash_b2")
+                        .HasDatabaseName("ix_images_phash_b2");
+
+                    b.HasIndex("phash_b3")
+                        .HasDatabaseName("ix_images_phash_b3");
 
                     b.HasIndex("CreatedAt", "Id")
                         .HasDatabaseName("ix_images_created_at");
