@@ -7,7 +7,7 @@ namespace Images.Native;
 internal static unsafe partial class NativeMethods
 {
     public const string Library = "images_native";
-    public const int ExpectedVersion = 5;
+    public const int ExpectedVersion = 6;
     public const int MaxRenditions = 8;
     public const int Outputs = 4;
 

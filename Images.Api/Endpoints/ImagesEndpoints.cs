@@ -24,7 +24,7 @@ internal static class ImagesEndpoints
 
         group.MapPost("/", UploadImage)
             .WithName(nameof(UploadImage))
-            .WithSummary("Upload an image (JPEG, PNG, WebP, TIFF)")
+            .WithSummary("Upload an image (JPEG, PNG, WebP, TIFF, GIF, HEIC, AVIF)")
             .WithDescription("multipart/form-data with `file`, optional `tags` (repeated or comma-separated, at most 20) and optional `ttl_hours` (1-8760). The format is decided by the file's magic bytes.")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
@@ -53,8 +53,8 @@ internal static class ImagesEndpoints
                 "`If-Unmodified-Since` 412; one `Range` gives 206 with `Content-Range` (`If-Range` honoured), an " +
                 "unsatisfiable one 416, several the whole file. With `expires` and `sig` from POST .../signed-urls " +
                 "it needs no API key until it expires; a changed or expired signed URL is 403 (FR-8.4, FR-8.5).")
-            .Produces(StatusCodes.Status200OK, typeof(Stream), "image/jpeg", "image/png", "image/webp", "image/tiff")
-            .Produces(StatusCodes.Status206PartialContent, typeof(Stream), "image/jpeg", "image/png", "image/webp", "image/tiff")
+            .Produces(StatusCodes.Status200OK, typeof(Stream), "image/jpeg", "image/png", "image/webp", "image/tiff", "image/gif", "image/heic", "image/avif")
+            .Produces(StatusCodes.Status206PartialContent, typeof(Stream), "image/jpeg", "image/png", "image/webp", "image/tiff", "image/gif", "image/heic", "image/avif")
             .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -19,6 +19,7 @@ public sealed record ImageDto(
     string Format,
     int? Channels,
     bool? HasAlpha,
+    int? Frames,
     bool ThumbnailAvailable,
     string? Error,
     IReadOnlyList<RenditionDto> Renditions)
@@ -39,6 +40,7 @@ public sealed record ImageDto(
         image.Format.ContractName(),
         image.Channels,
         image.HasAlpha,
+        image.Frames,
         image.ThumbnailAvailable,
         image.Error,
         [.. image.Renditions.Select(RenditionDto.From)]);

@@ -39,6 +39,13 @@ public sealed class Image
     public int? Height { get; private set; }
     public int? Channels { get; private set; }
     public bool? HasAlpha { get; private set; }
+
+    /// <summary>
+    /// Frames or pages in the original's container (FR-8.6: an animated GIF's, WebP's or PNG's
+    /// frames, an AVIF sequence's, a TIFF's pages, a HEIF's top-level images; 1 for a still image),
+    /// known once processed; only the first is rendered.
+    /// </summary>
+    public int? Frames { get; private set; }
     public bool ThumbnailAvailable { get; private set; }
 
     /// <summary>The named sizes made when the image completed (FR-8.1); empty before.</summary>
@@ -179,6 +186,7 @@ public sealed class Image
         Height = metadata.Height;
         Channels = metadata.Channels;
         HasAlpha = metadata.HasAlpha;
+        Frames = Math.Max(1, metadata.Frames);
         Format = metadata.Format;
         _renditions = [.. renditions];
         ThumbnailAvailable = true;

@@ -18,7 +18,7 @@ public sealed partial class CompositeImageProcessor(
     IOptions<NativeProcessingOptions> options) : IImageProcessor
 {
     public string ActivePath => options.Value.Enabled && NativeThumbnailer.IsAvailable
-        ? "native (libimages_native) for JPEG, PNG, WebP and TIFF; managed (ImageSharp) for the variants it leaves aside"
+        ? "native (libimages_native) for JPEG, PNG, WebP, TIFF, GIF, HEIC and AVIF; managed (ImageSharp) for the variants it leaves aside"
         : "managed (ImageSharp) for every format";
 
     /// <summary>

@@ -89,7 +89,8 @@ public sealed partial class ProcessImageHandler(
         try
         {
             var (metadata, renditions) = await CreateRenditionsAsync(image, settings, work.Token);
-            image.Complete(metadata, renditions, clock.GetUtcNow());
+            // Frames (FR-8.6) are the container's count, read by the plan before anything was decoded.
+            image.Complete(metadata with { Frames = plan.Frames }, renditions, clock.GetUtcNow());
             LogProcessed(image.Id, metadata.Format, metadata.Width, metadata.Height, plan.Engine, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (ImageProcessingException ex)
