@@ -40,9 +40,18 @@ int in_bmff_brand(const uint8_t *data, size_t size)
 {
     static const char *const avif[] = { "avif", "avis", NULL };
     static const char *const heif[] = { "heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1", NULL };
+    /* A file cut inside its ftyp box is still read as far as it goes (its decoder then says it is
+     * truncated, rather than the file being an unknown format). */
     box ftyp;
-    if (data == NULL || !read_box(data, 0, size, &ftyp) || memcmp(ftyp.type, "ftyp", 4) != 0 || ftyp.payload_size < 8)
-        return IN_FORMAT_UNKNOWN;
+    if (data == NULL || size < 16 || memcmp(data + 4, "ftyp", 4) != 0) return IN_FORMAT_UNKNOWN;
+    if (!read_box(data, 0, size, &ftyp)) {
+        const uint32_t declared = be32(data);
+        if (declared < 16) return IN_FORMAT_UNKNOWN;
+        ftyp.type = data + 4;
+        ftyp.payload = data + 8;
+        ftyp.payload_size = size - 8;
+    }
+    if (ftyp.payload_size < 8) return IN_FORMAT_UNKNOWN;
     /* major brand, minor version, then the compatible brands */
     int found = IN_FORMAT_UNKNOWN;
     size_t brands = 1 + (ftyp.payload_size - 8) / 4;

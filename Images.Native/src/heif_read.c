@@ -135,12 +135,19 @@ static void close_file(opened *o)
     o->ctx = NULL;
 }
 
+/* IN_UNSUPPORTED is kept for a missing libheif (the managed path then says so): a file libheif
+ * cannot read is the file's fault. */
 static int heif_status(struct heif_error e)
 {
-    if (e.code == heif_error_Memory_allocation_error) return IN_NO_MEMORY;
     if (e.subcode == heif_suberror_Security_limit_exceeded) return IN_TOO_LARGE;
-    if (e.code == heif_error_Unsupported_feature || e.code == heif_error_Unsupported_filetype) return IN_UNSUPPORTED;
+    if (e.code == heif_error_Memory_allocation_error) return IN_NO_MEMORY;
     return IN_INVALID;
+}
+
+/* The message lives in the context: formatted before the context is freed. */
+static int heif_failure(struct heif_error e, const char *what, char *error, size_t error_size)
+{
+    return in_fail(error, error_size, heif_status(e), "%s HEIF (libheif: %s)", what, e.message != NULL ? e.message : "error");
 }
 
 static int open_file(const uint8_t *data, size_t size, int max_side, opened *o, char *error, size_t error_size)
@@ -156,8 +163,9 @@ static int open_file(const uint8_t *data, size_t size, int max_side, opened *o, 
     struct heif_error e = heif.read_from_memory_without_copy(o->ctx, data, size, NULL);
     if (e.code == heif_error_Ok) e = heif.primary_image_handle(o->ctx, &o->handle);
     if (e.code != heif_error_Ok) {
+        const int status = heif_failure(e, "corrupt, truncated or unsupported", error, error_size);
         close_file(o);
-        return in_fail(error, error_size, heif_status(e), "corrupt, truncated or unsupported HEIF (libheif: %s)", e.message != NULL ? e.message : "error");
+        return status;
     }
     return IN_OK;
 }
@@ -221,9 +229,9 @@ int in_heif_decode(const uint8_t *data, size_t size, const in_options *options, 
                                             channels == 4 ? heif_chroma_interleaved_RGBA : heif_chroma_interleaved_RGB, decoding);
     heif.options_free(decoding);
     if (e.code != heif_error_Ok) {
+        status = heif_failure(e, "corrupt or truncated", error, error_size);
         close_file(&o);
-        return in_fail(error, error_size, heif_status(e) == IN_UNSUPPORTED ? IN_INVALID : heif_status(e),
-                       "corrupt or truncated HEIF (libheif: %s)", e.message != NULL ? e.message : "error");
+        return status;
     }
     int stride = 0;
     const uint8_t *pixels = heif.plane_readonly(decoded, heif_channel_interleaved, &stride);
