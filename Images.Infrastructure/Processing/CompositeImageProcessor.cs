@@ -27,7 +27,8 @@ public sealed partial class CompositeImageProcessor(
     /// </summary>
     public string RenditionFeatures => options.Value.Enabled && NativeThumbnailer.IsAvailable
         ? NativeRenditionMaker.FeatureStatus
-        : "AVIF: not available (the managed path has no AVIF encoder); ICC: not converted (ImageSharp 2.1 has no colour management)";
+        : "AVIF: not available (the managed path has no AVIF encoder); ICC: not converted (ImageSharp 2.1 has no colour management); "
+          + "HEIC input: not available (the managed path has no HEIF decoder); AVIF input: not available (the managed path has no AVIF decoder)";
 
     public bool AvifAvailable => options.Value.Enabled && NativeThumbnailer.IsAvailable && NativeRenditionMaker.Features.HasFlag(NativeFeatures.Avif);
 
