@@ -43,7 +43,17 @@ public sealed class NativeImageProcessor(IOptions<ProcessingOptions> options) : 
         {
             // Over a decoder's own side limit (libpng's 1,000,000, above IMG_MAX_IMAGE_SIDE's
             // largest value): the header's size is enough for the use case to refuse it by name.
-            var probed = NativeThumbnailer.Probe(file.Name);
+            NativeImageInfo probed;
+            try
+            {
+                probed = NativeThumbnailer.Probe(file.Name);
+            }
+            catch (NativeImageException refused) when (refused.Status is not NativeStatus.Io)
+            {
+                // The decoder refuses the header itself (libheif's size limit): the image's fault.
+                throw new ImageProcessingException(ex.Message, ex);
+            }
+
             return new DecodePlan(probed.Width, probed.Height, 1, long.MaxValue, $"libimages_native {probed.Format}: {ex.Message}", DecodePlan.Native);
         }
         catch (NativeImageException ex) when (ex.Status is NativeStatus.Invalid or NativeStatus.TooLarge or NativeStatus.OverBudget)

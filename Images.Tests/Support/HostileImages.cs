@@ -654,4 +654,57 @@ public static class HostileImages
         Assert.True(found > 0, "no ispe property");
         return copy;
     }
+
+    /// <summary>
+    /// A PNG made into another format by a Debian encoder (heif-enc, avifenc, vips): the bytes of
+    /// <c>tool [arguments] in.png out.ext</c> (vips: <c>vips copy in.png out.ext</c>).
+    /// </summary>
+    public static async Task<byte[]> EncodedAsync(byte[] png, string extension, string tool, params string[] arguments)
+    {
+        var work = Directory.CreateTempSubdirectory("images-hostile-");
+        try
+        {
+            var input = Path.Combine(work.FullName, "in.png");
+            var output = Path.Combine(work.FullName, "out." + extension);
+            await File.WriteAllBytesAsync(input, png);
+            string[] command = tool switch
+            {
+                "heif-enc" => [.. arguments, input, "-o", output],
+                "vips" => ["copy", input, output],
+                _ => [.. arguments, input, output],
+            };
+            var run = await RepositoryFiles.RunAsync(tool, command, TimeSpan.FromMinutes(2));
+            Assert.True(run.ExitCode == 0, $"{tool} {string.Join(' ', command)}: {run.Error}");
+            return await File.ReadAllBytesAsync(output);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>An LZW bomb: a GIF of width x height pixels of one colour (vips's GIF writer packs 64 MP into about 44 KB).</summary>
+    public static async Task<byte[]> GifBombAsync(int width, int height)
+    {
+        var work = Directory.CreateTempSubdirectory("images-hostile-");
+        try
+        {
+            var black = Path.Combine(work.FullName, "black.v");
+            var gif = Path.Combine(work.FullName, "bomb.gif");
+            foreach (var arguments in new[] { new[] { "black", black, $"{width}", $"{height}" }, ["copy", black, gif] })
+            {
+                var run = await RepositoryFiles.RunAsync("vips", arguments, TimeSpan.FromMinutes(2));
+                Assert.True(run.ExitCode == 0, $"vips {string.Join(' ', arguments)}: {run.Error}");
+            }
+
+            return await File.ReadAllBytesAsync(gif);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The first half of a file (a truncated upload).</summary>
+    public static byte[] HalfOf(byte[] file) => file[..(file.Length / 2)];
 }
