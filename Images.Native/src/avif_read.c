@@ -32,7 +32,7 @@
 #include "resize.h"
 
 /* dav1d's context, tile and frame threads' state (one thread), libavif's container tables. */
-#define IN_AVIF_STATE (16 * 1024 * 1024)
+#define IN_AVIF_STATE (4 * 1024 * 1024)
 #define IN_AVIF_UNAVAILABLE "AVIF decoding is not available on this machine (libavif)"
 
 static struct {

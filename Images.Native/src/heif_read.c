@@ -34,7 +34,7 @@
 #include "resize.h"
 
 /* libde265's context, its tables and thread pool, libheif's context and box tree. */
-#define IN_HEIF_STATE (16 * 1024 * 1024)
+#define IN_HEIF_STATE (4 * 1024 * 1024)
 #define IN_HEIF_UNAVAILABLE "HEIC decoding is not available on this machine (libheif)"
 
 static struct {
@@ -144,10 +144,17 @@ static int heif_status(struct heif_error e)
     return IN_INVALID;
 }
 
-/* The message lives in the context: formatted before the context is freed. */
+/* The message lives in the context: formatted before the context is freed, on one line (libheif
+ * ends some with a newline). */
 static int heif_failure(struct heif_error e, const char *what, char *error, size_t error_size)
 {
-    return in_fail(error, error_size, heif_status(e), "%s HEIF (libheif: %s)", what, e.message != NULL ? e.message : "error");
+    char text[256];
+    snprintf(text, sizeof(text), "%s", e.message != NULL ? e.message : "error");
+    size_t n = strlen(text);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)text[i] < 0x20) text[i] = ' ';
+    while (n > 0 && text[n - 1] == ' ') text[--n] = '\0';
+    return in_fail(error, error_size, heif_status(e), "%s HEIF (libheif: %s)", what, text);
 }
 
 static int open_file(const uint8_t *data, size_t size, int max_side, opened *o, char *error, size_t error_size)
