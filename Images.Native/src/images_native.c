@@ -9,6 +9,7 @@
  *       v                                                     v
  *   [decoders, decode only]                               [encoders]
  *       jpeg_read.c    png_read.c    webp_read.c    tiff_read.c   encode.c (JPEG, WebP)
+ *       gif_read.c (giflib)  heif_read.c (libheif, dlopen)  avif_read.c (libavif, dlopen)  (ABI 6)
  *         |   |                        |              |          |
  *         |   +-> jpeg_dc.c            +-> webp_vp8l.c |          |
  *         |         |                                  |          |
@@ -16,7 +17,7 @@
  *         +-----------> jpeg_guard.c (the one libjpeg error guard) <-+
  *       |                                                     |
  *       v                                                     v
- *   [bottom]  errors.c  budget.c  exif.c  sizes.c  resize.c  orient.c
+ *   [bottom]  errors.c  budget.c  exif.c  sizes.c  resize.c  orient.c  bmff.c (ftyp brands, colr)
  *             (status + message; library allowance, cancel check, over-budget message; EXIF
  *             orientation tag; target size; the reducer; orientation applied. budget.c and
  *             resize.c call errors.c, nothing else of ours)

@@ -61,6 +61,32 @@ public class NativeInputFormatsTests(InputFormatFiles files, ITestOutputHelper o
         Assert.Equal(64, Math.Max(set.Renditions[1].Width, set.Renditions[1].Height));
     }
 
+    [Theory]
+    [InlineData("p3.heic")]
+    [InlineData("p3.avif")]
+    public async Task AWideGamutHeicOrAvifComesOutInSrgb_FR8_1(string name)
+    {
+        // The profile sits in the container's colr property (read without a decoder) and lcms2 converts it.
+        var file = files.Path(name);
+        var set = NativeRenditionMaker.Create(file, Request(256));
+        Assert.Equal(NativeColour.Converted, set.Colour);
+        var reference = files.Path(name + ".srgb.png");
+        await Vips("thumbnail", file, reference, "256", "--size", "down", "--export-profile", "srgb");
+        using var expected = Image.Load<Rgb24>(reference);
+        var unconverted = files.Path(name + ".p3.png"); // vips keeps the P3 values without --export-profile
+        await Vips("thumbnail", file, unconverted, "256", "--size", "down");
+        using var raw = Image.Load<Rgb24>(unconverted);
+        foreach (var (kind, bytes) in set.Renditions[0].Files)
+        {
+            using var decoded = (await RenditionFiles.DecodeAsync(bytes, kind.ToString().ToLowerInvariant())).CloneAs<Rgb24>();
+            var psnr = TestImages.Psnr(decoded, expected);
+            var rawPsnr = TestImages.Psnr(decoded, raw);
+            output.WriteLine($"{name} {kind}: {psnr:F1} dB against vips's sRGB thumbnail, {rawPsnr:F1} dB against the P3 values");
+            Assert.True(psnr >= 30, $"{name} {kind}: {psnr:F1} dB");
+            Assert.True(psnr >= rawPsnr + 3, $"{name} {kind}: not clearly converted ({psnr:F1} against {rawPsnr:F1} dB)");
+        }
+    }
+
     [Fact]
     public async Task AvifIrotAndImirAreAppliedExactlyOnce_FR8_6()
     {

@@ -31,7 +31,7 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
     public void TheLibraryIsLoadedAndItsVersionChecked()
     {
         Assert.True(NativeThumbnailer.IsAvailable, NativeThumbnailer.Status);
-        Assert.Contains("version 5", NativeThumbnailer.Status, StringComparison.Ordinal);
+        Assert.Contains("version 6", NativeThumbnailer.Status, StringComparison.Ordinal);
     }
 
     public static TheoryData<string, ImageFormat, int, int> Photos => new()

@@ -57,6 +57,11 @@ public sealed class InputFormatFiles : IAsyncLifetime
     /// <summary>A 120 x 80 JPEG with EXIF orientation 6 (the committed fuzz seed) made HEIC by heif-enc, which keeps the EXIF and writes no irot.</summary>
     public string ExifHeic => Path("exif6.heic");
 
+    /// <summary>The photo in Display P3 (vips's icc_transform with the tests' P3 profile), as HEIC and AVIF carrying the profile in a `colr` property.</summary>
+    public string P3Heic => Path("p3.heic");
+
+    public string P3Avif => Path("p3.avif");
+
     /// <summary>An LZW bomb: 8,000 x 8,000 pixels of one colour in about 44 KB (vips/cgif).</summary>
     public string GifBomb => Path("bomb.gif");
 
@@ -71,6 +76,9 @@ public sealed class InputFormatFiles : IAsyncLifetime
         await Run("heif-enc", "-q", "85", Path("photo.jpg"), "-o", PhotoHeic);
         await Run("avifenc", "-s", "8", "-j", "1", PhotoPng, PhotoAvif);
         await Run("vips", "copy", PhotoPng, PhotoGif);
+        await Run("vips", "icc_transform", PhotoPng, Path("p3.png"), RepositoryFiles.PathOf("Images.Tests", "Native", "TestData", "display-p3.icc"), "--input-profile", "srgb");
+        await Run("heif-enc", "-q", "90", Path("p3.png"), "-o", P3Heic);
+        await Run("avifenc", "-s", "8", "-j", "1", Path("p3.png"), P3Avif);
         await Run("vips", "thumbnail", _alpha.Logo, LogoPng, "600");
         await Run("heif-enc", "-q", "85", LogoPng, "-o", LogoHeic);
         await Run("avifenc", "-s", "8", "-j", "1", LogoPng, LogoAvif);
