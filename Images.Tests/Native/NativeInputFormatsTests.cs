@@ -113,6 +113,24 @@ public class NativeInputFormatsTests(InputFormatFiles files, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task HeicIrotIsAppliedOnceByLibheif_FR8_6()
+    {
+        var upright = NativeRenditionMaker.Create(files.PhotoHeic, Request(256));
+        var set = NativeRenditionMaker.Create(files.RotatedHeic, Request(256));
+        // libheif reports the size after irot and applies it while decoding: the library adds nothing.
+        Assert.Equal(1, set.Source.Orientation);
+        Assert.Equal((upright.Source.Height, upright.Source.Width), (set.Source.Width, set.Source.Height));
+        Assert.Equal((upright.Renditions[0].Height, upright.Renditions[0].Width), (set.Renditions[0].Width, set.Renditions[0].Height));
+        var reference = files.Path("rotated.vips.png");
+        await Vips("thumbnail", files.RotatedHeic, reference, "256", "--size", "down");
+        using var expected = Image.Load<Rgb24>(reference);
+        using var made = Image.Load<Rgb24>(set.Renditions[0].Files[NativeRenditionFormat.Jpeg]);
+        var psnr = TestImages.Psnr(made, expected);
+        output.WriteLine($"irot 1 HEIC: {made.Width}x{made.Height}, {psnr:F1} dB against vips");
+        Assert.True(psnr >= 30, $"{psnr:F1} dB: rotated wrongly or twice");
+    }
+
+    [Fact]
     public async Task HeicGeometryIsLibheifsAndExifOrientationIsNotAppliedAgain_FR8_6()
     {
         // heif-enc keeps the JPEG's EXIF (orientation 6) and writes no irot: libheif, vips and

@@ -62,6 +62,14 @@ public sealed class InputFormatFiles : IAsyncLifetime
 
     public string P3Avif => Path("p3.avif");
 
+    /// <summary>
+    /// The photo's HEIC with an `irot` property of one quarter turn anticlockwise on its primary
+    /// image. heif-enc 1.15 cannot write one, so heif-enc's `pixi` property (16 bytes, associated with
+    /// the primary image) is overwritten in place by an `irot` box of the same length (libheif reads
+    /// its first byte): nothing moves, so every offset stays right.
+    /// </summary>
+    public string RotatedHeic => Path("rotated.heic");
+
     /// <summary>An LZW bomb: 8,000 x 8,000 pixels of one colour in about 44 KB (vips/cgif).</summary>
     public string GifBomb => Path("bomb.gif");
 
@@ -75,6 +83,7 @@ public sealed class InputFormatFiles : IAsyncLifetime
         await Run("vips", "copy", PhotoPng, Path("photo.jpg") + "[Q=95]");
         await Run("heif-enc", "-q", "85", Path("photo.jpg"), "-o", PhotoHeic);
         await Run("avifenc", "-s", "8", "-j", "1", PhotoPng, PhotoAvif);
+        await File.WriteAllBytesAsync(RotatedHeic, WithIrot(await File.ReadAllBytesAsync(PhotoHeic), 1));
         await Run("vips", "copy", PhotoPng, PhotoGif);
         await Run("vips", "icc_transform", PhotoPng, Path("p3.png"), RepositoryFiles.PathOf("Images.Tests", "Native", "TestData", "display-p3.icc"), "--input-profile", "srgb");
         await Run("heif-enc", "-q", "90", Path("p3.png"), "-o", P3Heic);
@@ -107,6 +116,23 @@ public sealed class InputFormatFiles : IAsyncLifetime
         File.Delete(Path("black.v"));
         await File.WriteAllBytesAsync(AnimatedGif, Animation(96, 64, FrameColours));
         await File.WriteAllBytesAsync(TransparentGif, HalfTransparent(120, 80));
+    }
+
+    /// <summary>A HEIF file whose `pixi` property becomes an `irot` of <paramref name="angle"/> quarter turns anticlockwise (see <see cref="RotatedHeic"/>).</summary>
+    public static byte[] WithIrot(byte[] heic, int angle)
+    {
+        var copy = (byte[])heic.Clone();
+        var at = copy.AsSpan().IndexOf("pixi"u8) - 4;
+        if (at < 0)
+        {
+            throw new InvalidOperationException("heif-enc wrote no pixi property to turn into irot");
+        }
+
+        var length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(copy.AsSpan(at));
+        "irot"u8.CopyTo(copy.AsSpan(at + 4));
+        copy[at + 8] = (byte)angle;
+        copy.AsSpan(at + 9, length - 9).Clear();
+        return copy;
     }
 
     /// <summary>An animated GIF, one frame per colour (the first frame's colour everywhere on the first frame).</summary>
