@@ -14,7 +14,7 @@
  * more full-size buffer), with alpha the auxiliary image decoded the same way; then the reducer.
  * Figure: width x height x (3 x bytes per sample for the YCbCr planes, twice: the decoder's and
  * libheif's, + 4 for RGBA, + 2 x bytes per sample for an alpha plane) + IN_HEIF_STATE; calibrated
- * with bench/native-memory.sh (ADR 6's method; the numbers are in ADR 13).
+ * with bench/native-memory.sh (ADR 6's method; the numbers are in ADR 15).
  * libheif's own limit (heif_context_set_maximum_image_size_limit) is set to the side limit, a
  * second fence behind the plan.
  * Time: libheif 1.15 has no cancellation hook (its progress callbacks cannot stop a decode), so

@@ -66,7 +66,7 @@ public class HostileFileTests(DatabaseFixture database, ITestOutputHelper output
         Same("text sent as image/jpeg", () => Encoding.UTF8.GetBytes(new string('a', 5000)), "image/jpeg", new Outcome("415")),
         Same("png bytes declared image/jpeg", () => TestImages.Png(64, 64), "image/jpeg", new Outcome("415")),
         Same("bmp", () => [.. "BM"u8, 0x3A, 0, 0, 0, 0, 0, 0, 0, 0x36, 0, 0, 0], "image/bmp", new Outcome("415")),
-        // FR-8.6's formats (ADR 13).
+        // FR-8.6's formats (ADR 15).
         Same("gif logical screen 65,535 x 65,535", () => HostileImages.GifClaiming(65_535, 65_535, 1, 1), "image/gif", Failed("IMG_MAX_IMAGE_PIXELS")),
         // ImageSharp 2.1 clips the frame to the screen and fills what the data lacks: a legitimate (if empty) image to it.
         new("gif frame 65,535 x 65,535 on a 64 x 64 screen (35 bytes)", () => Task.FromResult(HostileImages.GifClaiming(64, 64, 65_535, 65_535)), "image/gif", Failed("truncated GIF"), Completed),
