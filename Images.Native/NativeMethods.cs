@@ -7,7 +7,7 @@ namespace Images.Native;
 internal static unsafe partial class NativeMethods
 {
     public const string Library = "images_native";
-    public const int ExpectedVersion = 7;
+    public const int ExpectedVersion = 8;
     public const int MaxRenditions = 8;
     public const int Outputs = 4;
 

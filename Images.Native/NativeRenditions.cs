@@ -41,6 +41,12 @@ public enum NativeFeatures
 
     /// <summary>lcms2: ICC profiles converted to sRGB.</summary>
     Icc = 2,
+
+    /// <summary>libheif with an HEVC decoder: HEIC/HEIF input (ABI 6, FR-8.6).</summary>
+    HeicInput = 4,
+
+    /// <summary>libavif with an AV1 decoder: AVIF input (ABI 6, FR-8.6).</summary>
+    AvifInput = 8,
 }
 
 /// <summary>

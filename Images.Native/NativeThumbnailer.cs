@@ -200,7 +200,7 @@ public static unsafe class NativeThumbnailer
     }
 
     internal static NativeImageInfo ToInfo(NativeMethods.Info info) => new(
-        info.Format switch { 1 => "JPEG", 2 => "PNG", 3 => "WEBP", 4 => "TIFF", _ => "UNKNOWN" },
+        info.Format switch { 1 => "JPEG", 2 => "PNG", 3 => "WEBP", 4 => "TIFF", 5 => "GIF", 6 => "HEIC", 7 => "AVIF", _ => "UNKNOWN" },
         info.Width,
         info.Height,
         info.Channels,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # For each hostile file of Images.Tests/Api/HostileFileTests.cs (decompression bombs, progressive
-# JPEGs of 50,000 scans, multi-page TIFFs, animations, truncated and lying files, oversized bodies):
+# JPEGs of 50,000 scans, multi-page TIFFs, animations, GIF LZW bombs and screens, HEIC and AVIF
+# claiming huge sizes, truncated and lying files, oversized bodies):
 # its outcome, the seconds from upload to outcome, and the peak RSS of the processing process (a
 # real Images.Api process, in-process processing, default settings, peak reset before each file),
 # on the native and the managed path; then the time budget stopping a slow decode on each path.

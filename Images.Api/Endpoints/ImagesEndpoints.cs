@@ -25,7 +25,7 @@ internal static class ImagesEndpoints
 
         group.MapPost("/", UploadImage)
             .WithName(nameof(UploadImage))
-            .WithSummary("Upload an image (JPEG, PNG, WebP, TIFF)")
+            .WithSummary("Upload an image (JPEG, PNG, WebP, TIFF, GIF, HEIC, AVIF)")
             .WithDescription(
                 "multipart/form-data with `file`, optional `tags` (repeated or comma-separated, at most 20) and optional `ttl_hours` (1-8760). " +
                 "The format is decided by the file's magic bytes. With an `Idempotency-Key` header (1-255 visible ASCII characters, bare or " +
@@ -62,8 +62,8 @@ internal static class ImagesEndpoints
                 "it needs no API key until it expires; a changed or expired signed URL is 403 (FR-8.4, FR-8.5). " +
                 "With IMG_S3_PRESIGNED_DOWNLOADS=true a request without conditional headers is redirected (302) to the " +
                 "object store; a conditional one is answered here as above (ADR 11).")
-            .Produces(StatusCodes.Status200OK, typeof(Stream), "image/jpeg", "image/png", "image/webp", "image/tiff")
-            .Produces(StatusCodes.Status206PartialContent, typeof(Stream), "image/jpeg", "image/png", "image/webp", "image/tiff")
+            .Produces(StatusCodes.Status200OK, typeof(Stream), "image/jpeg", "image/png", "image/webp", "image/tiff", "image/gif", "image/heic", "image/avif")
+            .Produces(StatusCodes.Status206PartialContent, typeof(Stream), "image/jpeg", "image/png", "image/webp", "image/tiff", "image/gif", "image/heic", "image/avif")
             .Produces(StatusCodes.Status302Found)
             .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status403Forbidden)

@@ -162,6 +162,20 @@ internal static class OpenApiContract
                 Annotate(exif, "gps", "Only when IMG_EXPOSE_GPS=true (default false): {lat, lon} in degrees (south and west negative), alt in metres.");
             }
 
+            if (context.JsonTypeInfo.Type == typeof(Images.Application.Common.ImageDto) && schema.Properties is { } imageSchema)
+            {
+                if (imageSchema.TryGetValue("format", out var imageFormat) && imageFormat is OpenApiSchema fmt)
+                {
+                    fmt.Enum = [.. Enum.GetValues<ImageFormat>().Select(v => (JsonNode)JsonValue.Create(v.ContractName()))];
+                    fmt.Description = "Decided by the file's bytes at upload (FR-1.1, FR-8.6).";
+                }
+
+                if (imageSchema.TryGetValue("frames", out var frames) && frames is OpenApiSchema fr)
+                {
+                    fr.Description = "Frames or pages in the original's container (FR-8.6): an animated GIF's, WebP's or PNG's frames, an AVIF sequence's, a TIFF's pages, a HEIF's top-level images; 1 for a still image; read from the container without decoding, at most 100000 counted. Only the first is rendered. Null until processed.";
+                }
+            }
+
             if (context.JsonTypeInfo.Type == typeof(SignedUrlResponse) && schema.Properties is { } response)
             {
                 if (response.TryGetValue("url", out var url) && url is OpenApiSchema u)
@@ -298,7 +312,7 @@ internal static class OpenApiContract
                         {
                             Type = JsonSchemaType.String,
                             Format = "binary",
-                            Description = "JPEG, PNG, WebP or TIFF; decided by the magic bytes.",
+                            Description = "JPEG, PNG, WebP, TIFF, GIF, HEIC/HEIF or AVIF; decided by the magic bytes (an ISO-BMFF file by its `ftyp` brands).",
                         },
                         ["tags"] = new OpenApiSchema
                         {

@@ -39,6 +39,13 @@ public sealed class Image
     public int? Height { get; private set; }
     public int? Channels { get; private set; }
     public bool? HasAlpha { get; private set; }
+
+    /// <summary>
+    /// Frames or pages in the original's container (FR-8.6: an animated GIF's, WebP's or PNG's
+    /// frames, an AVIF sequence's, a TIFF's pages, a HEIF's top-level images; 1 for a still image),
+    /// known once processed; only the first is rendered.
+    /// </summary>
+    public int? Frames { get; private set; }
     public bool ThumbnailAvailable { get; private set; }
 
     // FR-9: stored as columns of their own (the hash is indexed by bands, ADR 14).
@@ -194,6 +201,7 @@ public sealed class Image
         Height = metadata.Height;
         Channels = metadata.Channels;
         HasAlpha = metadata.HasAlpha;
+        Frames = Math.Max(1, metadata.Frames);
         Format = metadata.Format;
         _renditions = [.. renditions];
         _placeholder = insight?.Placeholder;

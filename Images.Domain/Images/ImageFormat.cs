@@ -1,12 +1,17 @@
 namespace Images.Domain.Images;
 
-/// <summary>The four accepted formats (FR-1.1).</summary>
+/// <summary>The accepted formats (FR-1.1; GIF, HEIC/HEIF and AVIF since FR-8.6).</summary>
 public enum ImageFormat
 {
     Jpeg,
     Png,
     Webp,
     Tiff,
+    Gif,
+
+    /// <summary>HEIC and other HEIF images (HEVC-coded, decoded by libheif).</summary>
+    Heic,
+    Avif,
 }
 
 public static class ImageFormatExtensions
@@ -18,15 +23,19 @@ public static class ImageFormatExtensions
         ImageFormat.Png => "image/png",
         ImageFormat.Webp => "image/webp",
         ImageFormat.Tiff => "image/tiff",
+        ImageFormat.Gif => "image/gif",
+        ImageFormat.Heic => "image/heic",
+        ImageFormat.Avif => "image/avif",
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
     };
 
-    /// <summary>The upper-case name used by the HTTP contract (JPEG|PNG|WEBP|TIFF).</summary>
+    /// <summary>The upper-case name used by the HTTP contract (JPEG|PNG|WEBP|TIFF|GIF|HEIC|AVIF).</summary>
     public static string ContractName(this ImageFormat format) => format.ToString().ToUpperInvariant();
 
     /// <summary>
     /// Maps a declared MIME type to a format. Returns null for types that are not one of ours;
-    /// common aliases (image/jpg, image/pjpeg, image/x-png, image/tif) are accepted.
+    /// common aliases (image/jpg, image/pjpeg, image/x-png, image/tif, image/heif, the -sequence
+    /// types of HEIF and AVIF) are accepted.
     /// </summary>
     public static ImageFormat? FromContentType(string? contentType)
     {
@@ -42,6 +51,9 @@ public static class ImageFormatExtensions
             "image/png" or "image/x-png" => ImageFormat.Png,
             "image/webp" => ImageFormat.Webp,
             "image/tiff" or "image/tif" or "image/x-tiff" => ImageFormat.Tiff,
+            "image/gif" => ImageFormat.Gif,
+            "image/heic" or "image/heif" or "image/heic-sequence" or "image/heif-sequence" => ImageFormat.Heic,
+            "image/avif" or "image/avif-sequence" => ImageFormat.Avif,
             _ => null,
         };
     }

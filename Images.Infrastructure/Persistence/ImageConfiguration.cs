@@ -34,6 +34,7 @@ internal sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
         builder.Property(i => i.Height).HasColumnName("height");
         builder.Property(i => i.Channels).HasColumnName("channels");
         builder.Property(i => i.HasAlpha).HasColumnName("has_alpha");
+        builder.Property(i => i.Frames).HasColumnName("frames");
         builder.Property(i => i.ThumbnailAvailable).HasColumnName("thumbnail_available");
         builder.Ignore(i => i.Renditions);
         builder.Property<List<Rendition>>("_renditions").HasColumnName("renditions").HasColumnType("jsonb")

@@ -18,7 +18,7 @@ public sealed partial class CompositeImageProcessor(
     IOptions<NativeProcessingOptions> options) : IImageProcessor
 {
     public string ActivePath => options.Value.Enabled && NativeThumbnailer.IsAvailable
-        ? "native (libimages_native) for JPEG, PNG, WebP and TIFF; managed (ImageSharp) for the variants it leaves aside"
+        ? "native (libimages_native) for JPEG, PNG, WebP, TIFF, GIF, HEIC and AVIF; managed (ImageSharp) for the variants it leaves aside"
         : "managed (ImageSharp) for every format";
 
     /// <summary>
@@ -27,7 +27,8 @@ public sealed partial class CompositeImageProcessor(
     /// </summary>
     public string RenditionFeatures => options.Value.Enabled && NativeThumbnailer.IsAvailable
         ? NativeRenditionMaker.FeatureStatus
-        : "AVIF: not available (the managed path has no AVIF encoder); ICC: not converted (ImageSharp 2.1 has no colour management)";
+        : "AVIF: not available (the managed path has no AVIF encoder); ICC: not converted (ImageSharp 2.1 has no colour management); "
+          + "HEIC input: not available (the managed path has no HEIF decoder); AVIF input: not available (the managed path has no AVIF decoder)";
 
     public bool AvifAvailable => options.Value.Enabled && NativeThumbnailer.IsAvailable && NativeRenditionMaker.Features.HasFlag(NativeFeatures.Avif);
 

@@ -401,4 +401,98 @@ internal static class Containers
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
+
+    /// <summary>
+    /// A GIF's frames (its image descriptors, counted by walking the blocks: every data sub-block
+    /// skipped by its length, nothing decompressed, at most <see cref="MaxCounted"/>) and whether its
+    /// first frame shows transparency (a transparent index in the graphic control extension before
+    /// it, or a frame that does not cover the logical screen), as the native library reads them
+    /// (FR-8.6, NFR-8). Null when the header does not parse; ImageSharp then reports what is wrong.
+    /// </summary>
+    public static (int Frames, bool Alpha)? GifFrames(Stream stream)
+    {
+        var start = stream.Position;
+        try
+        {
+            var length = stream.Length - start;
+            if (length < 13 || length > int.MaxValue)
+            {
+                return null;
+            }
+
+            var data = new byte[length];
+            stream.ReadExactly(data);
+            if (!data.AsSpan(0, 6).SequenceEqual("GIF87a"u8) && !data.AsSpan(0, 6).SequenceEqual("GIF89a"u8))
+            {
+                return null;
+            }
+
+            int screenWidth = BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(6)), screenHeight = BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(8));
+            long at = 13;
+            if ((data[10] & 0x80) != 0)
+            {
+                at += 3 * (2 << (data[10] & 7));
+            }
+
+            var (frames, alpha, transparent) = (0, false, false);
+            while (at < data.Length && frames < MaxCounted)
+            {
+                var kind = data[at++];
+                if (kind == 0x21 && at < data.Length)
+                {
+                    var label = data[at++];
+                    if (label == 0xF9 && at + 5 <= data.Length && data[at] == 4)
+                    {
+                        transparent = (data[at + 1] & 1) != 0;
+                    }
+
+                    at = SkipSubBlocks(data, at);
+                }
+                else if (kind == 0x2C && at + 9 <= data.Length)
+                {
+                    if (frames == 0)
+                    {
+                        var (x, y) = (BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan((int)at)), BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan((int)at + 2)));
+                        var (w, h) = (BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan((int)at + 4)), BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan((int)at + 6)));
+                        alpha = transparent || x > 0 || y > 0 || w < screenWidth || h < screenHeight;
+                    }
+
+                    var packed = data[at + 8];
+                    at += 9 + ((packed & 0x80) != 0 ? 3 * (2 << (packed & 7)) : 0) + 1;
+                    frames++;
+                    transparent = false;
+                    at = SkipSubBlocks(data, at);
+                }
+                else
+                {
+                    break;
+                }
+            }
+
+            return (Math.Max(frames, 1), alpha);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        finally
+        {
+            stream.Position = start;
+        }
+    }
+
+    private static long SkipSubBlocks(byte[] data, long at)
+    {
+        while (at < data.Length)
+        {
+            var n = data[at];
+            at += 1 + n;
+            if (n == 0)
+            {
+                break;
+            }
+        }
+
+        return at;
+    }
 }

@@ -3,6 +3,7 @@ using Images.Application.Common;
 using Images.Domain.Images;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Formats.Tiff;
@@ -20,8 +21,9 @@ using ImageProcessingException = Images.Application.Common.ImageProcessingExcept
 namespace Images.Infrastructure.Processing;
 
 /// <summary>
-/// The managed processor: SixLabors.ImageSharp 2.1 with only the four accepted decoders registered,
-/// limits checked on the header before any decode, the first TIFF page and the first WebP frame
+/// The managed processor: SixLabors.ImageSharp 2.1 with only the accepted decoders it has registered
+/// (JPEG, PNG, WebP, TIFF, GIF; HEIC and AVIF fail with a reason naming the missing library),
+/// limits checked on the header before any decode, the first TIFF page and the first WebP or GIF frame
 /// only, a memory allocator capped at the decode budget, and the time budget's token passed to the
 /// decoders (which check it per row or strip; resizing cannot be stopped halfway) (NFR-7, NFR-8).
 /// </summary>
@@ -38,7 +40,8 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
             new JpegConfigurationModule(),
             new PngConfigurationModule(),
             new WebpConfigurationModule(),
-            new TiffConfigurationModule())
+            new TiffConfigurationModule(),
+            new GifConfigurationModule())
         {
             MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
             {
@@ -49,6 +52,8 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
         };
         // Only the first page of a TIFF is decoded (the stream also hides the others, see Containers).
         _configuration.ImageFormatsManager.SetDecoder(TiffFormat.Instance, new TiffDecoder { DecodingMode = FrameDecodingMode.First });
+        // Only the first frame of a GIF animation (FR-8.6); the count comes from Containers.GifFrames.
+        _configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
         // No PNG text, EXIF or ICC chunk is read: a compressed one is a bomb of its own. The
         // orientation comes from Containers.PngHeader instead.
         _configuration.ImageFormatsManager.SetDecoder(PngFormat.Instance, new PngDecoder { IgnoreMetadata = true });
@@ -300,6 +305,13 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
             case DomainFormat.Png:
                 var (frames, orientation) = Containers.PngHeader(original);
                 return (original, frames, orientation, null);
+            case DomainFormat.Gif when Containers.GifFrames(original) is { } gif:
+                return (original, gif.Frames, null, gif.Alpha);
+            case DomainFormat.Heic:
+                // ImageSharp 2.1 reads neither: the native library's libheif or libavif was missing.
+                throw new ImageProcessingException("HEIC decoding is not available on this machine (libheif).");
+            case DomainFormat.Avif:
+                throw new ImageProcessingException("AVIF decoding is not available on this machine (libavif).");
             default:
                 return (original, 1, null, null);
         }
@@ -356,6 +368,7 @@ public sealed class ImageSharpImageProcessor : IImageProcessor
                 { ColorType: PngColorType.Palette, HasTransparency: true } => (4, true),
                 _ => (3, false),
             },
+            DomainFormat.Gif => (alpha == true ? 4 : 3, alpha == true),
             _ => FromBits(bits, alpha == true || (info.PixelType?.AlphaRepresentation is { } a && a != PixelAlphaRepresentation.None)),
         };
         return new ImageMetadata(info.Width, info.Height, format, channels, hasAlpha);

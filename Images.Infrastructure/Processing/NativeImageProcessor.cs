@@ -9,9 +9,10 @@ using ImageMetadata = Images.Domain.Images.ImageMetadata;
 namespace Images.Infrastructure.Processing;
 
 /// <summary>
-/// The native fast path (NFR-4) for JPEG, PNG, WebP and TIFF: libimages_native decodes at reduced
-/// scale and streams rows, so memory stays near the thumbnail's size (an animated WebP: its first
-/// frame; a TIFF: its first page, strip by strip or tile by tile). What it does not handle (CMYK
+/// The native fast path (NFR-4) for JPEG, PNG, WebP, TIFF and GIF, and the only path for HEIC and
+/// AVIF (FR-8.6; libheif and libavif opened at run time): libimages_native decodes at reduced
+/// scale and streams rows, so memory stays near the thumbnail's size (an animated WebP or GIF, an
+/// AVIF sequence: the first frame; a TIFF: its first page, strip by strip or tile by tile). What it does not handle (CMYK
 /// JPEG, interlaced PNG, a TIFF of float samples or ZSTD compression...) is reported as unsupported
 /// and taken by the managed path.
 /// </summary>
@@ -19,7 +20,8 @@ public sealed class NativeImageProcessor(IOptions<ProcessingOptions> options) : 
 {
     /// <summary>Whether the library is loaded and decodes <paramref name="format"/> (the composite asks before choosing it).</summary>
     public bool Supports(DomainFormat format) =>
-        NativeThumbnailer.IsAvailable && format is DomainFormat.Jpeg or DomainFormat.Png or DomainFormat.Webp or DomainFormat.Tiff;
+        NativeThumbnailer.IsAvailable && format is DomainFormat.Jpeg or DomainFormat.Png or DomainFormat.Webp or DomainFormat.Tiff
+            or DomainFormat.Gif or DomainFormat.Heic or DomainFormat.Avif;
 
     /// <summary>
     /// The library's own plan: the working memory of the decoder it will run, read from the header
@@ -41,7 +43,17 @@ public sealed class NativeImageProcessor(IOptions<ProcessingOptions> options) : 
         {
             // Over a decoder's own side limit (libpng's 1,000,000, above IMG_MAX_IMAGE_SIDE's
             // largest value): the header's size is enough for the use case to refuse it by name.
-            var probed = NativeThumbnailer.Probe(file.Name);
+            NativeImageInfo probed;
+            try
+            {
+                probed = NativeThumbnailer.Probe(file.Name);
+            }
+            catch (NativeImageException refused) when (refused.Status is not NativeStatus.Io)
+            {
+                // The decoder refuses the header itself (libheif's size limit): the image's fault.
+                throw new ImageProcessingException(ex.Message, ex);
+            }
+
             return new DecodePlan(probed.Width, probed.Height, 1, long.MaxValue, $"libimages_native {probed.Format}: {ex.Message}", DecodePlan.Native);
         }
         catch (NativeImageException ex) when (ex.Status is NativeStatus.Invalid or NativeStatus.TooLarge or NativeStatus.OverBudget)

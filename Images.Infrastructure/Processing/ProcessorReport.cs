@@ -26,6 +26,18 @@ public sealed partial class ProcessorReport(CompositeImageProcessor processor, I
             {
                 LogAvifUnavailable(processor.RenditionFeatures);
             }
+
+            // FR-8.6: HEIC and AVIF uploads need libheif and libavif's decoder (opened at run time).
+            var features = NativeRenditionMaker.Features;
+            if (!features.HasFlag(NativeFeatures.HeicInput))
+            {
+                LogInputUnavailable("HEIC", "libheif", processor.RenditionFeatures);
+            }
+
+            if (!features.HasFlag(NativeFeatures.AvifInput))
+            {
+                LogInputUnavailable("AVIF", "libavif", processor.RenditionFeatures);
+            }
         }
         else
         {
@@ -45,6 +57,9 @@ public sealed partial class ProcessorReport(CompositeImageProcessor processor, I
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renditions: AVIF unavailable, renditions are made as JPEG, WebP and PNG only and ?format=avif is answered 406 ({Features})")]
     private partial void LogAvifUnavailable(string features);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Image input: {Format} decoding unavailable ({Library} missing): {Format} uploads are accepted and then failed with that reason ({Features})")]
+    private partial void LogInputUnavailable(string format, string library, string features);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Image processing: the native fast path is unavailable ({Reason}); using the managed processor (ImageSharp) for every format")]
     private partial void LogFallback(string reason);

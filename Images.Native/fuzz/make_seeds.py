@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The fuzzer's seed corpus (Images.Native/fuzz/seeds/, committed): small files that reach every
 path of the native library. Usage: make_seeds.py [DIR] (default: the seeds folder beside this
-script). Needs python3, libjpeg-turbo-progs (cjpeg, jpegtran), webp (cwebp, img2webp) and libtiff-tools
-(tiffcp): apt-get install python3 libjpeg-turbo-progs webp libtiff-tools. Deterministic: the same tools write the same bytes.
+script). Needs python3, libjpeg-turbo-progs (cjpeg, jpegtran), webp (cwebp, img2webp), libtiff-tools
+(tiffcp), and for GIF, HEIC and AVIF gifsicle, libvips-tools, libheif-examples and libavif-bin:
+apt-get install python3 libjpeg-turbo-progs webp libtiff-tools gifsicle libvips-tools libheif-examples libavif-bin. Deterministic: the same tools write the same bytes.
 
 - JPEG: progressive 4:2:0, 4:2:2 and 4:4:4 and grey (the DC-scan decoder at 1/8; restart
   markers every MCU row and every few MCUs), arithmetic-coded progressive (left to libjpeg), a
@@ -14,7 +15,8 @@ script). Needs python3, libjpeg-turbo-progs (cjpeg, jpegtran), webp (cwebp, img2
 - TIFF (libtiff-tools' tiffcp compresses and tiles what this script writes): uncompressed RGB,
   LZW with a predictor, Deflate tiles, a 4-bit palette in PackBits, bilevel in CCITT G4, JPEG
   (YCbCr), 16-bit RGBA in planes, YCbCr 4:2:0 (libtiff's RGBA conversion), CMYK, grey with
-  associated alpha and orientation 6, two big-endian pages, BigTIFF."""
+  associated alpha and orientation 6, two big-endian pages, BigTIFF.
+- GIF, HEIC, AVIF: see the section at the end."""
 import os, shutil, struct, subprocess, sys, tempfile, zlib
 
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), 'seeds')
@@ -329,4 +331,34 @@ write('cmyk.tif', tiff_file(24, 16, 5, 8, 4, b''.join(bytes((255 - small[i * 3],
                                                        for i in range(24 * 16)), [(332, 3, [1])]))
 grey_alpha = b''.join(bytes(((small[i * 3 + 1] * rgba[i * 4 + 3] + 127) // 255, rgba[i * 4 + 3])) for i in range(24 * 16))
 write('grey-alpha-o6.tif', tiff_file(24, 16, 1, 8, 2, grey_alpha, [(274, 3, [6]), (338, 3, [1])]))
+
+# ---- GIF, HEIC and AVIF (ABI 6, FR-8.6): gifsicle (apt-get install gifsicle) writes the GIFs from
+# vips's, heif-enc (libheif-examples) and avifenc (libavif-bin) the ISO-BMFF files ----
+# GIF: a still photo, an interlaced one with a transparent colour (the four-pass de-interlacing,
+# the GCE), an animation of three frames of which the first is smaller than the screen (the canvas,
+# the frame count walk). HEIC: a photo, one with alpha (the auxiliary image). AVIF: a photo with
+# irot and imir (the orientation), one with alpha, a sequence of three frames (imageCount).
+for tool in ('gifsicle', 'heif-enc', 'avifenc', 'vips'):
+    if shutil.which(tool) is None:
+        sys.exit(f'{tool} is missing: apt-get install gifsicle libheif-examples libavif-bin libvips-tools')
+gif_photo = os.path.join(work, 'photo.gif')
+run('vips', 'copy', png_path('gif-photo.png', 48, 32), gif_photo)
+shutil.copy(gif_photo, os.path.join(out, 'photo.gif'))
+run('gifsicle', '--interlace', '--transparent', '#000000', '--colors', '32', gif_photo, '-o', os.path.join(out, 'interlaced-trns.gif'))
+frames = []
+for i, size in enumerate(((24, 16), (48, 32), (48, 32))):
+    frame = os.path.join(work, f'frame{i}.gif')
+    run('vips', 'copy', png_path(f'frame{i}.png', *size), frame)
+    frames.append(frame)
+run('gifsicle', '--colors', '16', '--logical-screen', '48x32', '--delay', '10', *frames, '-o', os.path.join(out, 'anim.gif'))
+heic_source = png_path('heic.png', 64, 48)
+run('heif-enc', '-q', '50', heic_source, '-o', os.path.join(out, 'photo.heic'))
+alpha_source = os.path.join(work, 'alpha.png')
+with open(alpha_source, 'wb') as f:
+    f.write(png_rgba(32, 24))
+run('heif-enc', '-q', '50', alpha_source, '-o', os.path.join(out, 'alpha.heic'))
+run('avifenc', '-s', '10', '-j', '1', '--irot', '1', '--imir', '1', heic_source, os.path.join(out, 'irot-imir.avif'))
+run('avifenc', '-s', '10', '-j', '1', alpha_source, os.path.join(out, 'alpha.avif'))
+run('avifenc', '-s', '10', '-j', '1', png_path('seq0.png', 16, 12), png_path('seq1.png', 16, 12), png_path('seq2.png', 16, 12),
+    os.path.join(out, 'sequence.avif'))
 shutil.rmtree(work)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "bmff.h"
 #include "images_native.h"
 
 static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
@@ -156,6 +157,17 @@ void in_icc_profile(const uint8_t *data, size_t size, int format, uint8_t **prof
     case IN_FORMAT_PNG: *profile = png_profile(data, size, length); break;
     case IN_FORMAT_WEBP: *profile = webp_profile(data, size, length); break;
     case IN_FORMAT_TIFF: *profile = tiff_profile(data, size, length); break;
+    case IN_FORMAT_HEIF:
+    case IN_FORMAT_AVIF: { /* the colr property (ABI 6); a nclx one is not a profile */
+        size_t n = 0;
+        const uint8_t *p = in_bmff_icc(data, size, &n);
+        *profile = NULL;
+        if (p != NULL && n > 0 && n <= IN_ICC_MAX_BYTES && (*profile = malloc(n)) != NULL) {
+            memcpy(*profile, p, n);
+            *length = n;
+        }
+        break;
+    }
     default: *profile = NULL; break;
     }
     if (*profile == NULL) *length = 0;

@@ -1,6 +1,6 @@
 /* The embedded ICC profile of a container, read from its bytes without a decoder: a JPEG's APP2
  * "ICC_PROFILE" segments (joined in their sequence order), a PNG's iCCP chunk (inflated), a WebP's
- * ICCP chunk, a classic TIFF's tag 34675 in IFD0. Bottom layer: calls nothing of this library
+ * ICCP chunk, a classic TIFF's tag 34675 in IFD0, a HEIF's or AVIF's `colr` property (bmff.c). Bottom layer: calls nothing of this library
  * (zlib for iCCP). */
 #ifndef IMAGES_NATIVE_ICC_H
 #define IMAGES_NATIVE_ICC_H

@@ -9,6 +9,7 @@
  *       v                                                     v
  *   [decoders, decode only]                               [encoders]
  *       jpeg_read.c    png_read.c    webp_read.c    tiff_read.c   encode.c (JPEG, WebP)
+ *       gif_read.c (giflib)  heif_read.c (libheif, dlopen)  avif_read.c (libavif, dlopen)  (ABI 6)
  *         |   |                        |              |          |
  *         |   +-> jpeg_dc.c            +-> webp_vp8l.c |          |
  *         |         |                                  |          |
@@ -17,6 +18,7 @@
  *       |                                                     |
  *       v                                                     v
  *   [bottom]  errors.c  budget.c  exif.c  sizes.c  resize.c  orient.c  analyse.c (insight sample)
+ *             bmff.c (ftyp brands, colr)
  *             (status + message; library allowance, cancel check, over-budget message; EXIF
  *             orientation tag; target size; the reducer; orientation applied. budget.c and
  *             resize.c call errors.c, nothing else of ours)
@@ -50,6 +52,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "avif_read.h"
+#include "bmff.h"
 #include "budget.h"
 #include "codec.h"
 #include "colour.h"
@@ -57,6 +61,8 @@
 #include "encode.h"
 #include "icc.h"
 #include "errors.h"
+#include "gif_read.h"
+#include "heif_read.h"
 #include "jpeg_read.h"
 #include "orient.h"
 #include "analyse.h"
@@ -89,6 +95,9 @@ static const decoder decoders[] = {
     [IN_FORMAT_PNG] = { in_png_probe, in_png_plan, in_png_decode },
     [IN_FORMAT_WEBP] = { in_webp_probe, in_webp_plan, in_webp_decode },
     [IN_FORMAT_TIFF] = { in_tiff_probe, in_tiff_plan, in_tiff_decode },
+    [IN_FORMAT_GIF] = { in_gif_probe, in_gif_plan, in_gif_decode },
+    [IN_FORMAT_HEIF] = { in_heif_probe, in_heif_plan, in_heif_decode },
+    [IN_FORMAT_AVIF] = { in_avif_probe, in_avif_plan, in_avif_decode },
 };
 
 /* The format, by its magic bytes. */
@@ -101,7 +110,9 @@ static int detect(const uint8_t *data, size_t size)
     if (size >= 8 && ((data[0] == 'I' && data[1] == 'I' && (data[2] == 42 || data[2] == 43) && data[3] == 0)
                       || (data[0] == 'M' && data[1] == 'M' && data[2] == 0 && (data[3] == 42 || data[3] == 43))))
         return IN_FORMAT_TIFF;
-    return IN_FORMAT_UNKNOWN;
+    if (size >= 6 && (memcmp(data, "GIF87a", 6) == 0 || memcmp(data, "GIF89a", 6) == 0)) return IN_FORMAT_GIF;
+    /* ISO-BMFF: the ftyp box's major and compatible brands (ABI 6). */
+    return in_bmff_brand(data, size);
 }
 
 int32_t images_native_probe(const uint8_t *data, size_t size, in_info *info, char *error, size_t error_size)
@@ -111,7 +122,7 @@ int32_t images_native_probe(const uint8_t *data, size_t size, in_info *info, cha
     info->orientation = 1;
     info->frames = 1;
     const int format = detect(data, size);
-    if (format == IN_FORMAT_UNKNOWN) return in_fail(error, error_size, IN_UNSUPPORTED, "not a JPEG, PNG, WebP or TIFF image");
+    if (format == IN_FORMAT_UNKNOWN) return in_fail(error, error_size, IN_UNSUPPORTED, "not a JPEG, PNG, WebP, TIFF, GIF, HEIC or AVIF image");
     return decoders[format].probe(data, size, info, error, error_size);
 }
 
@@ -548,7 +559,10 @@ void images_native_renditions_free(in_renditions *out)
 
 int32_t images_native_features(char *text, size_t text_size)
 {
-    const int features = (in_avif_get() != NULL ? IN_FEATURE_AVIF : 0) | (in_lcms_get() != NULL ? IN_FEATURE_ICC : 0);
-    if (text != NULL && text_size > 0) snprintf(text, text_size, "AVIF: %s; ICC: %s", in_avif_status(), in_lcms_status());
+    const int features = (in_avif_get() != NULL ? IN_FEATURE_AVIF : 0) | (in_lcms_get() != NULL ? IN_FEATURE_ICC : 0)
+        | (in_heif_available() ? IN_FEATURE_HEIF_INPUT : 0) | (in_avif_input_available() ? IN_FEATURE_AVIF_INPUT : 0);
+    if (text != NULL && text_size > 0)
+        snprintf(text, text_size, "AVIF: %s; ICC: %s; HEIC input: %s; AVIF input: %s", in_avif_status(), in_lcms_status(),
+                 in_heif_status(), in_avif_input_status());
     return features;
 }

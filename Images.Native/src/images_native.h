@@ -24,7 +24,7 @@ extern "C" {
 #define IMAGES_NATIVE_API __attribute__((visibility("default")))
 
 /* Bumped whenever the ABI below changes; the managed side checks it once. */
-#define IMAGES_NATIVE_VERSION 7
+#define IMAGES_NATIVE_VERSION 8
 
 enum in_status {
     IN_OK = 0,
@@ -37,8 +37,9 @@ enum in_status {
     IN_OVER_BUDGET = 7    /* the decode would need more working memory than request->max_memory */
 };
 
-/* 4 (TIFF) since version 4. */
-enum in_format { IN_FORMAT_UNKNOWN = 0, IN_FORMAT_JPEG = 1, IN_FORMAT_PNG = 2, IN_FORMAT_WEBP = 3, IN_FORMAT_TIFF = 4 };
+/* 4 (TIFF) since version 4; GIF, HEIF (HEIC) and AVIF input since version 6 (FR-8.6). */
+enum in_format { IN_FORMAT_UNKNOWN = 0, IN_FORMAT_JPEG = 1, IN_FORMAT_PNG = 2, IN_FORMAT_WEBP = 3, IN_FORMAT_TIFF = 4,
+                 IN_FORMAT_GIF = 5, IN_FORMAT_HEIF = 6, IN_FORMAT_AVIF = 7 };
 /* PNG and AVIF (renditions only) since version 5. */
 enum in_output { IN_OUTPUT_JPEG = 0, IN_OUTPUT_WEBP = 1, IN_OUTPUT_PNG = 2, IN_OUTPUT_AVIF = 3 };
 #define IN_OUTPUTS 4
@@ -64,7 +65,10 @@ typedef struct in_info {
     int32_t frames;       /* frames or pages in the container (1 for a still image; APNG: acTL's
                              num_frames; animated WebP: its ANMF chunks, what the demuxer counts,
                              walked in place before anything is allocated; TIFF: the IFD chain,
-                             each IFD counted once, at most 100,000); only the first is decoded */
+                             each IFD counted once, at most 100,000; GIF: its image descriptors,
+                             the blocks walked without decompressing, at most 100,000; AVIF:
+                             libavif's imageCount of a sequence; HEIF: the top-level images);
+                             only the first (a HEIF's primary image) is decoded */
 } in_info;
 
 /* 48 bytes on every 64-bit ABI. */
@@ -137,6 +141,8 @@ enum in_icc {
 /* images_native_features: optional libraries loaded at run time (dlopen), ADR 12. */
 #define IN_FEATURE_AVIF 1   /* libavif with an AV1 encoder: AVIF output */
 #define IN_FEATURE_ICC 2    /* lcms2: ICC profiles converted to sRGB */
+#define IN_FEATURE_HEIF_INPUT 4 /* libheif with an HEVC decoder: HEIC/HEIF input (version 6) */
+#define IN_FEATURE_AVIF_INPUT 8 /* libavif with an AV1 decoder: AVIF input (version 6) */
 
 /* 104 bytes on every 64-bit ABI. */
 typedef struct in_renditions_request {

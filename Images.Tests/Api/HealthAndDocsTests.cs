@@ -60,6 +60,10 @@ public class HealthAndDocsTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.True(document.GetProperty("components").GetProperty("schemas").TryGetProperty("ImageDto", out var imageSchema));
         Assert.True(imageSchema.GetProperty("properties").TryGetProperty("thumbnail_available", out _));
         Assert.True(imageSchema.GetProperty("properties").TryGetProperty("renditions", out _));
+        // FR-8.6: frames, and the formats an upload can be.
+        Assert.Contains("integer", imageSchema.GetProperty("properties").GetProperty("frames").GetProperty("type").ToString(), StringComparison.Ordinal);
+        Assert.Equal(["JPEG", "PNG", "WEBP", "TIFF", "GIF", "HEIC", "AVIF"],
+            imageSchema.GetProperty("properties").GetProperty("format").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
         Assert.True(document.GetProperty("components").GetProperty("schemas").TryGetProperty("RenditionDto", out var rendition));
         Assert.Equal(["name", "width", "height", "formats"], rendition.GetProperty("properties").EnumerateObject().Select(p => p.Name));
     }

@@ -65,7 +65,20 @@ public class HostileFileTests(DatabaseFixture database, ITestOutputHelper output
         Same("webp cut in half", () => TestImages.Webp(800, 600)[..(TestImages.Webp(800, 600).Length / 2)], "image/webp", Failed("truncated")),
         Same("text sent as image/jpeg", () => Encoding.UTF8.GetBytes(new string('a', 5000)), "image/jpeg", new Outcome("415")),
         Same("png bytes declared image/jpeg", () => TestImages.Png(64, 64), "image/jpeg", new Outcome("415")),
-        Same("gif", () => [.. "GIF89a"u8, 1, 0, 1, 0, 0, 0, 0, 0x3B], "image/gif", new Outcome("415")),
+        Same("bmp", () => [.. "BM"u8, 0x3A, 0, 0, 0, 0, 0, 0, 0, 0x36, 0, 0, 0], "image/bmp", new Outcome("415")),
+        // FR-8.6's formats (ADR 15).
+        Same("gif logical screen 65,535 x 65,535", () => HostileImages.GifClaiming(65_535, 65_535, 1, 1), "image/gif", Failed("IMG_MAX_IMAGE_PIXELS")),
+        // ImageSharp 2.1 clips the frame to the screen and fills what the data lacks: a legitimate (if empty) image to it.
+        new("gif frame 65,535 x 65,535 on a 64 x 64 screen (35 bytes)", () => Task.FromResult(HostileImages.GifClaiming(64, 64, 65_535, 65_535)), "image/gif", Failed("truncated GIF"), Completed),
+        Same("gif of 150,000 frames of 1 x 1 (2.2 MB)", () => HostileImages.GifOfFrames(150_000), "image/gif", Completed),
+        // 64 MP of LZW: streamed row by row natively; ImageSharp would hold it whole.
+        new("gif LZW bomb: 8000 x 8000 of one colour (44 KB)", () => HostileImages.GifBombAsync(8000, 8000), "image/gif", Completed, Failed("IMG_MAX_DECODE_MEMORY_MB")),
+        new("gif cut in half", () => Task.FromResult(HostileImages.HalfOf(Support.InputFormatFiles.HalfTransparent(1200, 900))), "image/gif", Failed("truncated GIF"), Completed),
+        new("heic cut in half", async () => HostileImages.HalfOf(await HostileImages.EncodedAsync(TestImages.Png(800, 600), "heic", "heif-enc")), "image/heic", Failed("HEIF"), Failed("libheif")),
+        new("heic claiming 100,000 x 100,000 (ispe)", async () => HostileImages.WithIspe(await HostileImages.EncodedAsync(TestImages.Png(800, 600), "heic", "heif-enc"), 100_000, 100_000), "image/heic", Failed("exceeds the maximum image size"), Failed("libheif")),
+        new("avif cut in half", async () => HostileImages.HalfOf(await HostileImages.EncodedAsync(TestImages.Png(800, 600), "avif", "avifenc", "-s", "10")), "image/avif", Failed("AVIF"), Failed("libavif")),
+        new("avif claiming 100,000 x 100,000 (ispe)", async () => HostileImages.WithIspe(await HostileImages.EncodedAsync(TestImages.Png(800, 600), "avif", "avifenc", "-s", "10"), 100_000, 100_000), "image/avif", Failed("AVIF"), Failed("libavif")),
+        new("avif 2 x 2 grid claiming 60,000 x 60,000 (ispe)", async () => HostileImages.WithIspe(await HostileImages.EncodedAsync(TestImages.Png(800, 600), "avif", "avifenc", "-s", "10", "--grid", "2x2"), 60_000, 60_000), "image/avif", Failed("AVIF"), Failed("libavif")),
         Same("empty file", () => [], "image/png", new Outcome("422")),
         new("1 KB png and a 300 MB extra part", () => Task.FromResult(TestImages.Png(16, 16)), "image/png", new Outcome("413"), new Outcome("413"), ExtraPartBytes: 300L << 20),
     ];

@@ -82,7 +82,7 @@ public class UploadEndpointTests(UploadFixture api) : IClassFixture<UploadFixtur
         var (status, body) = await PostAsync(UploadForm("this is plain text, not a picture"u8.ToArray(), "image/jpeg", "fake.jpg"));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
         Assert.Equal(415, body.GetProperty("status").GetInt32());
-        Assert.Contains("not a JPEG, PNG, WebP or TIFF", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("not a JPEG, PNG, WebP, TIFF, GIF, HEIC or AVIF", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -94,10 +94,31 @@ public class UploadEndpointTests(UploadFixture api) : IClassFixture<UploadFixtur
     }
 
     [Fact]
-    public async Task GifIs415_FR1_1()
+    public async Task BmpIs415_FR1_1()
     {
-        var (status, _) = await PostAsync(UploadForm("GIF89a\x01\x00\x01\x00"u8.ToArray(), "image/gif"));
+        var (status, body) = await PostAsync(UploadForm("BM\x3a\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00"u8.ToArray(), "image/bmp"));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
+        Assert.Contains("not a JPEG, PNG, WebP, TIFF, GIF, HEIC or AVIF", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("GIF89a", "image/gif", "GIF")]
+    [InlineData("ftypheic", "image/heic", "HEIC")]
+    [InlineData("ftypavif", "image/avif", "AVIF")]
+    public async Task GifHeicAndAvifAreAcceptedBySniffing_FR8_6(string magic, string declared, string format)
+    {
+        // Only the header matters to the upload (processing judges the rest).
+        byte[] bytes = magic.StartsWith("ftyp", StringComparison.Ordinal)
+            ? [0, 0, 0, 24, .. System.Text.Encoding.ASCII.GetBytes(magic), 0, 0, 0, 0, .. "mif1miaf"u8, 0, 0, 0, 8, .. "free"u8]
+            : [.. System.Text.Encoding.ASCII.GetBytes(magic), 1, 0, 1, 0, 0, 0, 0, 0x3B];
+        var (status, body) = await PostAsync(UploadForm(bytes, declared));
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal(declared, body.GetProperty("content_type").GetString());
+        Assert.Equal(format, body.GetProperty("format").GetString());
+
+        // A declared type that names another of the new formats contradicts the bytes.
+        var (lying, _) = await PostAsync(UploadForm(bytes, declared == "image/gif" ? "image/avif" : "image/gif"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, lying);
     }
 
     [Fact]

@@ -155,6 +155,11 @@ public partial class NativePackagingTests(ITestOutputHelper output)
             var bits = int.Parse(features.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
             Assert.Equal(File.Exists("/usr/lib/x86_64-linux-gnu/libavif.so.15") || File.Exists("/usr/lib/aarch64-linux-gnu/libavif.so.15"), (bits & 1) != 0);
             Assert.Equal(File.Exists("/usr/lib/x86_64-linux-gnu/liblcms2.so.2") || File.Exists("/usr/lib/aarch64-linux-gnu/liblcms2.so.2"), (bits & 2) != 0);
+            // ADR 15: libheif (HEIC input) and libavif's decoder (AVIF input) the same way.
+            Assert.Contains("HEIC input: ", features, StringComparison.Ordinal);
+            Assert.Contains("AVIF input: ", features, StringComparison.Ordinal);
+            Assert.Equal(File.Exists("/usr/lib/x86_64-linux-gnu/libheif.so.1") || File.Exists("/usr/lib/aarch64-linux-gnu/libheif.so.1"), (bits & 4) != 0);
+            Assert.Equal((bits & 1) != 0, (bits & 8) != 0); // Debian's libavif15 has dav1d and aom's decoder
         }
         finally
         {

@@ -31,7 +31,7 @@ public class NativeThumbnailerTests(ITestOutputHelper output)
     public void TheLibraryIsLoadedAndItsVersionChecked()
     {
         Assert.True(NativeThumbnailer.IsAvailable, NativeThumbnailer.Status);
-        Assert.Contains("version 7", NativeThumbnailer.Status, StringComparison.Ordinal);
+        Assert.Contains("version 8", NativeThumbnailer.Status, StringComparison.Ordinal);
     }
 
     public static TheoryData<string, ImageFormat, int, int> Photos => new()

@@ -594,4 +594,117 @@ public static class HostileImages
             count = 0;
         }
     }
+
+    /// <summary>A GIF of <paramref name="frames"/> frames of 1 x 1 pixel (15 bytes each): a frame count of the container's to be bounded.</summary>
+    public static byte[] GifOfFrames(int frames)
+    {
+        using var gif = new MemoryStream();
+        gif.Write("GIF89a"u8);
+        gif.Write([1, 0, 1, 0, 0x80, 0, 0]);
+        gif.Write([0, 0, 0, 255, 255, 255]);
+        for (var i = 0; i < frames; i++)
+        {
+            gif.Write([0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0]);
+            gif.Write(OnePixelLzw);
+        }
+
+        gif.WriteByte(0x3B);
+        return gif.ToArray();
+    }
+
+    /// <summary>
+    /// A GIF whose logical screen says <paramref name="screenWidth"/> x <paramref name="screenHeight"/> and
+    /// whose only frame says <paramref name="frameWidth"/> x <paramref name="frameHeight"/>, with the data of one pixel.
+    /// </summary>
+    public static byte[] GifClaiming(int screenWidth, int screenHeight, int frameWidth, int frameHeight)
+    {
+        using var gif = new MemoryStream();
+        gif.Write("GIF89a"u8);
+        Span<byte> sizes = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt16LittleEndian(sizes, (ushort)screenWidth);
+        BinaryPrimitives.WriteUInt16LittleEndian(sizes[2..], (ushort)screenHeight);
+        gif.Write(sizes);
+        gif.Write([0x80, 0, 0, 0, 0, 0, 255, 255, 255, 0x2C, 0, 0, 0, 0]);
+        BinaryPrimitives.WriteUInt16LittleEndian(sizes, (ushort)frameWidth);
+        BinaryPrimitives.WriteUInt16LittleEndian(sizes[2..], (ushort)frameHeight);
+        gif.Write(sizes);
+        gif.WriteByte(0);
+        gif.Write(OnePixelLzw);
+        gif.WriteByte(0x3B);
+        return gif.ToArray();
+    }
+
+    /// <summary>LZW of minimum code size 2 for one pixel of index 0: clear (4), 0, end (5) in 3-bit codes, one sub-block.</summary>
+    private static ReadOnlySpan<byte> OnePixelLzw => [2, 2, 0x44, 0x01, 0];
+
+    /// <summary>An ISO-BMFF file (HEIC, AVIF) whose every 'ispe' property claims <paramref name="width"/> x <paramref name="height"/>.</summary>
+    public static byte[] WithIspe(byte[] file, uint width, uint height)
+    {
+        var copy = (byte[])file.Clone();
+        var found = 0;
+        for (var at = copy.AsSpan().IndexOf("ispe"u8); at >= 0;)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(copy.AsSpan(at + 8), width);
+            BinaryPrimitives.WriteUInt32BigEndian(copy.AsSpan(at + 12), height);
+            found++;
+            var next = copy.AsSpan(at + 4).IndexOf("ispe"u8);
+            at = next < 0 ? -1 : at + 4 + next;
+        }
+
+        Assert.True(found > 0, "no ispe property");
+        return copy;
+    }
+
+    /// <summary>
+    /// A PNG made into another format by a Debian encoder (heif-enc, avifenc, vips): the bytes of
+    /// <c>tool [arguments] in.png out.ext</c> (vips: <c>vips copy in.png out.ext</c>).
+    /// </summary>
+    public static async Task<byte[]> EncodedAsync(byte[] png, string extension, string tool, params string[] arguments)
+    {
+        var work = Directory.CreateTempSubdirectory("images-hostile-");
+        try
+        {
+            var input = Path.Combine(work.FullName, "in.png");
+            var output = Path.Combine(work.FullName, "out." + extension);
+            await File.WriteAllBytesAsync(input, png);
+            string[] command = tool switch
+            {
+                "heif-enc" => [.. arguments, input, "-o", output],
+                "vips" => ["copy", input, output],
+                _ => [.. arguments, input, output],
+            };
+            var run = await RepositoryFiles.RunAsync(tool, command, TimeSpan.FromMinutes(2));
+            Assert.True(run.ExitCode == 0, $"{tool} {string.Join(' ', command)}: {run.Error}");
+            return await File.ReadAllBytesAsync(output);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>An LZW bomb: a GIF of width x height pixels of one colour (vips's GIF writer packs 64 MP into about 44 KB).</summary>
+    public static async Task<byte[]> GifBombAsync(int width, int height)
+    {
+        var work = Directory.CreateTempSubdirectory("images-hostile-");
+        try
+        {
+            var black = Path.Combine(work.FullName, "black.v");
+            var gif = Path.Combine(work.FullName, "bomb.gif");
+            foreach (var arguments in new[] { new[] { "black", black, $"{width}", $"{height}" }, ["copy", black, gif] })
+            {
+                var run = await RepositoryFiles.RunAsync("vips", arguments, TimeSpan.FromMinutes(2));
+                Assert.True(run.ExitCode == 0, $"vips {string.Join(' ', arguments)}: {run.Error}");
+            }
+
+            return await File.ReadAllBytesAsync(gif);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The first half of a file (a truncated upload).</summary>
+    public static byte[] HalfOf(byte[] file) => file[..(file.Length / 2)];
 }

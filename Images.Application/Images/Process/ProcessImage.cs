@@ -94,7 +94,8 @@ public sealed partial class ProcessImageHandler(
         try
         {
             var (metadata, renditions, insight) = await CreateRenditionsAsync(image, settings, work.Token);
-            image.Complete(metadata, renditions, insight, clock.GetUtcNow());
+            // Frames (FR-8.6) are the container's count, read by the plan before anything was decoded.
+            image.Complete(metadata with { Frames = plan.Frames }, renditions, insight, clock.GetUtcNow());
             LogProcessed(image.Id, metadata.Format, metadata.Width, metadata.Height, plan.Engine, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (ImageProcessingException ex)

@@ -44,7 +44,7 @@ public sealed class UploadImageHandler(
         }
 
         var format = ImageFormatSniffer.Detect(header.AsSpan(0, read))
-            ?? throw new UnsupportedMediaTypeException("Unsupported file type: the content is not a JPEG, PNG, WebP or TIFF image.");
+            ?? throw new UnsupportedMediaTypeException(ImageFormatSniffer.Unsupported);
 
         if (IsDeclared(declaredContentType) && ImageFormatExtensions.FromContentType(declaredContentType) != format)
         {

@@ -75,6 +75,10 @@ namespace Images.Infrastructure.Persistence.Migrations
                         .HasColumnType("character varying(8)")
                         .HasColumnName("format");
 
+                    b.Property<int?>("Frames")
+                        .HasColumnType("integer")
+                        .HasColumnName("frames");
+
                     b.Property<bool?>("HasAlpha")
                         .HasColumnType("boolean")
                         .HasColumnName("has_alpha");
