@@ -27,6 +27,9 @@ public sealed class ApiOptions : IImgSettings<ApiOptions>
 
     public bool DocsEnabled { get; set; } = true;
 
+    /// <summary>IMG_CONSOLE_ENABLED: serve the web console at /console (FR-12.3).</summary>
+    public bool ConsoleEnabled { get; set; } = true;
+
     /// <summary>
     /// IMG_TRUSTED_PROXIES: addresses or CIDR networks of the proxies in front of the Api (an
     /// ingress). Only from them is X-Forwarded-For believed, for the rate limits and the request log
@@ -48,6 +51,7 @@ public sealed class ApiOptions : IImgSettings<ApiOptions>
         options.CorsMethods = reader.List("IMG_CORS_ALLOW_METHODS", options.CorsMethods);
         options.CorsHeaders = reader.List("IMG_CORS_ALLOW_HEADERS", options.CorsHeaders);
         options.DocsEnabled = reader.Bool("IMG_DOCS_ENABLED", options.DocsEnabled);
+        options.ConsoleEnabled = reader.Bool("IMG_CONSOLE_ENABLED", options.ConsoleEnabled);
         var proxies = new List<System.Net.IPNetwork>();
         foreach (var entry in reader.List("IMG_TRUSTED_PROXIES", []))
         {

@@ -15,6 +15,7 @@ builder.AddRecovery();
 builder.AddScheduledMaintenance();
 builder.AddWebhooks();
 builder.AddWebhookDispatcher();
+builder.AddImageEvents();
 builder.AddApi();
 
 var app = builder.Build();
@@ -26,6 +27,8 @@ app.MapImagesEndpoints();
 app.MapSignedUrlEndpoints();
 app.MapRetentionEndpoints();
 app.MapWebhookEndpoints();
+app.MapEventsEndpoints();
+app.MapConsole();
 
 app.Run();
 

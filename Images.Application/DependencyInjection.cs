@@ -1,6 +1,8 @@
 using Images.Application.Common;
 using Images.Application.Common.Settings;
+using Images.Application.Events.Stream;
 using Images.Application.Images.BatchProcess;
+using Images.Application.Images.Delete;
 using Images.Application.Images.Download;
 using Images.Application.Images.Get;
 using Images.Application.Images.GetRendition;
@@ -40,6 +42,7 @@ public static class DependencyInjection
         services.AddImgOptions<ReconciliationOptions>();
         services.AddImgOptions<WebhookOptions>();
         services.AddImgOptions<InsightOptions>();
+        services.AddImgOptions<EventStreamOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ProcessingGate>();
         services.AddSingleton<ImagesMetrics>();
@@ -53,6 +56,8 @@ public static class DependencyInjection
         services.AddScoped<FindSimilarImagesHandler>();
         services.AddScoped<DownloadImageHandler>();
         services.AddScoped<SweepExpiredImagesHandler>();
+        services.AddScoped<DeleteImageHandler>();
+        services.AddScoped<StreamEventsHandler>();
         services.AddScoped<RecoverImagesHandler>();
         services.AddScoped<ReconcileStorageHandler>();
         services.AddScoped<CreateSubscriptionHandler>();

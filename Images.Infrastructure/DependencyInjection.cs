@@ -1,6 +1,7 @@
 using Amazon.S3;
 using Images.Application.Abstractions;
 using Images.Application.Common.Settings;
+using Images.Infrastructure.Events;
 using Images.Infrastructure.Maintenance;
 using Images.Infrastructure.Messaging.InProcess;
 using Images.Infrastructure.Messaging.Kafka;
@@ -89,6 +90,20 @@ public static class DependencyInjection
     public static IHostApplicationBuilder AddWebhookDispatcher(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHostedService<WebhookDispatcher>();
+        return builder;
+    }
+
+    /// <summary>
+    /// The event stream's reading side (FR-12.1, ADR 16): the log and the LISTEN connection that wakes
+    /// this process's streams when any process commits an event. The Api's; every writer appends
+    /// through the outbox of <see cref="AddPersistence"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddImageEvents(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<ImageEventSignal>();
+        services.AddScoped<IImageEventLog, ImageEventLog>();
+        services.AddHostedService<ImageEventListener>();
         return builder;
     }
 

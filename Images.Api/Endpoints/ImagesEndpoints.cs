@@ -2,6 +2,7 @@ using System.Globalization;
 using Images.Api.Http;
 using Images.Application.Common;
 using Images.Application.Images.BatchProcess;
+using Images.Application.Images.Delete;
 using Images.Application.Images.Download;
 using Images.Application.Images.Get;
 using Images.Application.Images.GetRendition;
@@ -50,6 +51,19 @@ internal static class ImagesEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .RequireRateLimiting(RateLimiting.Read);
+
+        group.MapDelete("/{id}", DeleteImage)
+            .WithName(nameof(DeleteImage))
+            .WithSummary("Delete an image: its row, thumbnail, renditions and, unless another image shares its bytes, the original")
+            .WithDescription(
+                "Deletes the image whatever its status, as a retention sweep deletes an expired one (FR-4.2): the row, the thumbnail, " +
+                "every rendition, and the original when no other image shares its `content_hash` (FR-1.7). Records `image.deleted` for " +
+                "webhooks and the event stream in the same transaction (FR-10.2, FR-12.1). 204 on success; 404 for an unknown id " +
+                "(also for the second of two concurrent deletes) (FR-12.2).")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .RequireRateLimiting(RateLimiting.Process);
 
         group.MapGet("/{id}/download", DownloadImage)
             .WithName(nameof(DownloadImage))
@@ -155,6 +169,12 @@ internal static class ImagesEndpoints
 
     public static async Task<Ok<ImageDto>> GetImage(string id, GetImageHandler handler, CancellationToken cancellationToken) =>
         TypedResults.Ok(await handler.HandleAsync(ParseId(id), cancellationToken));
+
+    public static async Task<NoContent> DeleteImage(string id, DeleteImageHandler handler, CancellationToken cancellationToken)
+    {
+        await handler.HandleAsync(ParseId(id), cancellationToken);
+        return TypedResults.NoContent();
+    }
 
     /// <summary>
     /// FR-3.2, FR-3.3 with FR-8.4's caching: the original's ETag is its content hash; a thumbnail's is

@@ -42,6 +42,18 @@ internal static class OpenApiContract
                     Describe(operation, "limit", Integer(1, Images.Application.Images.Similar.FindSimilarImagesHandler.MaxLimit,
                         Images.Application.Images.Similar.FindSimilarImagesHandler.DefaultLimit), "Most images returned.");
                     break;
+                case nameof(EventsEndpoints.StreamEvents):
+                    operation.Parameters ??= [];
+                    operation.Parameters.Add(new OpenApiParameter
+                    {
+                        Name = "Last-Event-ID",
+                        In = ParameterLocation.Header,
+                        Required = false,
+                        Description = "The `id` of the last event received: the stream replays every event after it (within IMG_EVENTS_REPLAY_HOURS), " +
+                            "or sends one `event: reset` when it is older than that or unknown. Not an integer: 422.",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "0" },
+                    });
+                    break;
                 case nameof(ImagesEndpoints.DownloadImage):
                     Describe(operation, "thumbnail", new OpenApiSchema { Type = JsonSchemaType.Boolean, Default = false }, "Stream the JPEG thumbnail instead of the original.");
                     DescribeDelivery(operation);

@@ -37,6 +37,13 @@ public interface IImageRepository
     /// </summary>
     Task<IReadOnlyList<Image>> DeleteExpiredBatchAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// FR-12.2: deletes one image's row, whatever its status, and schedules its original for
+    /// collection, as a sweep does for an expired one; returns the image as it was, or null when no
+    /// such row exists (or a concurrent delete took it). Joins the open unit of work, if any.
+    /// </summary>
+    Task<Image?> DeleteAsync(Guid id, CancellationToken cancellationToken);
+
     /// <summary>Deletes originals that no row references any more; returns how many failed.</summary>
     Task<BlobCollection> CollectUnreferencedOriginalsAsync(CancellationToken cancellationToken);
 

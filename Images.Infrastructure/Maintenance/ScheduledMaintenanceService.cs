@@ -1,6 +1,7 @@
 using Images.Application.Common;
 using Images.Application.Maintenance.Reconcile;
 using Images.Application.Retention.Sweep;
+using Images.Infrastructure.Events;
 using Images.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,12 +16,14 @@ namespace Images.Infrastructure.Maintenance;
 /// safe beside other replicas and a CronJob thanks to SKIP LOCKED), reconciliation of storage with
 /// the database every IMG_RECONCILE_INTERVAL_SECONDS (NFR-9; idempotent, so replicas may overlap),
 /// compaction of the per-status count deltas every minute, and every five minutes the purge of
-/// expired idempotency keys (FR-9.4) and of webhook deliveries finished a week ago.
+/// expired idempotency keys (FR-9.4), of webhook deliveries finished a week ago and of events older
+/// than the stream's replay window (FR-12.1).
 /// </summary>
 public sealed partial class ScheduledMaintenanceService(
     IServiceScopeFactory scopes,
     IOptions<RetentionOptions> retention,
     IOptions<ReconciliationOptions> reconciliation,
+    IOptions<EventStreamOptions> events,
     TimeProvider clock,
     ILogger<ScheduledMaintenanceService> logger) : BackgroundService
 {
@@ -56,7 +59,7 @@ public sealed partial class ScheduledMaintenanceService(
         await db.Database.ExecuteSqlAsync($"SELECT compact_image_count_deltas()", cancellationToken);
     }
 
-    /// <summary>Idempotency keys past their 24 h (FR-9.4) and finished webhook deliveries past a week go.</summary>
+    /// <summary>Idempotency keys past their 24 h (FR-9.4), finished webhook deliveries past a week and events past the replay window go.</summary>
     private async Task PurgeAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var db = services.GetRequiredService<ImagesDbContext>();
@@ -64,6 +67,13 @@ public sealed partial class ScheduledMaintenanceService(
         await db.IdempotencyKeys.Where(k => k.ExpiresAt <= now).ExecuteDeleteAsync(cancellationToken);
         var before = now - KeepFinishedDeliveries;
         await db.WebhookDeliveries.Where(d => d.Status != "pending" && d.LastAttemptAt < before).ExecuteDeleteAsync(cancellationToken);
+        // The horizon moves in the same statement, so a stream resuming from a purged position is told (a reset).
+        var eventsBefore = now - events.Value.ReplayWindow;
+        await db.Database.ExecuteSqlAsync($"""
+            WITH purged AS (DELETE FROM image_events WHERE created_at < {eventsBefore} RETURNING id)
+            UPDATE image_event_horizon SET purged_through = GREATEST(purged_through, (SELECT max(id) FROM purged))
+            WHERE id = 1 AND EXISTS (SELECT 1 FROM purged)
+            """, cancellationToken);
     }
 
     private static Task SweepAsync(IServiceProvider services, CancellationToken cancellationToken) =>

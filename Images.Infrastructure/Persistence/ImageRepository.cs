@@ -171,6 +171,43 @@ internal sealed partial class ImageRepository(
         }
     }
 
+    public async Task<Image?> DeleteAsync(Guid id, CancellationToken cancellationToken)
+    {
+        // The same steps as a sweep's batch (DeleteExpiredBatchAsync): the row goes, then the hash's
+        // lock and its queue entry, so a collector deciding about these bytes right now is waited for
+        // and the hash is queued again after it (ADR 1). A second DELETE of the same id waits on the
+        // row lock and then finds nothing: one image.deleted, one 204, then 404.
+        var own = unitOfWork.Current is null ? await unitOfWork.BeginAsync(cancellationToken) : null;
+        try
+        {
+            var deleted = await db.Images.FromSql($"""
+                DELETE FROM images WHERE id = {id}
+                RETURNING *
+                """).AsNoTracking().ToListAsync(cancellationToken);
+            if (deleted.Count == 0)
+            {
+                return null;
+            }
+
+            var image = deleted[0];
+            await LockHashAsync(image.ContentHash, cancellationToken);
+            await QueueForCollectionAsync([image.ContentHash], DateTimeOffset.UtcNow, cancellationToken);
+            if (own is not null)
+            {
+                await own.CommitAsync(cancellationToken);
+            }
+
+            return image;
+        }
+        finally
+        {
+            if (own is not null)
+            {
+                await own.DisposeAsync();
+            }
+        }
+    }
+
     public async Task<IReadOnlySet<ContentHash>> FindReferencedAsync(IReadOnlyCollection<ContentHash> hashes, CancellationToken cancellationToken)
     {
         var values = hashes.Select(h => h.Value).ToArray();

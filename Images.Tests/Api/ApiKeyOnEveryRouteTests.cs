@@ -91,7 +91,8 @@ public partial class ApiKeyOnEveryRouteTests(KeyedFixture api) : IClassFixture<K
             request.Headers.Add("X-API-Key", key);
         }
 
-        return api.Client.SendAsync(request);
+        // Headers only: GET /api/v1/events (FR-12.1) answers with a stream that does not end.
+        return api.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
     }
 
     [GeneratedRegex(@"\{[^}]+\}")]

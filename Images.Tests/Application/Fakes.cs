@@ -70,6 +70,9 @@ internal sealed class FakeImageRepository : IImageRepository
         return Task.FromResult<IReadOnlyList<Image>>(expired);
     }
 
+    public Task<Image?> DeleteAsync(Guid id, CancellationToken cancellationToken) =>
+        Task.FromResult<Image?>(Rows.Remove(id, out var image) ? image : null);
+
     public Task<BlobCollection> CollectUnreferencedOriginalsAsync(CancellationToken cancellationToken)
     {
         var unreferenced = Blobs.Where(h => Rows.Values.All(i => i.ContentHash != h)).ToList();

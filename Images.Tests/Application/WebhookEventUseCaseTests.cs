@@ -112,3 +112,27 @@ public class WebhookEventUseCaseTests
         Assert.Throws<ValidationException>(() => IdempotencyKey.Parse(["a", "b"], "public"));
     }
 }
+
+/// <summary>FR-12.2 with fakes of the ports: a delete is the sweep's path for one image.</summary>
+public class DeleteImageUseCaseTests
+{
+    [Fact]
+    public async Task DeleteRecordsImageDeletedInItsUnitOfWorkThenRemovesTheFiles_FR12_2()
+    {
+        using var harness = new UseCaseHarness();
+        var bytes = Guid.NewGuid().ToByteArray();
+        var hash = ContentHash.FromBytes(System.Security.Cryptography.SHA256.HashData(bytes));
+        harness.Blobs.Originals[hash] = bytes;
+        harness.Repository.Blobs.Add(hash);
+        var image = Image.Create(Guid.NewGuid(), "a.png", ImageFormat.Png, bytes.Length, hash, [], null, harness.Clock.GetUtcNow());
+        harness.Repository.Rows[image.Id] = image;
+
+        await harness.Get<Images.Application.Images.Delete.DeleteImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+
+        Assert.Empty(harness.Repository.Rows);
+        var recorded = Assert.Single(harness.Webhooks.Events);
+        Assert.Equal((WebhookEventTypes.Deleted, image.Id, true), (recorded.Type, recorded.Image.Id, recorded.InTransaction));
+        await Assert.ThrowsAsync<NotFoundException>(() => harness.Get<Images.Application.Images.Delete.DeleteImageHandler>().HandleAsync(image.Id, CancellationToken.None));
+        Assert.Single(harness.Webhooks.Events);
+    }
+}

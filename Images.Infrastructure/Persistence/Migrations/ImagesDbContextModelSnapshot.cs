@@ -219,6 +219,68 @@ namespace Images.Infrastructure.Persistence.Migrations
                     b.ToTable("images", (string)null);
                 });
 
+            modelBuilder.Entity("Images.Infrastructure.Events.ImageEventEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("EventId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("event_id");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("event_type");
+
+                    b.Property<Guid>("ImageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("image_id");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("payload");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_image_events_created_at");
+
+                    b.ToTable("image_events", (string)null);
+                });
+
+            modelBuilder.Entity("Images.Infrastructure.Events.ImageEventHorizonEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<long>("PurgedThrough")
+                        .HasColumnType("bigint")
+                        .HasColumnName("purged_through");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("image_event_horizon", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            PurgedThrough = 0L
+                        });
+                });
+
             modelBuilder.Entity("Images.Infrastructure.Persistence.BlobCollectionEntry", b =>
                 {
                     b.Property<string>("ContentHash")

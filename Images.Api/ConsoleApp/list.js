@@ -1,0 +1,191 @@
+// Upload and the live list (FR-12.3): newest first, by status, paged; rows change as events arrive.
+import { api, imageSource, upload } from './api.js';
+import { onImageEvent } from './bus.js';
+import { announce, bytes, h, statusBadge, when } from './dom.js';
+
+const PAGE = 20;
+const STATUSES = ['pending', 'processing', 'completed', 'failed'];
+
+export function listView(root, params) {
+  const status = STATUSES.includes(params.get('status')) ? params.get('status') : '';
+  const page = Math.max(0, parseInt(params.get('page') || '0', 10) || 0);
+  const rows = new Map();
+  let total = 0;
+  let observer = null;
+
+  const uploads = h('ul', { class: 'uploads', 'aria-label': 'Uploads' });
+  const fileInput = h('input', { type: 'file', id: 'file-input', multiple: true, class: 'visually-hidden', 'aria-label': 'Choose image files', tabindex: '-1' });
+  const tags = h('input', { id: 'tags-input', type: 'text', placeholder: 'e.g. holiday, beach', 'aria-describedby': 'tags-help' });
+  const ttl = h('input', { id: 'ttl-input', type: 'number', min: '1', max: '8760', inputmode: 'numeric', 'aria-describedby': 'ttl-help' });
+  const drop = h('div', { class: 'drop', id: 'drop-zone' },
+    h('p', {}, 'Drop images here, or '),
+    h('button', { type: 'button', class: 'primary', id: 'pick-files', onclick: () => fileInput.click() }, 'Choose files…'),
+    fileInput);
+
+  drop.addEventListener('dragover', e => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', e => { e.preventDefault(); drop.classList.remove('over'); send([...e.dataTransfer.files]); });
+  fileInput.addEventListener('change', () => { send([...fileInput.files]); fileInput.value = ''; });
+
+  function send(files) {
+    for (const file of files) {
+      const bar = h('progress', { max: '1', value: '0', 'aria-label': `Upload of ${file.name}` });
+      const message = h('span', { class: 'muted', role: 'status' }, 'Uploading…');
+      const item = h('li', { 'data-file': file.name }, h('span', {}, file.name), bar, message);
+      uploads.append(item);
+      upload(file, { tags: tags.value.trim(), ttlHours: ttl.value.trim() }, fraction => { bar.value = fraction; })
+        .then(image => {
+          bar.value = 1;
+          message.className = 'msg-ok';
+          message.replaceChildren('Uploaded — ', h('a', { href: `#/images/${image.id}` }, 'open'), ` (${image.status})`);
+          item.dataset.result = 'ok';
+        })
+        .catch(error => {
+          message.className = 'msg-error';
+          message.textContent = error.message;
+          item.dataset.result = String(error.status);
+          announce(`${file.name}: ${error.message}`);
+        });
+    }
+  }
+
+  const statusSelect = h('select', { id: 'status-filter' },
+    h('option', { value: '' }, 'All'),
+    ...STATUSES.map(s => h('option', { value: s, selected: s === status }, s)));
+  statusSelect.addEventListener('change', () => { location.hash = `#/?status=${statusSelect.value}`; });
+  const find = h('input', { id: 'find-input', type: 'search', placeholder: 'filename or tag' });
+  find.addEventListener('input', () => applyFind());
+
+  const body = h('tbody');
+  const summary = h('p', { class: 'muted', id: 'list-summary', 'aria-live': 'polite' });
+  const prev = h('button', { type: 'button', onclick: () => go(page - 1) }, 'Previous');
+  const next = h('button', { type: 'button', onclick: () => go(page + 1) }, 'Next');
+
+  root.append(
+    h('section', { class: 'panel', 'aria-labelledby': 'upload-title' },
+      h('h2', { id: 'upload-title' }, 'Upload'),
+      h('div', { class: 'row' },
+        h('div', { class: 'field' }, h('label', { for: 'tags-input' }, 'Tags'), tags,
+          h('small', { id: 'tags-help', class: 'muted' }, 'comma-separated, at most 20')),
+        h('div', { class: 'field' }, h('label', { for: 'ttl-input' }, 'Time to live (hours)'), ttl,
+          h('small', { id: 'ttl-help', class: 'muted' }, '1–8760; empty keeps it'))),
+      drop, uploads),
+    h('section', { 'aria-labelledby': 'list-title' },
+      h('h2', { id: 'list-title' }, 'Images'),
+      h('div', { class: 'row' },
+        h('div', { class: 'field' }, h('label', { for: 'status-filter' }, 'Status'), statusSelect),
+        h('div', { class: 'field' }, h('label', { for: 'find-input' }, 'Find on this page'), find,
+          h('small', { class: 'muted' }, 'The list API filters by status only; this searches the page shown.'))),
+      h('table', { id: 'image-table' },
+        h('caption', { class: 'visually-hidden' }, 'Images, newest first'),
+        h('thead', {}, h('tr', {}, ...['Preview', 'File', 'Status', 'Size', 'Pixels', 'Tags', 'Uploaded'].map(t => h('th', { scope: 'col' }, t)))),
+        body),
+      h('div', { class: 'pager' }, prev, summary, next)));
+
+  function go(p) { location.hash = `#/?${status ? `status=${status}&` : ''}page=${p}`; }
+
+  function applyFind() {
+    const q = find.value.trim().toLowerCase();
+    for (const { row, image } of rows.values()) {
+      row.hidden = q !== '' && !image.filename.toLowerCase().includes(q) && !image.tags.some(t => t.toLowerCase().includes(q));
+    }
+  }
+
+  function render(image) {
+    const thumb = h('img', { class: 'thumb', alt: '', width: '64', height: '48', style: image.dominant_color ? `background:${image.dominant_color}` : null });
+    const row = h('tr', { 'data-id': image.id, 'data-status': image.status },
+      h('td', {}, thumb),
+      h('td', {}, h('a', { href: `#/images/${image.id}` }, image.filename || image.id)),
+      h('td', {}, statusBadge(image.status)),
+      h('td', {}, bytes(image.size_bytes)),
+      h('td', {}, image.width ? `${image.width}×${image.height}` : '—'),
+      h('td', {}, image.tags.join(', ')),
+      h('td', {}, when(image.created_at)));
+    if (image.thumbnail_available) {
+      thumb.dataset.pending = image.id;
+      observer?.observe(thumb);
+    }
+    return row;
+  }
+
+  function put(image, { prepend = false } = {}) {
+    const existing = rows.get(image.id);
+    const row = render(image);
+    if (existing) existing.row.replaceWith(row);
+    else if (prepend) body.prepend(row);
+    else body.append(row);
+    rows.set(image.id, { row, image });
+    applyFind();
+  }
+
+  function remove(id) {
+    const existing = rows.get(id);
+    if (!existing) return;
+    existing.row.remove();
+    rows.delete(id);
+  }
+
+  function updateSummary() {
+    const from = total === 0 ? 0 : page * PAGE + 1;
+    const to = Math.min(total, page * PAGE + rows.size);
+    summary.textContent = total === 0 ? 'No images.' : `${from}–${to} of ${total}`;
+    prev.disabled = page === 0;
+    next.disabled = (page + 1) * PAGE >= total;
+  }
+
+  observer = new IntersectionObserver(entries => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      const img = entry.target;
+      observer.unobserve(img);
+      const id = img.dataset.pending;
+      delete img.dataset.pending;
+      imageSource(id, { thumbnail: true }).then(src => { img.src = src; }).catch(e => { img.title = e.message; });
+    }
+  });
+
+  async function load() {
+    try {
+      const result = await api.list(page * PAGE, PAGE, status);
+      total = result.total;
+      body.replaceChildren();
+      rows.clear();
+      for (const image of result.items) put(image);
+      updateSummary();
+    } catch (e) {
+      summary.textContent = e.message;
+    }
+  }
+
+  const unsubscribe = onImageEvent((type, image) => {
+    if (type === 'image.deleted') {
+      if (rows.has(image.id)) { remove(image.id); total = Math.max(0, total - 1); updateSummary(); }
+      return;
+    }
+    const matches = !status || image.status === status;
+    if (type === 'image.created') {
+      if (matches && !rows.has(image.id)) {
+        total++;
+        if (page === 0) {
+          put(image, { prepend: true });
+          if (rows.size > PAGE) remove(body.lastElementChild.dataset.id);
+        }
+        updateSummary();
+      }
+      return;
+    }
+    // completed or failed: the row changes in place; under a status filter it comes or goes.
+    if (rows.has(image.id)) {
+      if (matches) put(image);
+      else { remove(image.id); total = Math.max(0, total - 1); }
+      updateSummary();
+    } else if (matches && status && page === 0) {
+      total++;
+      put(image, { prepend: true });
+      updateSummary();
+    }
+  });
+
+  load();
+  return { dispose() { unsubscribe(); observer.disconnect(); } };
+}
