@@ -11,7 +11,6 @@ export function listView(root, params) {
   const page = Math.max(0, parseInt(params.get('page') || '0', 10) || 0);
   const rows = new Map();
   let total = 0;
-  let observer = null;
 
   const uploads = h('ul', { class: 'uploads', 'aria-label': 'Uploads' });
   const fileInput = h('input', { type: 'file', id: 'file-input', multiple: true, class: 'visually-hidden', 'aria-label': 'Choose image files', tabindex: '-1' });
@@ -102,8 +101,8 @@ export function listView(root, params) {
       h('td', {}, image.tags.join(', ')),
       h('td', {}, when(image.created_at)));
     if (image.thumbnail_available) {
-      thumb.dataset.pending = image.id;
-      observer?.observe(thumb);
+      // A page is 20 rows: each thumbnail is fetched once its row is shown.
+      imageSource(image.id, { thumbnail: true }).then(src => { thumb.src = src; }).catch(e => { thumb.title = e.message; });
     }
     return row;
   }
@@ -132,17 +131,6 @@ export function listView(root, params) {
     prev.disabled = page === 0;
     next.disabled = (page + 1) * PAGE >= total;
   }
-
-  observer = new IntersectionObserver(entries => {
-    for (const entry of entries) {
-      if (!entry.isIntersecting) continue;
-      const img = entry.target;
-      observer.unobserve(img);
-      const id = img.dataset.pending;
-      delete img.dataset.pending;
-      imageSource(id, { thumbnail: true }).then(src => { img.src = src; }).catch(e => { img.title = e.message; });
-    }
-  });
 
   async function load() {
     try {
@@ -187,5 +175,5 @@ export function listView(root, params) {
   });
 
   load();
-  return { dispose() { unsubscribe(); observer.disconnect(); } };
+  return { dispose() { unsubscribe(); } };
 }

@@ -147,6 +147,13 @@ try {
   expect(errors.length === 0, `errors in the page: ${errors.join('; ')}`);
   seen.renditions = renditions;
   console.log(JSON.stringify(seen));
+} catch (e) {
+  // What the page showed when it failed, to say why.
+  const page = (await browser.pages()).at(-1);
+  const thumbs = await page.$$eval('img', imgs => imgs.map(i => `${i.id || i.className} ${i.src.slice(0, 60)} ${i.title} ${i.naturalWidth}`)).catch(() => []);
+  console.error(`page errors: ${errors.join('; ')}\nimages: ${thumbs.join('\n')}`);
+  await page.screenshot({ path: path.join(shots, 'failure.png') }).catch(() => {});
+  throw e;
 } finally {
   await browser.close();
 }
