@@ -251,6 +251,38 @@ public class WebhookTests(WebhookFixture api) : IClassFixture<WebhookFixture>
         });
     }
 
+    private async Task<List<JsonElement>> DeliveriesWhenSettledAsync(string subscriptionId, int count)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            var items = (await _client.GetJsonAsync($"/api/v1/webhooks/{subscriptionId}/deliveries")).GetProperty("items").EnumerateArray().ToList();
+            if ((items.Count == count && items.All(d => d.GetProperty("status").GetString() != "pending")) || cts.IsCancellationRequested)
+            {
+                return items;
+            }
+
+            await Task.Delay(100, CancellationToken.None);
+        }
+    }
+
+    private static bool Has(IReadOnlyList<WebhookReceiver.Received> seen, string type, string imageId) =>
+        seen.Any(e => e.Type == type && e.ImageId == imageId);
+}
+
+/// <summary>
+/// FR-10, FR-5.3: the webhook metrics on the Api's /metrics. Alone (no other host in the process):
+/// every Api host registers the same instruments, and OpenTelemetry's listener sees all of them in
+/// one process, so with hosts of other test classes alive this host's series could be another's.
+/// </summary>
+[Collection(MetricsCollection.Name)]
+public class WebhookMetricsTests(WebhookFixture api) : IClassFixture<WebhookFixture>
+{
+    private readonly HttpClient _client = api.Client;
+    private readonly WebhookReceiver _receiver = api.Receiver;
+
+    private static string Id(JsonElement e) => e.GetProperty("id").GetString()!;
+
     [Fact]
     public async Task DeliveriesFailuresAndLagAreExposedAsMetrics_FR10_FR5_3()
     {
@@ -287,22 +319,4 @@ public class WebhookTests(WebhookFixture api) : IClassFixture<WebhookFixture>
         Assert.Contains("webhook_delivery_lag_seconds", text, StringComparison.Ordinal);
         Assert.True(PrometheusText.Sum(text, "webhook_delivery_lag_seconds") > 0, "a failing delivery is pending: the lag is above 0");
     }
-
-    private async Task<List<JsonElement>> DeliveriesWhenSettledAsync(string subscriptionId, int count)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        while (true)
-        {
-            var items = (await _client.GetJsonAsync($"/api/v1/webhooks/{subscriptionId}/deliveries")).GetProperty("items").EnumerateArray().ToList();
-            if ((items.Count == count && items.All(d => d.GetProperty("status").GetString() != "pending")) || cts.IsCancellationRequested)
-            {
-                return items;
-            }
-
-            await Task.Delay(100, CancellationToken.None);
-        }
-    }
-
-    private static bool Has(IReadOnlyList<WebhookReceiver.Received> seen, string type, string imageId) =>
-        seen.Any(e => e.Type == type && e.ImageId == imageId);
 }
