@@ -7,9 +7,27 @@ namespace Images.Tests.Support;
 /// </summary>
 public static class DebianPackages
 {
+    // Fixtures of several test classes ask for one folder at once (the photos): one fetches, the
+    // others wait for it, instead of unpacking debs another has just deleted.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Locks = new(StringComparer.Ordinal);
+
     /// <summary>Unpacks the packages into <c>folder/unpacked</c> unless it is there; returns that path.</summary>
     /// <param name="why">Who needs them and the variable that points at a ready folder instead, for the error.</param>
     public static async Task<string> UnpackedAsync(string folder, IReadOnlyList<string> packages, string why)
+    {
+        var gate = Locks.GetOrAdd(Path.GetFullPath(folder), _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync();
+        try
+        {
+            return await FetchAsync(folder, packages, why);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private static async Task<string> FetchAsync(string folder, IReadOnlyList<string> packages, string why)
     {
         var unpacked = Path.Combine(folder, "unpacked");
         if (Directory.Exists(unpacked))
