@@ -6,10 +6,8 @@ using Images.Tests.Support;
 namespace Images.Tests.Api;
 
 /// <summary>The Api with private targets allowed (the receiver listens on loopback) and fast retries.</summary>
-public sealed class WebhookFixture : ApiFixture
+public sealed class WebhookFixture : ReceiverApiFixture
 {
-    public WebhookReceiver Receiver { get; } = new();
-
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["IMG_WEBHOOK_ALLOW_PRIVATE_TARGETS"] = "true",
@@ -18,18 +16,6 @@ public sealed class WebhookFixture : ApiFixture
         ["IMG_WEBHOOK_POLL_INTERVAL_MS"] = "100",
         ["IMG_WEBHOOK_TIMEOUT_SECONDS"] = "2",
     };
-
-    public override async Task InitializeAsync()
-    {
-        await Receiver.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Receiver.DisposeAsync();
-    }
 
     /// <summary>Subscribes a receiver path to some events; the receiver learns the secret.</summary>
     public async Task<JsonElement> SubscribeAsync(string path, params string[] events)
