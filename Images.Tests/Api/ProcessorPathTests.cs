@@ -8,6 +8,7 @@ namespace Images.Tests.Api;
 /// library, as the metrics (and so the dashboards) record it. Without the native library built and
 /// loadable this fails: the managed fallback cannot pass for the fast path unnoticed.
 /// </summary>
+[Collection(MetricsCollection.Name)]
 public class ProcessorPathTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
     [Fact]
@@ -43,4 +44,15 @@ public class ProcessorPathTests(ApiFixture api) : IClassFixture<ApiFixture>
             Assert.Equal(0, PrometheusText.Sum(metrics, "image_processed_total", ("format", format), ("engine", "managed")));
         }
     }
+}
+
+/// <summary>
+/// Tests that read a host's /metrics in the test process run alone, after the parallel ones: every
+/// host of the process registers the same instruments and OpenTelemetry's listener sees them all,
+/// so another test class's host (a managed-path one, say) could answer for this one's series.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsCollection
+{
+    public const string Name = "metrics of an in-process host (alone)";
 }

@@ -7,28 +7,14 @@ using Images.Tests.Support;
 namespace Images.Tests.Api;
 
 /// <summary>The Api with its default: private targets refused (FR-10.3).</summary>
-public sealed class PrivateTargetFixture : ApiFixture
+public sealed class PrivateTargetFixture : ReceiverApiFixture
 {
-    public WebhookReceiver Receiver { get; } = new();
-
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["IMG_WEBHOOK_RETRY_BASE_MS"] = "200",
         ["IMG_WEBHOOK_RETRY_MAX_DELAY_MS"] = "1000",
         ["IMG_WEBHOOK_POLL_INTERVAL_MS"] = "100",
     };
-
-    public override async Task InitializeAsync()
-    {
-        await Receiver.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Receiver.DisposeAsync();
-    }
 }
 
 /// <summary>FR-10.3 through the real pipeline: private targets refused when subscribed and again when connecting.</summary>

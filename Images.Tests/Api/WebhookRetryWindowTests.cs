@@ -7,11 +7,9 @@ using Microsoft.Extensions.Time.Testing;
 namespace Images.Tests.Api;
 
 /// <summary>The Api on a clock the test moves, with a receiver that always fails.</summary>
-public sealed class RetryWindowFixture : ApiFixture
+public sealed class RetryWindowFixture : ReceiverApiFixture
 {
     public FakeTimeProvider TestClock { get; } = new(DateTimeOffset.UtcNow);
-
-    public WebhookReceiver Receiver { get; } = new();
 
     protected override TimeProvider? Clock => TestClock;
 
@@ -21,18 +19,6 @@ public sealed class RetryWindowFixture : ApiFixture
         ["IMG_WEBHOOK_RETRY_BASE_MS"] = "1000",
         ["IMG_WEBHOOK_POLL_INTERVAL_MS"] = "100",
     };
-
-    public override async Task InitializeAsync()
-    {
-        await Receiver.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Receiver.DisposeAsync();
-    }
 }
 
 /// <summary>FR-10.2 through the real Api and PostgreSQL: a delivery that keeps failing is retried, then dead once 24 h have passed (fake clock).</summary>

@@ -6,10 +6,8 @@ using Images.Tests.Support;
 namespace Images.Tests.Api;
 
 /// <summary>The Api with private targets allowed (the receiver listens on loopback) and fast retries.</summary>
-public sealed class WebhookFixture : ApiFixture
+public sealed class WebhookFixture : ReceiverApiFixture
 {
-    public WebhookReceiver Receiver { get; } = new();
-
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["IMG_WEBHOOK_ALLOW_PRIVATE_TARGETS"] = "true",
@@ -18,18 +16,6 @@ public sealed class WebhookFixture : ApiFixture
         ["IMG_WEBHOOK_POLL_INTERVAL_MS"] = "100",
         ["IMG_WEBHOOK_TIMEOUT_SECONDS"] = "2",
     };
-
-    public override async Task InitializeAsync()
-    {
-        await Receiver.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Receiver.DisposeAsync();
-    }
 
     /// <summary>Subscribes a receiver path to some events; the receiver learns the secret.</summary>
     public async Task<JsonElement> SubscribeAsync(string path, params string[] events)
@@ -251,6 +237,38 @@ public class WebhookTests(WebhookFixture api) : IClassFixture<WebhookFixture>
         });
     }
 
+    private async Task<List<JsonElement>> DeliveriesWhenSettledAsync(string subscriptionId, int count)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            var items = (await _client.GetJsonAsync($"/api/v1/webhooks/{subscriptionId}/deliveries")).GetProperty("items").EnumerateArray().ToList();
+            if ((items.Count == count && items.All(d => d.GetProperty("status").GetString() != "pending")) || cts.IsCancellationRequested)
+            {
+                return items;
+            }
+
+            await Task.Delay(100, CancellationToken.None);
+        }
+    }
+
+    private static bool Has(IReadOnlyList<WebhookReceiver.Received> seen, string type, string imageId) =>
+        seen.Any(e => e.Type == type && e.ImageId == imageId);
+}
+
+/// <summary>
+/// FR-10, FR-5.3: the webhook metrics on the Api's /metrics. Alone (no other host in the process):
+/// every Api host registers the same instruments, and OpenTelemetry's listener sees all of them in
+/// one process, so with hosts of other test classes alive this host's series could be another's.
+/// </summary>
+[Collection(MetricsCollection.Name)]
+public class WebhookMetricsTests(WebhookFixture api) : IClassFixture<WebhookFixture>
+{
+    private readonly HttpClient _client = api.Client;
+    private readonly WebhookReceiver _receiver = api.Receiver;
+
+    private static string Id(JsonElement e) => e.GetProperty("id").GetString()!;
+
     [Fact]
     public async Task DeliveriesFailuresAndLagAreExposedAsMetrics_FR10_FR5_3()
     {
@@ -287,22 +305,4 @@ public class WebhookTests(WebhookFixture api) : IClassFixture<WebhookFixture>
         Assert.Contains("webhook_delivery_lag_seconds", text, StringComparison.Ordinal);
         Assert.True(PrometheusText.Sum(text, "webhook_delivery_lag_seconds") > 0, "a failing delivery is pending: the lag is above 0");
     }
-
-    private async Task<List<JsonElement>> DeliveriesWhenSettledAsync(string subscriptionId, int count)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        while (true)
-        {
-            var items = (await _client.GetJsonAsync($"/api/v1/webhooks/{subscriptionId}/deliveries")).GetProperty("items").EnumerateArray().ToList();
-            if ((items.Count == count && items.All(d => d.GetProperty("status").GetString() != "pending")) || cts.IsCancellationRequested)
-            {
-                return items;
-            }
-
-            await Task.Delay(100, CancellationToken.None);
-        }
-    }
-
-    private static bool Has(IReadOnlyList<WebhookReceiver.Received> seen, string type, string imageId) =>
-        seen.Any(e => e.Type == type && e.ImageId == imageId);
 }

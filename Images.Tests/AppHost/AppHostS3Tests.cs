@@ -1,13 +1,9 @@
-extern alias AppHost;
-
 using System.Diagnostics;
 using System.Net;
 using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Images.Contracts;
 using Images.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace Images.Tests.AppHost;
@@ -20,73 +16,38 @@ namespace Images.Tests.AppHost;
 [Collection(KafkaCollection.Name)]
 public class AppHostS3Tests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
-
     [Fact]
     public async Task LocalModeRunsTheServicesOnTheS3StoreItIsGiven_FR11_2()
     {
         await using var s3 = await S3TestStore.StartAsync(ownServer: true);
-        var data = Path.Combine(Path.GetTempPath(), "images-apphost-s3-" + Guid.NewGuid().ToString("N")[..10]);
-        Directory.CreateDirectory(data);
-        if (OperatingSystem.IsLinux() && Environment.UserName == "root")
-        {
-            // The local PostgreSQL runs as the postgres user and needs to enter its data folder.
-            File.SetUnixFileMode(data, (UnixFileMode)0b111_101_101);
-        }
-
         var started = Stopwatch.StartNew();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<AppHost::Projects.Images_AppHost>(
+        await using var host = await LocalAppHost.StartAsync(
+            "images-apphost-s3",
             [
-                "--Images:InfrastructureMode=local", $"--Images:DataDirectory={data}", "--Images:WorkerReplicas=2", "--DcpPublisher:RandomizePorts=true",
                 "--Images:Storage=s3",
                 $"--ConnectionStrings:{ResourceNames.ObjectStore}=Endpoint={s3.Endpoint};Bucket={s3.Bucket};AccessKey={s3.AccessKey};SecretKey={s3.SecretKey};ForcePathStyle=true",
             ],
-            (options, settings) => options.DisableDashboard = true,
             cts.Token);
-        await using var app = await builder.BuildAsync(cts.Token);
-        try
+        var app = host.App;
+        using var client = app.CreateHttpClient(ResourceNames.Api);
+        var bytes = TestImages.Jpeg(640, 480, seed: 61);
+        var first = (await client.UploadAsync(bytes, "image/jpeg")).GetProperty("id").GetString()!;
+        var second = (await client.UploadAsync(bytes, "image/jpeg")).GetProperty("id").GetString()!;
+        foreach (var id in new[] { first, second })
         {
-            await app.StartAsync(cts.Token);
-            var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
-            await notifications.WaitForResourceAsync(ResourceNames.Migrations, KnownResourceStates.Finished, cts.Token).WaitAsync(StartTimeout, cts.Token);
-            await notifications.WaitForResourceHealthyAsync(ResourceNames.Api, cts.Token).WaitAsync(StartTimeout, cts.Token);
-            await notifications.WaitForResourceHealthyAsync(ResourceNames.Worker, cts.Token).WaitAsync(StartTimeout, cts.Token);
-
-            using var client = app.CreateHttpClient(ResourceNames.Api);
-            var bytes = TestImages.Jpeg(640, 480, seed: 61);
-            var first = (await client.UploadAsync(bytes, "image/jpeg")).GetProperty("id").GetString()!;
-            var second = (await client.UploadAsync(bytes, "image/jpeg")).GetProperty("id").GetString()!;
-            foreach (var id in new[] { first, second })
-            {
-                var done = await client.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(500), "completed", "failed");
-                Assert.Equal("completed", done.GetProperty("status").GetString());
-            }
-
-            using var thumbnail = await ApiClientExtensions.SendHonouringRetryAfterAsync(client, () => new HttpRequestMessage(HttpMethod.Get, $"/api/v1/images/{second}/download?thumbnail=true"));
-            Assert.Equal(HttpStatusCode.OK, thumbnail.StatusCode);
-
-            // Everything is in the bucket (the original once), nothing in the AppHost's folder.
-            var keys = await s3.KeysAsync(prefix: string.Empty);
-            Assert.Single(keys, k => k.StartsWith("originals/", StringComparison.Ordinal));
-            Assert.Equal(2, keys.Count(k => k.StartsWith("thumbnails/", StringComparison.Ordinal)));
-            Assert.False(Directory.Exists(Path.Combine(data, "storage")), "the AppHost made a storage folder");
-            output.WriteLine($"local mode on S3: two uploads completed {started.Elapsed.TotalSeconds:F1} s after the start");
+            var done = await client.WaitForStatusAsync(id, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(500), "completed", "failed");
+            Assert.Equal("completed", done.GetProperty("status").GetString());
         }
-        finally
-        {
-            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await app.StopAsync(stopping.Token);
-            try
-            {
-                Directory.Delete(data, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
+
+        using var thumbnail = await ApiClientExtensions.SendHonouringRetryAfterAsync(client, () => new HttpRequestMessage(HttpMethod.Get, $"/api/v1/images/{second}/download?thumbnail=true"));
+        Assert.Equal(HttpStatusCode.OK, thumbnail.StatusCode);
+
+        // Everything is in the bucket (the original once), nothing in the AppHost's folder.
+        var keys = await s3.KeysAsync(prefix: string.Empty);
+        Assert.Single(keys, k => k.StartsWith("originals/", StringComparison.Ordinal));
+        Assert.Equal(2, keys.Count(k => k.StartsWith("thumbnails/", StringComparison.Ordinal)));
+        Assert.False(Directory.Exists(Path.Combine(host.DataDirectory, "storage")), "the AppHost made a storage folder");
+        output.WriteLine($"local mode on S3: two uploads completed {started.Elapsed.TotalSeconds:F1} s after the start");
     }
 }

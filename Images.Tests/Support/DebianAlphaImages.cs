@@ -19,39 +19,7 @@ public sealed class DebianAlphaImages : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var unpacked = Path.Combine(Directory, "unpacked");
-        if (System.IO.Directory.Exists(unpacked))
-        {
-            return;
-        }
-
-        var debs = Path.Combine(Directory, "debs");
-        System.IO.Directory.CreateDirectory(debs);
-        var apt = RepositoryFiles.FindOnPath("apt-get") ?? throw new InvalidOperationException(
-            $"The alpha tests need Debian's apt-get to fetch {Package}, or IMG_TEST_ALPHA_DIR pointing at a folder holding it.");
-        var download = await RepositoryFiles.RunAsync(new System.Diagnostics.ProcessStartInfo(apt, ["download", Package])
-        {
-            WorkingDirectory = debs,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        }, TimeSpan.FromMinutes(5));
-        if (download.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"apt-get download {Package} failed ({download.ExitCode}): {download.Error}");
-        }
-
-        var staging = unpacked + ".partial";
-        foreach (var deb in System.IO.Directory.GetFiles(debs, "*.deb"))
-        {
-            var unpack = await RepositoryFiles.RunAsync("dpkg", ["-x", deb, staging], TimeSpan.FromMinutes(2));
-            if (unpack.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"dpkg -x {deb} failed: {unpack.Error}");
-            }
-        }
-
-        System.IO.Directory.Move(staging, unpacked);
-        System.IO.Directory.Delete(debs, recursive: true);
+        await DebianPackages.UnpackedAsync(Directory, [Package], "The alpha tests (or IMG_TEST_ALPHA_DIR pointing at a folder holding the package)");
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

@@ -18,37 +18,7 @@ public sealed class DebianPhotos : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var unpacked = Path.Combine(Directory, "unpacked");
-        if (!System.IO.Directory.Exists(unpacked))
-        {
-            var debs = Path.Combine(Directory, "debs");
-            System.IO.Directory.CreateDirectory(debs);
-            var apt = RepositoryFiles.FindOnPath("apt-get") ?? throw new InvalidOperationException(
-                "The real-photo tests need Debian's apt-get to fetch " + string.Join(", ", Packages) + ", or IMG_TEST_PHOTOS_DIR pointing at a folder holding them.");
-            var download = await RepositoryFiles.RunAsync(new System.Diagnostics.ProcessStartInfo(apt, ["download", .. Packages])
-            {
-                WorkingDirectory = debs,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            }, TimeSpan.FromMinutes(5));
-            if (download.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"apt-get download {string.Join(' ', Packages)} failed ({download.ExitCode}): {download.Error}");
-            }
-
-            var staging = unpacked + ".partial";
-            foreach (var deb in System.IO.Directory.GetFiles(debs, "*.deb"))
-            {
-                var unpack = await RepositoryFiles.RunAsync("dpkg", ["-x", deb, staging], TimeSpan.FromMinutes(2));
-                if (unpack.ExitCode != 0)
-                {
-                    throw new InvalidOperationException($"dpkg -x {deb} failed: {unpack.Error}");
-                }
-            }
-
-            System.IO.Directory.Move(staging, unpacked);
-            System.IO.Directory.Delete(debs, recursive: true);
-        }
+        var unpacked = await DebianPackages.UnpackedAsync(Directory, Packages, "The real-photo tests (or IMG_TEST_PHOTOS_DIR pointing at a folder holding them)");
 
         Files = System.IO.Directory.GetFiles(unpacked, "*", SearchOption.AllDirectories)
             .Where(f => new FileInfo(f).Length > 20_000)

@@ -161,3 +161,21 @@ public sealed class WebhookReceiver : IAsyncDisposable
         public DateTimeOffset EventTimestamp => Json.GetProperty("timestamp").GetDateTimeOffset();
     }
 }
+
+/// <summary>An in-process Api with a webhook receiver on loopback, started before it and stopped after it.</summary>
+public abstract class ReceiverApiFixture : ApiFixture
+{
+    public WebhookReceiver Receiver { get; } = new();
+
+    public override async Task InitializeAsync()
+    {
+        await Receiver.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Receiver.DisposeAsync();
+    }
+}

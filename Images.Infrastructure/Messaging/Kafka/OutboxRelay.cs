@@ -27,10 +27,11 @@ public sealed partial class OutboxRelay(
 {
     private static readonly TimeSpan KeepSent = TimeSpan.FromHours(1);
     private static readonly TimeSpan PartitionsRefresh = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan PartitionsRetry = TimeSpan.FromSeconds(5);
 
     private int _partitions;
     private long _next;
-    private DateTimeOffset _partitionsReadAt = DateTimeOffset.MinValue;
+    private DateTimeOffset _partitionsDue = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -147,12 +148,13 @@ public sealed partial class OutboxRelay(
     /// </summary>
     private int PartitionCount(IProducer<string, byte[]> producer, BrokerOptions settings)
     {
-        if (clock.GetUtcNow() - _partitionsReadAt < PartitionsRefresh)
+        if (clock.GetUtcNow() < _partitionsDue)
         {
             return _partitions;
         }
 
-        _partitionsReadAt = clock.GetUtcNow();
+        // Unknown (the broker away, the topic not there yet): asked again soon.
+        _partitionsDue = clock.GetUtcNow() + PartitionsRetry;
         try
         {
             using var admin = new DependentAdminClientBuilder(producer.Handle).Build();
@@ -164,16 +166,15 @@ public sealed partial class OutboxRelay(
             }
 
             _partitions = count;
-            if (count == 0)
+            if (count > 0)
             {
-                _partitionsReadAt = clock.GetUtcNow() - PartitionsRefresh + TimeSpan.FromSeconds(5);
+                _partitionsDue = clock.GetUtcNow() + PartitionsRefresh;
             }
         }
         catch (KafkaException ex)
         {
-            // Keep the last count; with none, keys decide (the broker may be away right now).
+            // Keep the last count; with none, keys decide.
             LogPartitionsUnknown(ex, settings.Topic);
-            _partitionsReadAt = clock.GetUtcNow() - PartitionsRefresh + TimeSpan.FromSeconds(5);
         }
 
         return _partitions;
