@@ -64,6 +64,10 @@ public static class DependencyInjection
         // Every writer of image state records its webhook events in its own transaction (FR-10.2).
         services.AddSingleton<WebhookSignal>();
         services.AddScoped<IWebhookOutbox, WebhookOutbox>();
+        // The event log's reading port (FR-12.1): a use case of every host that registers the use
+        // cases; only the Api adds the LISTEN connection that wakes its streams.
+        services.AddSingleton<ImageEventSignal>();
+        services.AddScoped<IImageEventLog, ImageEventLog>();
         return builder;
     }
 
@@ -94,15 +98,13 @@ public static class DependencyInjection
     }
 
     /// <summary>
-    /// The event stream's reading side (FR-12.1, ADR 16): the log and the LISTEN connection that wakes
-    /// this process's streams when any process commits an event. The Api's; every writer appends
-    /// through the outbox of <see cref="AddPersistence"/>.
+    /// The event stream's LISTEN connection (FR-12.1, ADR 16) that wakes this process's streams when
+    /// any process commits an event. The Api's; the log itself comes with <see cref="AddPersistence"/>,
+    /// and every writer appends through its outbox.
     /// </summary>
     public static IHostApplicationBuilder AddImageEvents(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddSingleton<ImageEventSignal>();
-        services.AddScoped<IImageEventLog, ImageEventLog>();
         services.AddHostedService<ImageEventListener>();
         return builder;
     }

@@ -58,6 +58,13 @@ public sealed class ServiceProcess : IAsyncDisposable
         StartAsync(Api, environment, ListenApi, timeout, directory);
 
     /// <summary>
+    /// <see cref="Api"/> or <see cref="Worker"/> started until it answers /alive (its process is up
+    /// and its service graph built; nothing it depends on need be reachable).
+    /// </summary>
+    public static Task<ServiceProcess> StartAliveAsync(string assembly, IDictionary<string, string> environment, TimeSpan timeout) =>
+        StartAsync(assembly, environment, assembly == Api ? ListenApi : ListenWorker, timeout, AppContext.BaseDirectory, "/alive");
+
+    /// <summary>
     /// Runs <see cref="Api"/> or <see cref="Worker"/> with <paramref name="environment"/> until it exits by itself (a host
     /// that refuses to start); a host still running after <paramref name="timeout"/> is killed and
     /// the wait throws. Returns the exit code and everything it wrote.
@@ -137,7 +144,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         return psi;
     }
 
-    private static async Task<ServiceProcess> StartAsync(string assembly, IDictionary<string, string> environment, Func<int, Dictionary<string, string>> listen, TimeSpan timeout, string? directory)
+    private static async Task<ServiceProcess> StartAsync(string assembly, IDictionary<string, string> environment, Func<int, Dictionary<string, string>> listen, TimeSpan timeout, string? directory, string path = "/health")
     {
         var port = Ports.Free();
         var psi = StartInfo(assembly, environment, listen, directory ?? AppContext.BaseDirectory, port);
@@ -148,7 +155,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             try
             {
-                if ((await client.GetAsync(new Uri(service.BaseAddress, "/health"))).IsSuccessStatusCode)
+                if ((await client.GetAsync(new Uri(service.BaseAddress, path))).IsSuccessStatusCode)
                 {
                     return service;
                 }
@@ -165,7 +172,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         var output = service.Output;
         await service.DisposeAsync();
-        throw new InvalidOperationException($"{assembly} did not become healthy within {timeout}:\n{output}");
+        throw new InvalidOperationException($"{assembly} did not answer {path} within {timeout}:\n{output}");
     }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -1,0 +1,43 @@
+using Images.Tests.Support;
+
+namespace Images.Tests.Architecture;
+
+/// <summary>
+/// NFR-1: each host's composition is whole. In Development the generic host validates every
+/// registration when it builds (ValidateOnBuild, ValidateScopes), so a use case whose port a host
+/// forgot stops that host at once, as it would stop it under the AppHost. The processes run with
+/// nothing reachable: the service graph is built before anything connects.
+/// </summary>
+public class HostCompositionTests
+{
+    [Theory]
+    [InlineData(ServiceProcess.Api)]
+    [InlineData(ServiceProcess.Worker)]
+    public async Task EveryRegisteredServiceOfTheHostCanBeConstructed_NFR1(string host)
+    {
+        var storage = Path.Combine(Path.GetTempPath(), "images-tests-composition-" + Guid.NewGuid().ToString("N")[..12]);
+        var environment = new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Development",
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["ConnectionStrings__imagesdb"] = "Host=127.0.0.1;Port=1;Database=none;Username=x;Password=y;Timeout=2",
+            ["IMG_STORAGE_BASE_DIR"] = storage,
+            ["IMG_BROKER_ENABLED"] = host == ServiceProcess.Worker ? "true" : "false",
+            ["IMG_KAFKA_BOOTSTRAP_SERVERS"] = "127.0.0.1:1",
+        };
+        try
+        {
+            await using var process = await ServiceProcess.StartAliveAsync(host, environment, TimeSpan.FromSeconds(60));
+
+            Assert.False(process.HasExited, process.Output);
+            Assert.DoesNotContain("Some services are not able to be constructed", process.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(storage))
+            {
+                Directory.Delete(storage, recursive: true);
+            }
+        }
+    }
+}
