@@ -28,6 +28,7 @@ app.MapSignedUrlEndpoints();
 app.MapRetentionEndpoints();
 app.MapWebhookEndpoints();
 app.MapEventsEndpoints();
+app.MapStatsEndpoints();
 app.MapConsole();
 
 app.Run();

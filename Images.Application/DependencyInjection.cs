@@ -8,6 +8,7 @@ using Images.Application.Images.Get;
 using Images.Application.Images.GetRendition;
 using Images.Application.Images.List;
 using Images.Application.Images.Process;
+using Images.Application.Images.Stats;
 using Images.Application.Images.Recover;
 using Images.Application.Images.Similar;
 using Images.Application.Images.Upload;
@@ -58,6 +59,7 @@ public static class DependencyInjection
         services.AddScoped<SweepExpiredImagesHandler>();
         services.AddScoped<DeleteImageHandler>();
         services.AddScoped<StreamEventsHandler>();
+        services.AddScoped<GetStatsHandler>();
         services.AddScoped<RecoverImagesHandler>();
         services.AddScoped<ReconcileStorageHandler>();
         services.AddScoped<CreateSubscriptionHandler>();

@@ -68,6 +68,7 @@ public static class DependencyInjection
         // cases; only the Api adds the LISTEN connection that wakes its streams.
         services.AddSingleton<ImageEventSignal>();
         services.AddScoped<IImageEventLog, ImageEventLog>();
+        services.AddScoped<IImageStatistics, ImageStatistics>();
         return builder;
     }
 

@@ -150,9 +150,11 @@ internal static class ImagesEndpoints
         string? offset,
         string? limit,
         string? status,
+        string? tag,
+        string? filename,
         CancellationToken cancellationToken)
     {
-        var query = new ListImagesQuery(ParseInt(offset, nameof(offset)), ParseInt(limit, nameof(limit)), ImageStatusContract.Parse(status, nameof(status)));
+        var query = new ListImagesQuery(ParseInt(offset, nameof(offset)), ParseInt(limit, nameof(limit)), ImageStatusContract.Parse(status, nameof(status)), tag, filename);
         return TypedResults.Ok(await handler.HandleAsync(query, cancellationToken));
     }
 

@@ -35,6 +35,8 @@ internal static class OpenApiContract
                     Describe(operation, "offset", Integer(0, null, 0), "Items to skip.");
                     Describe(operation, "limit", Integer(1, ListImagesHandler.MaxLimit, ListImagesHandler.DefaultLimit), "Page size.");
                     Describe(operation, "status", Statuses(), "Only images in this processing status.");
+                    Describe(operation, "tag", new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = Images.Domain.Images.Tags.MaxLength }, "Only images with this tag (exact, case-sensitive).");
+                    Describe(operation, "filename", new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = Images.Domain.Images.Image.MaxFilenameLength }, "Only images whose filename contains this text, ignoring case.");
                     break;
                 case nameof(ImagesEndpoints.FindSimilarImages):
                     Describe(operation, "max_distance", Integer(0, Images.Application.Images.Similar.FindSimilarImagesHandler.MaxMaxDistance,

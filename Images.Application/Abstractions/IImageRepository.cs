@@ -7,7 +7,6 @@ public interface IImageRepository
 {
     Task<Image?> GetAsync(Guid id, CancellationToken cancellationToken);
 
-    /// <summary>Newest first; <paramref name="status"/> null lists every status (FR-3.4, FR-3.5).</summary>
     /// <summary>
     /// FR-9.2: images whose perceptual hash is within <paramref name="maxDistance"/> bits of
     /// <paramref name="hash"/>, nearest first (then by id), <paramref name="excluded"/> left out; from
@@ -15,7 +14,11 @@ public interface IImageRepository
     /// </summary>
     Task<IReadOnlyList<(Image Image, int Distance)>> FindSimilarAsync(ulong hash, Guid excluded, int maxDistance, int limit, CancellationToken cancellationToken);
 
-    Task<(IReadOnlyList<Image> Items, long Total)> ListAsync(ImageStatus? status, int offset, int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// Newest first, the filter's conditions all met (FR-3.4, FR-3.5, FR-12.3); the total counts every
+    /// match. Answered from indexes at any size: a tag and a filename substring from GIN indexes.
+    /// </summary>
+    Task<(IReadOnlyList<Image> Items, long Total)> ListAsync(ImageListFilter filter, int offset, int limit, CancellationToken cancellationToken);
 
     /// <summary>
     /// Stores the row and makes the staged original durable in one unit (FR-1.4, FR-1.7), the open

@@ -71,5 +71,8 @@ internal sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
         builder.HasIndex(i => new { i.Status, i.CreatedAt }).HasDatabaseName("ix_images_status_created_at");
         builder.HasIndex(i => i.ExpiresAt).HasDatabaseName("ix_images_expires_at").HasFilter("expires_at IS NOT NULL");
         builder.HasIndex(i => i.ContentHash).HasDatabaseName("ix_images_content_hash");
+        // FR-12.3: the list's tag filter (ARRAY[tag] <@ tags) and filename search (ILIKE '%text%').
+        builder.HasIndex("_tags").HasDatabaseName("ix_images_tags").HasMethod("gin");
+        builder.HasIndex(i => i.Filename).HasDatabaseName("ix_images_filename_trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
     }
 }

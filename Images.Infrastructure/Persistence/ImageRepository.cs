@@ -51,24 +51,44 @@ internal sealed partial class ImageRepository(
 
     private sealed record SimilarRow(Guid Id, int Distance);
 
-    public async Task<(IReadOnlyList<Image> Items, long Total)> ListAsync(ImageStatus? status, int offset, int limit, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<Image> Items, long Total)> ListAsync(ImageListFilter filter, int offset, int limit, CancellationToken cancellationToken)
     {
         var query = db.Images.AsNoTracking();
         var deltas = db.ImageCountDeltas.AsNoTracking();
-        if (status is { } s)
+        if (filter.Status is { } s)
         {
             query = query.Where(i => i.Status == s);
             var name = s.ToString().ToLowerInvariant();
             deltas = deltas.Where(d => d.Status == name);
         }
 
+        if (filter.Tag is { } tag)
+        {
+            // ARRAY[@tag] <@ tags: answered by the tags' GIN index.
+            string[] wanted = [tag];
+            query = query.Where(i => wanted.All(t => EF.Property<List<string>>(i, "_tags").Contains(t)));
+        }
+
+        if (filter.FilenameContains is { } part)
+        {
+            // ILIKE '%part%' (the pattern's own wildcards escaped): answered by the trigram index.
+            query = query.Where(i => EF.Functions.ILike(i.Filename, "%" + EscapeLike(part) + "%", LikeEscape));
+        }
+
         var items = await query
             .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Id)
             .Skip(offset).Take(limit)
             .ToListAsync(cancellationToken);
-        var total = await deltas.SumAsync(d => (long?)d.Delta, cancellationToken) ?? 0;
+        var total = filter.IsStatusOnly
+            ? await deltas.SumAsync(d => (long?)d.Delta, cancellationToken) ?? 0
+            : await query.LongCountAsync(cancellationToken);
         return (items, total);
     }
+
+    private const string LikeEscape = "\\";
+
+    private static string EscapeLike(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 
     public async Task AddAsync(Image image, StagedBlob original, CancellationToken cancellationToken)
     {

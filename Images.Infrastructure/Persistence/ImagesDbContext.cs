@@ -19,6 +19,11 @@ public sealed class ImagesDbContext(DbContextOptions<ImagesDbContext> options) :
 
     internal DbSet<WebhookDeliveryEntity> WebhookDeliveries => Set<WebhookDeliveryEntity>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        // Trigram indexes answer the list's filename search (FR-12.3); pg_trgm ships with PostgreSQL
+        // and is a trusted extension (the database's owner may create it).
+        modelBuilder.HasPostgresExtension("pg_trgm");
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ImagesDbContext).Assembly);
+    }
 }

@@ -31,7 +31,6 @@ public class HealthAndDocsTests(ApiFixture api) : IClassFixture<ApiFixture>
         var expected = new Dictionary<string, string[]>
         {
             ["/api/v1/images"] = ["get", "post"],
-            ["/api/v1/images/{id}"] = ["get"],
             ["/api/v1/images/{id}/download"] = ["get"],
             ["/api/v1/images/{id}/renditions/{name}"] = ["get"],
             ["/api/v1/images/{id}/similar"] = ["get"],
@@ -43,6 +42,9 @@ public class HealthAndDocsTests(ApiFixture api) : IClassFixture<ApiFixture>
             ["/api/v1/webhooks/{id}"] = ["get", "delete"],
             ["/api/v1/webhooks/{id}/secret"] = ["post"],
             ["/api/v1/webhooks/{id}/deliveries"] = ["get"],
+            ["/api/v1/images/{id}"] = ["get", "delete"],
+            ["/api/v1/events"] = ["get"],
+            ["/api/v1/stats"] = ["get"],
         };
         foreach (var (path, methods) in expected)
         {
@@ -159,6 +161,8 @@ public class OpenApiContractTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Equal("integer", list["limit"].GetProperty("type").GetString());
         Assert.Equal(100, list["limit"].GetProperty("maximum").GetInt32());
         Assert.Equal(["pending", "processing", "completed", "failed"], list["status"].GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(64, list["tag"].GetProperty("maxLength").GetInt32());
+        Assert.Equal("string", list["filename"].GetProperty("type").GetString());
 
         var id = paths.GetProperty("/api/v1/images/{id}").GetProperty("get").GetProperty("parameters")[0].GetProperty("schema");
         Assert.Equal("uuid", id.GetProperty("format").GetString());

@@ -33,9 +33,13 @@ internal sealed class FakeImageRepository : IImageRepository
             .OrderBy(x => x.Distance).ThenBy(x => x.Image.Id)
             .Take(limit)]);
 
-    public Task<(IReadOnlyList<Image> Items, long Total)> ListAsync(ImageStatus? status, int offset, int limit, CancellationToken cancellationToken)
+    public Task<(IReadOnlyList<Image> Items, long Total)> ListAsync(ImageListFilter filter, int offset, int limit, CancellationToken cancellationToken)
     {
-        var all = Rows.Values.Where(i => status is null || i.Status == status).OrderByDescending(i => i.CreatedAt).ToList();
+        var all = Rows.Values
+            .Where(i => filter.Status is null || i.Status == filter.Status)
+            .Where(i => filter.Tag is null || i.Tags.Contains(filter.Tag, StringComparer.Ordinal))
+            .Where(i => filter.FilenameContains is null || i.Filename.Contains(filter.FilenameContains, StringComparison.OrdinalIgnoreCase))
+            .OrderByDescending(i => i.CreatedAt).ToList();
         return Task.FromResult<(IReadOnlyList<Image>, long)>((all.Skip(offset).Take(limit).ToList(), all.Count));
     }
 

@@ -110,7 +110,7 @@ public sealed class ImageRepositoryTests : IClassFixture<DatabaseFixture>, IDisp
         var (repository, db) = NewRepository();
         await using (db)
         {
-            var (page, total) = await repository.ListAsync(null, 1, 2, CancellationToken.None);
+            var (page, total) = await repository.ListAsync(ImageListFilter.All, 1, 2, CancellationToken.None);
             Assert.Equal(5, total);
             Assert.Equal([Now.AddMinutes(3), Now.AddMinutes(2)], page.Select(i => i.CreatedAt));
 
@@ -118,13 +118,13 @@ public sealed class ImageRepositoryTests : IClassFixture<DatabaseFixture>, IDisp
             claimed!.StartProcessing(Now, Lease, "test");
             Assert.Equal(SaveResult.Saved, await repository.UpdateAsync(claimed, CancellationToken.None));
 
-            Assert.Equal(1, (await repository.ListAsync(ImageStatus.Processing, 0, 10, CancellationToken.None)).Total);
-            Assert.Equal(4, (await repository.ListAsync(ImageStatus.Pending, 0, 10, CancellationToken.None)).Total);
-            Assert.Equal(0, (await repository.ListAsync(ImageStatus.Failed, 0, 10, CancellationToken.None)).Total);
+            Assert.Equal(1, (await repository.ListAsync(new ImageListFilter(ImageStatus.Processing), 0, 10, CancellationToken.None)).Total);
+            Assert.Equal(4, (await repository.ListAsync(new ImageListFilter(ImageStatus.Pending), 0, 10, CancellationToken.None)).Total);
+            Assert.Equal(0, (await repository.ListAsync(new ImageListFilter(ImageStatus.Failed), 0, 10, CancellationToken.None)).Total);
 
             await _database.ExecuteAsync("SELECT compact_image_count_deltas()");
             Assert.Equal(2, await _database.ScalarAsync("SELECT count(*) FROM image_count_deltas"));
-            Assert.Equal(5, (await repository.ListAsync(null, 0, 10, CancellationToken.None)).Total);
+            Assert.Equal(5, (await repository.ListAsync(ImageListFilter.All, 0, 10, CancellationToken.None)).Total);
         }
     }
 

@@ -21,6 +21,7 @@ namespace Images.Infrastructure.Persistence.Migrations
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("Images.Domain.Images.Image", b =>
@@ -197,6 +198,17 @@ namespace Images.Infrastructure.Persistence.Migrations
                     b.HasIndex("ExpiresAt")
                         .HasDatabaseName("ix_images_expires_at")
                         .HasFilter("expires_at IS NOT NULL");
+
+                    b.HasIndex("Filename")
+                        .HasDatabaseName("ix_images_filename_trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Filename"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Filename"), new[] { "gin_trgm_ops" });
+
+                    b.HasIndex("_tags")
+                        .HasDatabaseName("ix_images_tags");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("_tags"), "gin");
 
                     b.HasIndex("phash_b0")
                         .HasDatabaseName("ix_images_phash_b0");

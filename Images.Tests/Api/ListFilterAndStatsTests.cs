@@ -1,0 +1,86 @@
+using System.Net;
+using Images.Tests.Support;
+
+namespace Images.Tests.Api;
+
+/// <summary>
+/// FR-12.3 through the real HTTP pipeline and PostgreSQL: the list's tag and filename filters (what
+/// the console's list uses), and GET /api/v1/stats (its operations view).
+/// </summary>
+public class ListFilterAndStatsTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    private readonly HttpClient _client = api.Client;
+
+    private async Task<string> UploadAsync(string filename, int seed, params string[] tags)
+    {
+        using var content = new MultipartFormDataContent();
+        var file = new ByteArrayContent(TestImages.Png(32, 24, seed: seed));
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        content.Add(file, "file", filename);
+        foreach (var tag in tags)
+        {
+            content.Add(new StringContent(tag), "tags");
+        }
+
+        using var response = await _client.PostAsync("/api/v1/images", content);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        return System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("id").GetString()!;
+    }
+
+    [Fact]
+    public async Task TheListFiltersByTagAndFilenameTogetherAndCountsTheMatches_FR12_3()
+    {
+        var beach = await UploadAsync("Beach_Day 1.png", 1201, "holiday-fr12", "beach");
+        var city = await UploadAsync("city day.png", 1202, "holiday-fr12");
+        await UploadAsync("beach-other.png", 1203, "work");
+
+        var tagged = await _client.GetJsonAsync("/api/v1/images?tag=holiday-fr12");
+        Assert.Equal(2, tagged.GetProperty("total").GetInt64());
+        Assert.Equal([city, beach], tagged.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()));
+
+        var both = await _client.GetJsonAsync("/api/v1/images?tag=holiday-fr12&filename=BEACH_day");
+        Assert.Equal(1, both.GetProperty("total").GetInt64());
+        Assert.Equal(beach, both.GetProperty("items")[0].GetProperty("id").GetString());
+
+        var none = await _client.GetJsonAsync("/api/v1/images?filename=" + Uri.EscapeDataString("%"));
+        Assert.Equal(0, none.GetProperty("total").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("tag=")]
+    [InlineData("filename=%20%20")]
+    public async Task AnEmptyFilterIs422_FR12_3(string query)
+    {
+        using var response = await _client.GetAsync("/api/v1/images?" + query);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task StatsCountImagesPerStatusAndTheProcessedOnesInTheCurrentMinute_FR12_3()
+    {
+        var before = await _client.GetJsonAsync("/api/v1/stats");
+        var id = await UploadAsync("stats.png", 1204);
+        await _client.WaitForStatusAsync(id, Wait, "completed");
+
+        var after = await _client.GetJsonAsync("/api/v1/stats");
+
+        Assert.Equal(
+            before.GetProperty("counts").GetProperty("completed").GetInt64() + 1,
+            after.GetProperty("counts").GetProperty("completed").GetInt64());
+        Assert.Equal(["pending", "processing", "completed", "failed"], after.GetProperty("counts").EnumerateObject().Select(p => p.Name));
+        var minutes = after.GetProperty("processed_per_minute").EnumerateArray().ToList();
+        Assert.Equal(30, minutes.Count);
+        var times = minutes.Select(m => m.GetProperty("minute").GetDateTimeOffset()).ToList();
+        Assert.Equal(times.Order(), times);
+        Assert.All(times.Zip(times.Skip(1)), pair => Assert.Equal(TimeSpan.FromMinutes(1), pair.Second - pair.First));
+        // The completion is in the last minute or, had the minute turned since, the one before.
+        var recent = minutes[^1].GetProperty("completed").GetInt64() + minutes[^2].GetProperty("completed").GetInt64();
+        var recentBefore = before.GetProperty("processed_per_minute").EnumerateArray().TakeLast(3).Sum(m => m.GetProperty("completed").GetInt64());
+        Assert.True(recent >= 1, after.ToString());
+        Assert.True(recent <= recentBefore + 1, after.ToString());
+        Assert.Equal(0, after.GetProperty("queue_lag_seconds").GetDouble());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, after.GetProperty("oldest_pending_at").ValueKind);
+    }
+}
