@@ -92,7 +92,14 @@ export async function call(method, path, options = {}) {
 }
 
 export const api = {
-  list: (offset, limit, status) => call('GET', `/api/v1/images/?offset=${offset}&limit=${limit}${status ? `&status=${encodeURIComponent(status)}` : ''}`),
+  list: (offset, limit, { status, tag, filename } = {}) => {
+    const q = new URLSearchParams({ offset: String(offset), limit: String(limit) });
+    if (status) q.set('status', status);
+    if (tag) q.set('tag', tag);
+    if (filename) q.set('filename', filename);
+    return call('GET', `/api/v1/images/?${q}`);
+  },
+  stats: () => call('GET', '/api/v1/stats'),
   get: id => call('GET', `/api/v1/images/${id}`),
   similar: id => call('GET', `/api/v1/images/${id}/similar?limit=12`),
   process: id => call('POST', `/api/v1/images/${id}/process`),

@@ -1,4 +1,5 @@
-// Upload and the live list (FR-12.3): newest first, by status, paged; rows change as events arrive.
+// Upload and the live list (FR-12.3): newest first, filtered by status, tag and filename by the API,
+// paged; rows change as events arrive.
 import { api, imageSource, upload } from './api.js';
 import { onImageEvent } from './bus.js';
 import { announce, bytes, h, statusBadge, when } from './dom.js';
@@ -8,6 +9,8 @@ const STATUSES = ['pending', 'processing', 'completed', 'failed'];
 
 export function listView(root, params) {
   const status = STATUSES.includes(params.get('status')) ? params.get('status') : '';
+  const tag = (params.get('tag') || '').trim();
+  const filename = (params.get('filename') || '').trim();
   const page = Math.max(0, parseInt(params.get('page') || '0', 10) || 0);
   const rows = new Map();
   let total = 0;
@@ -51,9 +54,15 @@ export function listView(root, params) {
   const statusSelect = h('select', { id: 'status-filter' },
     h('option', { value: '' }, 'All'),
     ...STATUSES.map(s => h('option', { value: s, selected: s === status }, s)));
-  statusSelect.addEventListener('change', () => { location.hash = `#/?status=${statusSelect.value}`; });
-  const find = h('input', { id: 'find-input', type: 'search', placeholder: 'filename or tag' });
-  find.addEventListener('input', () => applyFind());
+  const tagFilter = h('input', { id: 'tag-filter', type: 'search', value: tag, placeholder: 'exact tag', maxlength: '64' });
+  const find = h('input', { id: 'find-input', type: 'search', value: filename, placeholder: 'part of a filename', maxlength: '255' });
+  // The filters live in the address (a view can be bookmarked or shared); the API applies them.
+  const filters = h('form', { class: 'row', role: 'search', 'aria-label': 'Filter images', onsubmit: e => { e.preventDefault(); go(0); } },
+    h('div', { class: 'field' }, h('label', { for: 'status-filter' }, 'Status'), statusSelect),
+    h('div', { class: 'field' }, h('label', { for: 'tag-filter' }, 'Tag'), tagFilter),
+    h('div', { class: 'field' }, h('label', { for: 'find-input' }, 'Filename contains'), find),
+    h('div', { class: 'field' }, h('button', { type: 'submit', id: 'apply-filters' }, 'Filter')));
+  statusSelect.addEventListener('change', () => go(0));
 
   const body = h('tbody');
   const summary = h('p', { class: 'muted', id: 'list-summary', 'aria-live': 'polite' });
@@ -71,23 +80,28 @@ export function listView(root, params) {
       drop, uploads),
     h('section', { 'aria-labelledby': 'list-title' },
       h('h2', { id: 'list-title' }, 'Images'),
-      h('div', { class: 'row' },
-        h('div', { class: 'field' }, h('label', { for: 'status-filter' }, 'Status'), statusSelect),
-        h('div', { class: 'field' }, h('label', { for: 'find-input' }, 'Find on this page'), find,
-          h('small', { class: 'muted' }, 'The list API filters by status only; this searches the page shown.'))),
+      filters,
       h('table', { id: 'image-table' },
         h('caption', { class: 'visually-hidden' }, 'Images, newest first'),
         h('thead', {}, h('tr', {}, ...['Preview', 'File', 'Status', 'Size', 'Pixels', 'Tags', 'Uploaded'].map(t => h('th', { scope: 'col' }, t)))),
         body),
       h('div', { class: 'pager' }, prev, summary, next)));
 
-  function go(p) { location.hash = `#/?${status ? `status=${status}&` : ''}page=${p}`; }
+  // Page p of the filters as they are in the form now.
+  function go(p) {
+    const q = new URLSearchParams();
+    if (statusSelect.value) q.set('status', statusSelect.value);
+    if (tagFilter.value.trim()) q.set('tag', tagFilter.value.trim());
+    if (find.value.trim()) q.set('filename', find.value.trim());
+    if (p > 0) q.set('page', String(p));
+    location.hash = `#/?${q}`;
+  }
 
-  function applyFind() {
-    const q = find.value.trim().toLowerCase();
-    for (const { row, image } of rows.values()) {
-      row.hidden = q !== '' && !image.filename.toLowerCase().includes(q) && !image.tags.some(t => t.toLowerCase().includes(q));
-    }
+  /** Whether an image belongs in this view (what the API would answer for these filters). */
+  function matches(image) {
+    return (!status || image.status === status)
+      && (!tag || image.tags.includes(tag))
+      && (!filename || image.filename.toLowerCase().includes(filename.toLowerCase()));
   }
 
   function render(image) {
@@ -114,7 +128,6 @@ export function listView(root, params) {
     else if (prepend) body.prepend(row);
     else body.append(row);
     rows.set(image.id, { row, image });
-    applyFind();
   }
 
   function remove(id) {
@@ -134,7 +147,7 @@ export function listView(root, params) {
 
   async function load() {
     try {
-      const result = await api.list(page * PAGE, PAGE, status);
+      const result = await api.list(page * PAGE, PAGE, { status, tag, filename });
       total = result.total;
       body.replaceChildren();
       rows.clear();
@@ -150,9 +163,9 @@ export function listView(root, params) {
       if (rows.has(image.id)) { remove(image.id); total = Math.max(0, total - 1); updateSummary(); }
       return;
     }
-    const matches = !status || image.status === status;
+    const fits = matches(image);
     if (type === 'image.created') {
-      if (matches && !rows.has(image.id)) {
+      if (fits && !rows.has(image.id)) {
         total++;
         if (page === 0) {
           put(image, { prepend: true });
@@ -164,10 +177,10 @@ export function listView(root, params) {
     }
     // completed or failed: the row changes in place; under a status filter it comes or goes.
     if (rows.has(image.id)) {
-      if (matches) put(image);
+      if (fits) put(image);
       else { remove(image.id); total = Math.max(0, total - 1); }
       updateSummary();
-    } else if (matches && status && page === 0) {
+    } else if (fits && status && page === 0) {
       total++;
       put(image, { prepend: true });
       updateSummary();

@@ -1,5 +1,6 @@
-// Operations (FR-12.3): health and the active processor, counts by status, a retention sweep,
-// webhook subscriptions and their deliveries — all from the public API.
+// Operations (FR-12.3): health and the active processor, counts by status, the processing rate and
+// the queue's lag (GET /api/v1/stats), a retention sweep, webhook subscriptions and their
+// deliveries — all from the public API.
 import { api } from './api.js';
 import { onImageEvent } from './bus.js';
 import { announce, h, when } from './dom.js';
@@ -9,6 +10,7 @@ const STATUSES = ['pending', 'processing', 'completed', 'failed'];
 export function operationsView(root) {
   const health = h('div', { id: 'health' }, 'Loading…');
   const counts = h('div', { class: 'cards', id: 'counts' });
+  const rate = h('div', { id: 'rate' });
   const sweepResult = h('p', { role: 'status', id: 'sweep-result' });
   const sweep = h('button', { type: 'button', id: 'sweep', onclick: async () => {
     sweep.disabled = true;
@@ -25,6 +27,7 @@ export function operationsView(root) {
   root.append(
     h('h2', {}, 'Health'), health,
     h('h2', {}, 'Images by status'), counts,
+    h('h2', {}, 'Processing'), rate,
     h('h2', {}, 'Retention'), h('p', { class: 'muted' }, 'Deletes every image whose time to live has passed (as the scheduled sweep does).'), sweep, sweepResult,
     h('h2', {}, 'Webhooks'), hooks);
 
@@ -42,9 +45,10 @@ export function operationsView(root) {
 
   async function loadCounts() {
     try {
-      const totals = await Promise.all(STATUSES.map(s => api.list(0, 1, s).then(r => r.total)));
-      counts.replaceChildren(...STATUSES.map((s, i) => h('a', { class: 'card', href: `#/?status=${s}`, 'data-status': s },
-        h('div', { class: 'n' }, String(totals[i])), h('div', {}, s))));
+      const stats = await api.stats();
+      counts.replaceChildren(...STATUSES.map(s => h('a', { class: 'card', href: `#/?status=${s}`, 'data-status': s },
+        h('div', { class: 'n' }, String(stats.counts[s] ?? 0)), h('div', {}, s))));
+      rate.replaceChildren(rateView(stats));
     } catch (e) { counts.textContent = e.message; }
   }
 
@@ -83,5 +87,49 @@ export function operationsView(root) {
   let pending = null;
   const unsubscribe = onImageEvent(() => { clearTimeout(pending); pending = setTimeout(loadCounts, 1000); });
   const timer = setInterval(loadHealth, 30000);
-  return { dispose() { unsubscribe(); clearInterval(timer); clearTimeout(pending); } };
+  // The lag grows while nothing happens: the figures are read again now and then, events or not.
+  const statsTimer = setInterval(loadCounts, 15000);
+  return { dispose() { unsubscribe(); clearInterval(timer); clearInterval(statsTimer); clearTimeout(pending); } };
+}
+
+const duration = seconds => seconds < 90 ? `${Math.round(seconds)} s` : seconds < 5400 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`;
+
+/** The queue's lag and a bar chart of outcomes per minute (completed, failed stacked), with its table for screen readers. */
+function rateView(stats) {
+  const minutes = stats.processed_per_minute;
+  const last5 = minutes.slice(-5).reduce((n, m) => n + m.completed + m.failed, 0);
+  const peak = Math.max(1, ...minutes.map(m => m.completed + m.failed));
+  const width = 600, height = 120, bar = width / minutes.length;
+  const svgNs = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(svgNs, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${width} ${height + 16}`);
+  svg.setAttribute('class', 'chart');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-labelledby', 'rate-caption');
+  const rect = (x, y, w, hgt, cls) => {
+    const r = document.createElementNS(svgNs, 'rect');
+    for (const [k, v] of Object.entries({ x, y, width: w, height: hgt, class: cls })) r.setAttribute(k, String(v));
+    return r;
+  };
+  minutes.forEach((m, i) => {
+    const ok = (m.completed / peak) * height, bad = (m.failed / peak) * height;
+    if (ok > 0) svg.append(rect(i * bar + 1, height - ok, bar - 2, ok, 'bar-ok'));
+    if (bad > 0) svg.append(rect(i * bar + 1, height - ok - bad, bar - 2, bad, 'bar-failed'));
+  });
+  const axis = document.createElementNS(svgNs, 'text');
+  axis.setAttribute('x', '0'); axis.setAttribute('y', String(height + 14)); axis.setAttribute('class', 'axis');
+  axis.textContent = `${minutes.length} min ago · peak ${peak}/min · now`;
+  svg.append(axis);
+  return h('div', {},
+    h('dl', { class: 'meta' },
+      h('dt', {}, 'Queue lag'), h('dd', { id: 'queue-lag' }, stats.oldest_pending_at ? `${duration(stats.queue_lag_seconds)} (oldest pending image)` : 'none waiting'),
+      h('dt', {}, 'Processed'), h('dd', { id: 'rate-now' }, `${last5} in the last 5 minutes (${(last5 / 5).toFixed(1)}/min)`)),
+    h('figure', {},
+      svg,
+      h('figcaption', { id: 'rate-caption' }, 'Images processed per minute, last 30 minutes (completed; failed stacked on top).'),
+      h('details', {}, h('summary', {}, 'As a table'),
+        h('table', { id: 'rate-table' },
+          h('thead', {}, h('tr', {}, ...['Minute', 'Completed', 'Failed'].map(t => h('th', { scope: 'col' }, t)))),
+          h('tbody', {}, ...minutes.filter(m => m.completed + m.failed > 0).map(m =>
+            h('tr', {}, h('td', {}, new Date(m.minute).toLocaleTimeString()), h('td', {}, String(m.completed)), h('td', {}, String(m.failed)))))))));
 }

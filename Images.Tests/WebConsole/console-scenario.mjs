@@ -64,6 +64,7 @@ try {
   await page.evaluate(() => { window.__sameDocument = true; });
 
   step('upload two images, an undecodable PNG and a text file');
+  await page.type('#tags-input', 'console-test');
   const input = await page.$('#file-input');
   await input.uploadFile(image1, image2, broken, textFile);
   const textName = path.basename(textFile);
@@ -111,6 +112,20 @@ try {
   const statuses = await page.$$eval('#image-table tbody tr', rows => rows.map(r => r.dataset.status));
   expect(statuses.every(s => s === 'completed'), `filtered rows: ${statuses}`);
 
+  step('filter by tag and filename, by the API');
+  await page.type('#tag-filter', 'console-test');
+  await page.type('#find-input', 'MEADOW');
+  await page.click('#apply-filters');
+  await page.waitForFunction(() => location.hash.includes('tag=console-test') && location.hash.includes('filename=MEADOW'));
+  await page.waitForFunction(name => {
+    const rows = [...document.querySelectorAll('#image-table tbody tr')];
+    return rows.length === 1 && rows[0].textContent.includes(name) && document.querySelector('#list-summary').textContent.includes('of 1');
+  }, {}, names[1]);
+  await page.evaluate(() => { location.hash = '#/?tag=another-tag'; });
+  await page.waitForFunction(() => document.querySelector('#list-summary')?.textContent === 'No images.');
+  await page.evaluate(() => { location.hash = '#/?status=completed'; });
+  await page.waitForFunction(() => document.querySelectorAll('#image-table tbody tr').length === 2);
+
   step('open an image: its preview is rendered');
   await page.click(`#image-table tbody tr a`);
   await page.waitForSelector('#image-title');
@@ -139,6 +154,11 @@ try {
   await page.waitForFunction(() => document.querySelector('#health-status')?.textContent === 'healthy');
   await page.waitForFunction(() => document.querySelector('#counts .card[data-status=completed] .n')?.textContent === '1'
     && document.querySelector('#counts .card[data-status=failed] .n')?.textContent === '1');
+  // The processing view: three outcomes so far (two completed, one failed, one completed again), none waiting.
+  await page.waitForFunction(() => document.querySelectorAll('#rate svg rect.bar-ok').length >= 1
+    && document.querySelector('#queue-lag')?.textContent === 'none waiting');
+  const charted = await page.$$eval('#rate-table tbody tr', rows => rows.reduce((n, r) => n + Number(r.cells[1].textContent) + Number(r.cells[2].textContent), 0));
+  expect(charted >= 3, `outcomes in the chart's table: ${charted}`);
   await page.click('#sweep');
   await page.waitForFunction(() => /Deleted \d+ expired/.test(document.querySelector('#sweep-result')?.textContent || ''));
   await shot('operations');
