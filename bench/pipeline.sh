@@ -8,7 +8,10 @@
 #               upload to the last completion; run twice, the first right after start-up (cold)
 #   (c) vipsthumbnail: 2 processes over the same files (256 px, JPEG Q=85), halves of the list
 #   (d) the native processor alone (Images.Bench, the Workers' processor without the service),
-#       2 workers over the same files
+#       2 workers over the same files, making the 256 px JPEG thumbnail only (vipsthumbnail's work)
+#   (e) the same processor doing a Worker's whole processing at default settings (renditions as
+#       JPEG, WebP, AVIF and PNG for alpha, EXIF, insight), 2 workers: the floor of (a) and (b)
+# and, for the drain, the CPU seconds each process used (where the time beyond (e) goes).
 # It prints the ratios, upload latency p50/p99 and every process's peak RSS, and writes
 # bench/results/pipeline.md and pipeline.tsv (one line per round) and pipeline.svg (a chart).
 # Needs bench/corpus.sh first and apt-get install libvips-tools time postgresql-client-15 (psql).
@@ -76,6 +79,16 @@ stop_workers() {
     for pid in $worker_pids; do while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; done
     worker_pids=""
 }
+# CPU seconds (user + system) of the given pids, and of the whole machine (/proc/stat).
+hz=$(getconf CLK_TCK)
+cpu_of() {
+    local pid j=0
+    for pid in "$@"; do
+        [ -r "/proc/$pid/stat" ] && j=$((j + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')))
+    done
+    echo "scale=2; $j / $hz" | bc -l
+}
+cpu_machine() { awk -v hz="$hz" '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat; }
 peak_mib() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
 
 # Uploads the list with 4 clients; latency of each upload (s) in $1.
@@ -92,7 +105,9 @@ wait_done() {
     while :; do
         n=$(sql "SELECT count(*) FROM images WHERE created_at >= to_timestamp($since) AND status IN ('completed','failed')")
         [ "$n" -ge "$total" ] && break
-        sleep 0.1
+        # Not faster: each psql costs CPU the two busy cores would take from the Workers, and the
+        # end time is the last row's updated_at, not when this loop sees it.
+        sleep 0.5
     done
     sql "SELECT extract(epoch FROM max(updated_at)) FROM images WHERE created_at >= to_timestamp($since)"
 }
@@ -118,12 +133,15 @@ breakdown() {
 percentile() { sort -n | awk -v p="$1" '{ a[NR] = $1 } END { i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; printf "%.0f", a[i] * 1000 }'; }
 
 : > "$results/pipeline.tsv"
+: > "$results/pipeline-cpu.tsv"
 for round in $(seq "$rounds"); do
     echo "round $round: $total images ($(wc -l < "$tmp/files.txt") files x $copies)"
 
     # (b) mixed, first right after the Workers' start-up, then warm.
     start_workers
     for port in 9190 9191; do until curl -sf -o /dev/null "http://localhost:$port/health"; do sleep 0.1; done; done
+    # shellcheck disable=SC2086
+    echo "  Workers' start-up: $(cpu_of $worker_pids) CPU-s for both, until healthy"
     for run in cold warm; do
         breakdown_start
         t0=$(now)
@@ -143,10 +161,20 @@ for round in $(seq "$rounds"); do
     t0=$(now)
     upload_all "$tmp/latency-backlog.txt"
     until [ "$(sql "SELECT count(*) FROM processing_outbox WHERE sent_at IS NULL")" = 0 ]; do sleep 0.1; done
+    api_pid=$(cat "$IMAGES_LOCAL_DATA/run/api.pid"); broker_pid=$(cat "$IMAGES_LOCAL_DATA/run/devbroker.pid")
+    # shellcheck disable=SC2046 # lists of pids
+    c0=("$(cpu_machine)" "$(cpu_of "$api_pid")" "$(cpu_of "$broker_pid")" "$(cpu_of $(pgrep -u postgres))")
     t_start=$(now)
     start_workers
     t1=$(wait_done "$t0")
     seconds=$(echo "$t1 - $t_start" | bc -l)
+    # shellcheck disable=SC2046,SC2086
+    c1=("$(cpu_machine)" "$(cpu_of "$api_pid")" "$(cpu_of "$broker_pid")" "$(cpu_of $(pgrep -u postgres))" "$(cpu_of $worker_pids)")
+    cpu=$(python3 -c "
+busy, api, broker, pg, workers = [b - a for b, a in zip([${c1[0]}, ${c1[1]}, ${c1[2]}, ${c1[3]}, ${c1[4]}], [${c0[0]}, ${c0[1]}, ${c0[2]}, ${c0[3]}, 0])]
+print(f'{busy:.2f}\t{workers:.2f}\t{api:.2f}\t{pg:.2f}\t{broker:.2f}\t{busy - workers - api - pg - broker:.2f}')")
+    printf '%s\t%s\n' "$round" "$cpu" >> "$results/pipeline-cpu.tsv"
+    echo "  drain CPU s: machine / Workers / Api / PostgreSQL / broker / other: $(tr '\t' '/' <<<"$cpu")"
     b0=(0 0 0)
     split=$(breakdown)
     printf '%s\tdrain\t%.2f\t\t\t%s\n' "$round" "$seconds" "$split" >> "$results/pipeline.tsv"
@@ -169,6 +197,11 @@ for round in $(seq "$rounds"); do
     line=$(dotnet "$bench_dll" native 2 "$tmp/list.txt")
     printf '%s\tnative-processor\t%s\t\t\t\t\n' "$round" "$(cut -f4 <<<"$line")" >> "$results/pipeline.tsv"
     echo "  native processor x2: $(cut -f4 <<<"$line") s"
+
+    # (e) the same processor doing a Worker's whole processing, 2 workers.
+    line_e=$(dotnet "$bench_dll" renditions 2 "$tmp/list.txt")
+    printf '%s\trenditions-processor\t%s\t\t\t\t\n' "$round" "$(cut -f4 <<<"$line_e")" >> "$results/pipeline.tsv"
+    echo "  processor doing a Worker's work x2: $(cut -f4 <<<"$line_e") s"
 done
 
 api_pid=$(cat "$IMAGES_LOCAL_DATA/run/api.pid")

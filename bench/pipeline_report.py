@@ -25,6 +25,9 @@ rows = [
     ("(c) 2 vipsthumbnail processes (baseline)", "vipsthumbnail", 1.0, "", ""),
     ("(d) the native processor alone, 2 workers", "native-processor", med["native-processor"] / vips, "time / vipsthumbnail's", ""),
 ]
+if "renditions-processor" in med:
+    rows.append(("(e) the processor doing a Worker's whole processing (default renditions, EXIF, insight), 2 workers",
+                 "renditions-processor", med["renditions-processor"] / vips, "time / vipsthumbnail's", ""))
 with open(f"{out_dir}/pipeline.md", "w") as md:
     md.write(f"{total} images ({files} files x {copies}), 256 px JPEG q85, Release builds, Kafka (development broker), "
              f"2 Worker processes at default settings, 2 cores; median of {len(seconds['drain'])} round(s).\n\n")
@@ -40,6 +43,18 @@ with open(f"{out_dir}/pipeline.md", "w") as md:
     md.write("; ".join(f"{kind}: {statistics.median(p for p, _ in v):.2f} s processing of {statistics.median(t for _, t in v):.2f} s from upload to outcome"
                        for kind, v in sorted(split.items())) + ".\n")
     md.write(f"\nPeak RSS: {rss}.\n")
+    import os
+    cpu_file = f"{out_dir}/pipeline-cpu.tsv"
+    if os.path.exists(cpu_file) and os.path.getsize(cpu_file) > 0:
+        cols = list(zip(*[[float(x) for x in line.rstrip("\n").split("\t")[1:]] for line in open(cpu_file)]))
+        busy, workers, api, pg, broker, other = (statistics.median(c) for c in cols)
+        md.write(f"\nCPU during the drain (median): the machine was busy {busy:.1f} CPU-s of the {2 * med['drain']:.1f} two cores offer "
+                 f"in {med['drain']:.2f} s ({busy / (2 * med['drain']) * 100:.0f}%): Workers {workers:.1f} (start-up included; "
+                 f"{workers / total * 1000:.0f} ms an image), PostgreSQL {pg:.1f}, Api {api:.1f}, broker {broker:.1f}, other {other:.1f}.")
+        if "renditions-processor" in med:
+            alone = 2 * med["renditions-processor"]
+            md.write(f" The processor alone used at most {alone:.1f} CPU-s ({alone / total * 1000:.0f} ms an image) for the same work.")
+        md.write("\n")
 
 # A horizontal bar chart of the seconds, vipsthumbnail's marked.
 width, bar, left = 640, 28, 250
@@ -51,7 +66,8 @@ for i, (name, kind, *_rest) in enumerate(rows):
     y = 35 + i * (bar + 12)
     colour = "#888" if kind == "vipsthumbnail" else "#2a6fb0"
     label = {"drain": "(a) drain, 2 Workers", "mixed-warm": "(b) mixed, warm", "mixed-cold": "(b) mixed, cold",
-             "vipsthumbnail": "(c) vipsthumbnail x2", "native-processor": "(d) native processor x2"}[kind]
+             "vipsthumbnail": "(c) vipsthumbnail x2", "native-processor": "(d) native processor x2",
+             "renditions-processor": "(e) Worker's work, processor x2"}[kind]
     svg.append(f'<text x="10" y="{y + bar * 0.65:.0f}">{label}</text>')
     svg.append(f'<rect x="{left}" y="{y}" width="{med[kind] * scale:.1f}" height="{bar}" fill="{colour}"/>')
     svg.append(f'<text x="{left + med[kind] * scale + 5:.1f}" y="{y + bar * 0.65:.0f}">{med[kind]:.1f} s</text>')

@@ -135,6 +135,24 @@ public sealed class ImageListFilterTests(ListTableFixture table, ITestOutputHelp
         Assert.DoesNotContain("Seq Scan on images", total, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TheLastPageOfAHundredThousandWalksTheNewestFirstIndex_FR12_3_NFR3()
+    {
+        var (repository, db, commands) = NewRepository();
+        await using (db)
+        {
+            var (page, total) = await repository.ListAsync(ImageListFilter.All, ListTableFixture.Rows - 18, 20, CancellationToken.None);
+            Assert.Equal(ListTableFixture.Rows + 2, total);
+            Assert.Equal(["bulk-2.jpg", "bulk-1.jpg"], page.TakeLast(2).Select(i => i.Filename));
+        }
+
+        var query = commands.Commands.First(c => c.Text.Contains("FROM images", StringComparison.Ordinal));
+        var plan = await ExplainAsync(query.Text, query.Parameters);
+        output.WriteLine(plan);
+        Assert.Contains("ix_images_created_at", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("Seq Scan on images", plan, StringComparison.Ordinal);
+    }
+
     private async Task<string> ExplainAsync(string sql, IReadOnlyList<NpgsqlParameter> parameters)
     {
         await using var connection = new NpgsqlConnection(table.ConnectionString);

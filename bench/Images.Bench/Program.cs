@@ -10,6 +10,9 @@ using Microsoft.Extensions.Options;
 // engines: native (Images.Native with the managed fallback, as the service runs it), imagesharp,
 // netvips (NetVips 3.2 / libvips 8.18 thumbnail). 256 px JPEG thumbnails at the service's default
 // quality (ProcessingOptions.ThumbnailQuality, IMG_THUMBNAIL_QUALITY: 85), written to memory.
+// renditions: what a Worker's processing does to each image at default settings, without the
+// service: the native renditions (IMG_RENDITIONS thumbnail:256 as JPEG, WebP, AVIF, and PNG for
+// alpha, one decode), the EXIF read and the insight (ThumbHash, dominant colour, pHash).
 // Prints one tab-separated line: engine workers images seconds megapixels peak_rss_kb failures.
 var engine = args[0];
 if (engine == "megapixels")
@@ -31,8 +34,33 @@ if (engine == "netvips")
     NetVips.NetVips.Concurrency = 1;
 }
 
+var analyser = new Images.Infrastructure.Insight.ImageAnalyser();
+
 async Task<long> ThumbnailAsync(string path)
 {
+    if (engine == "renditions")
+    {
+        Images.Application.Abstractions.RenditionSet set;
+        ImageFormat kind;
+        await using (var original = File.OpenRead(path))
+        {
+            var magic = new byte[16];
+            await original.ReadExactlyAsync(magic);
+            original.Position = 0;
+            kind = ImageFormatSniffer.Detect(magic) ?? throw new InvalidOperationException(path);
+            set = await native.CreateRenditionsAsync(original, kind, settings.Value.Renditions, CancellationToken.None);
+        }
+
+        Images.Domain.Images.ExifSummary? exif;
+        await using (var original = File.OpenRead(path))
+        {
+            exif = await analyser.ReadExifAsync(original, kind, CancellationToken.None);
+        }
+
+        _ = set.Sample is { } sample ? analyser.Analyse(sample, exif) : null;
+        return set.Renditions.Sum(r => r.Files.Values.Sum(f => (long)f.Bytes.Length));
+    }
+
     if (engine == "netvips")
     {
         using var image = NetVips.Image.Thumbnail(path, 256, height: 256);
