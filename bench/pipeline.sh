@@ -61,6 +61,7 @@ export IMG_RATE_LIMIT_UPLOAD_MAX=1000000 IMG_RATE_LIMIT_READ_MAX=1000000 IMG_RAT
 # shellcheck source=/dev/null
 source "$IMAGES_LOCAL_DATA/run/env"
 export PGPASSWORD=$IMG_DB_PASSWORD
+api_pid=$(cat "$IMAGES_LOCAL_DATA/run/api.pid"); broker_pid=$(cat "$IMAGES_LOCAL_DATA/run/devbroker.pid")
 sql() { psql -h "$IMG_DB_HOST" -p "$IMG_DB_PORT" -U "$IMG_DB_USER" -d "${IMG_DB_NAME:-images}" -Atc "$1"; }
 now() { date +%s.%N; }
 
@@ -87,6 +88,22 @@ cpu_of() {
         [ -r "/proc/$pid/stat" ] && j=$((j + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')))
     done
     echo "scale=2; $j / $hz" | bc -l
+}
+# CPU seconds of a phase: cpu_mark before it, cpu_report <phase> after it (machine, Workers, Api,
+# PostgreSQL, broker, the rest: the clients, curl, psql and everything else).
+cpu_mark() {
+    # shellcheck disable=SC2046,SC2086 # lists of pids
+    c0=("$(cpu_machine)" "$(cpu_of "$api_pid")" "$(cpu_of "$broker_pid")" "$(cpu_of $(pgrep -u postgres))" "$(cpu_of $worker_pids)")
+}
+cpu_report() {
+    local c1 cpu
+    # shellcheck disable=SC2046,SC2086
+    c1=("$(cpu_machine)" "$(cpu_of "$api_pid")" "$(cpu_of "$broker_pid")" "$(cpu_of $(pgrep -u postgres))" "$(cpu_of $worker_pids)")
+    cpu=$(python3 -c "
+busy, api, broker, pg, workers = [b - a for b, a in zip([${c1[0]}, ${c1[1]}, ${c1[2]}, ${c1[3]}, ${c1[4]}], [${c0[0]}, ${c0[1]}, ${c0[2]}, ${c0[3]}, ${c0[4]}])]
+print(f'{busy:.2f}\t{workers:.2f}\t{api:.2f}\t{pg:.2f}\t{broker:.2f}\t{busy - workers - api - pg - broker:.2f}')")
+    printf '%s\t%s\t%s\n' "$round" "$1" "$cpu" >> "$results/pipeline-cpu.tsv"
+    echo "  $1 CPU s: machine / Workers / Api / PostgreSQL / broker / other: $(tr '\t' '/' <<<"$cpu")"
 }
 cpu_machine() { awk -v hz="$hz" '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat; }
 peak_mib() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
@@ -144,6 +161,7 @@ for round in $(seq "$rounds"); do
     echo "  Workers' start-up: $(cpu_of $worker_pids) CPU-s for both, until healthy"
     for run in cold warm; do
         breakdown_start
+        cpu_mark
         t0=$(now)
         upload_all "$tmp/latency-$run.txt"
         t1=$(wait_done "$t0")
@@ -151,6 +169,7 @@ for round in $(seq "$rounds"); do
         p50=$(cut -d' ' -f1 "$tmp/latency-$run.txt" | percentile 50)
         p99=$(cut -d' ' -f1 "$tmp/latency-$run.txt" | percentile 99)
         split=$(breakdown)
+        cpu_report "mixed-$run"
         printf '%s\tmixed-%s\t%.2f\t%s\t%s\t%s\n' "$round" "$run" "$seconds" "$p50" "$p99" "$split" >> "$results/pipeline.tsv"
         echo "  mixed ($run): $(printf '%.1f' "$seconds") s, upload p50 ${p50} ms, p99 ${p99} ms; per image: processing / upload to outcome $(tr '\t' '/' <<<"$split") s"
     done
@@ -161,20 +180,12 @@ for round in $(seq "$rounds"); do
     t0=$(now)
     upload_all "$tmp/latency-backlog.txt"
     until [ "$(sql "SELECT count(*) FROM processing_outbox WHERE sent_at IS NULL")" = 0 ]; do sleep 0.1; done
-    api_pid=$(cat "$IMAGES_LOCAL_DATA/run/api.pid"); broker_pid=$(cat "$IMAGES_LOCAL_DATA/run/devbroker.pid")
-    # shellcheck disable=SC2046 # lists of pids
-    c0=("$(cpu_machine)" "$(cpu_of "$api_pid")" "$(cpu_of "$broker_pid")" "$(cpu_of $(pgrep -u postgres))")
+    cpu_mark # the Workers are not running yet: they count from their start
     t_start=$(now)
     start_workers
     t1=$(wait_done "$t0")
     seconds=$(echo "$t1 - $t_start" | bc -l)
-    # shellcheck disable=SC2046,SC2086
-    c1=("$(cpu_machine)" "$(cpu_of "$api_pid")" "$(cpu_of "$broker_pid")" "$(cpu_of $(pgrep -u postgres))" "$(cpu_of $worker_pids)")
-    cpu=$(python3 -c "
-busy, api, broker, pg, workers = [b - a for b, a in zip([${c1[0]}, ${c1[1]}, ${c1[2]}, ${c1[3]}, ${c1[4]}], [${c0[0]}, ${c0[1]}, ${c0[2]}, ${c0[3]}, 0])]
-print(f'{busy:.2f}\t{workers:.2f}\t{api:.2f}\t{pg:.2f}\t{broker:.2f}\t{busy - workers - api - pg - broker:.2f}')")
-    printf '%s\t%s\n' "$round" "$cpu" >> "$results/pipeline-cpu.tsv"
-    echo "  drain CPU s: machine / Workers / Api / PostgreSQL / broker / other: $(tr '\t' '/' <<<"$cpu")"
+    cpu_report drain
     b0=(0 0 0)
     split=$(breakdown)
     printf '%s\tdrain\t%.2f\t\t\t%s\n' "$round" "$seconds" "$split" >> "$results/pipeline.tsv"

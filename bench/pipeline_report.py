@@ -46,15 +46,22 @@ with open(f"{out_dir}/pipeline.md", "w") as md:
     import os
     cpu_file = f"{out_dir}/pipeline-cpu.tsv"
     if os.path.exists(cpu_file) and os.path.getsize(cpu_file) > 0:
-        cols = list(zip(*[[float(x) for x in line.rstrip("\n").split("\t")[1:]] for line in open(cpu_file)]))
-        busy, workers, api, pg, broker, other = (statistics.median(c) for c in cols)
-        md.write(f"\nCPU during the drain (median): the machine was busy {busy:.1f} CPU-s of the {2 * med['drain']:.1f} two cores offer "
-                 f"in {med['drain']:.2f} s ({busy / (2 * med['drain']) * 100:.0f}%): Workers {workers:.1f} (start-up included; "
-                 f"{workers / total * 1000:.0f} ms an image), PostgreSQL {pg:.1f}, Api {api:.1f}, broker {broker:.1f}, other {other:.1f}.")
+        by_phase = defaultdict(list)
+        for line in open(cpu_file):
+            fields = line.rstrip("\n").split("\t")
+            by_phase[fields[1]].append([float(x) for x in fields[2:]])
+        md.write("\nCPU seconds used in each phase (median), by process; 'other' is the rest of the machine "
+                 "(the 4 upload clients, the script's psql polling):\n\n"
+                 "| phase | wall s | machine busy | of 2 cores | Workers | Api | PostgreSQL | broker | other |\n|---|---|---|---|---|---|---|---|---|\n")
+        for phase in ("drain", "mixed-cold", "mixed-warm"):
+            if phase not in by_phase:
+                continue
+            busy, workers, api, pg, broker, other = (statistics.median(c) for c in zip(*by_phase[phase]))
+            md.write(f"| {phase} | {med[phase]:.2f} | {busy:.1f} | {busy / (2 * med[phase]) * 100:.0f}% | {workers:.1f} ({workers / total * 1000:.0f} ms an image) "
+                     f"| {api:.1f} | {pg:.1f} | {broker:.1f} | {other:.1f} |\n")
         if "renditions-processor" in med:
             alone = 2 * med["renditions-processor"]
-            md.write(f" The processor alone used at most {alone:.1f} CPU-s ({alone / total * 1000:.0f} ms an image) for the same work.")
-        md.write("\n")
+            md.write(f"\nThe processor alone used at most {alone:.1f} CPU-s ({alone / total * 1000:.0f} ms an image) for the Workers' work (e).\n")
 
 # A horizontal bar chart of the seconds, vipsthumbnail's marked.
 width, bar, left = 640, 28, 250
