@@ -3,6 +3,10 @@
 import { api, imageSource, signedUrlsAvailable } from './api.js';
 import { onImageEvent } from './bus.js';
 import { announce, bytes, h, statusBadge, when } from './dom.js';
+import { placeholderBackground } from './thumbhash.js';
+
+// A loaded image's box drops its placeholder (it would show through transparent pixels).
+const cleared = e => { e.target.style.background = 'none'; };
 
 export function imageView(root, id) {
   const blobs = [];
@@ -27,7 +31,9 @@ export function imageView(root, id) {
 
   function render(image) {
     const message = h('p', { role: 'status', id: 'action-message' });
-    const preview = h('div', { class: 'preview', id: 'preview', style: `background:${image.dominant_color || '#e5e7eb'}` });
+    // While an image loads its box shows the ThumbHash placeholder (FR-9.1) over the dominant colour.
+    const placeholder = placeholderBackground(image);
+    const preview = h('div', { class: 'preview', id: 'preview', style: `background:${placeholder}`, 'data-placeholder': placeholder.includes('url(') ? 'thumbhash' : 'colour' });
     if (image.width && image.height) preview.style.aspectRatio = `${image.width} / ${image.height}`;
     const largest = [...(image.renditions || [])].sort((a, b) => b.width - a.width)[0];
     if (image.thumbnail_available || largest) {
@@ -70,7 +76,7 @@ export function imageView(root, id) {
     const renditions = h('div', { class: 'renditions', id: 'renditions' });
     for (const r of image.renditions || []) {
       for (const format of r.formats) {
-        const img = h('img', { alt: `${r.name} as ${format}, ${r.width}×${r.height}`, loading: 'lazy', style: image.dominant_color ? `background:${image.dominant_color}` : null, width: String(Math.min(r.width, 200)) });
+        const img = h('img', { alt: `${r.name} as ${format}, ${r.width}×${r.height}`, loading: 'lazy', style: `background:${placeholder}`, onload: cleared, width: String(Math.min(r.width, 200)) });
         renditions.append(h('figure', {}, img, h('figcaption', { class: 'muted' }, `${r.name} · ${format} · ${r.width}×${r.height}`)));
         imageSource(image.id, { rendition: r.name, format }).then(src => { img.src = track(src); }).catch(e => { img.alt = `${img.alt}: ${e.message}`; });
       }
@@ -80,7 +86,7 @@ export function imageView(root, id) {
     if (image.status === 'completed') {
       api.similar(image.id).then(result => {
         similar.replaceChildren(...(result.items.length ? result.items.map(s => {
-          const img = h('img', { class: 'thumb', alt: '', style: s.dominant_color ? `background:${s.dominant_color}` : null });
+          const img = h('img', { class: 'thumb', alt: '', style: `background:${placeholderBackground(s)}`, onload: cleared });
           if (s.thumbnail_available) imageSource(s.id, { thumbnail: true }).then(src => { img.src = track(src); }).catch(() => {});
           return h('a', { href: `#/images/${s.id}` }, img, `${s.filename} (distance ${s.distance})`);
         }) : [h('span', { class: 'muted' }, 'No near-duplicates.')]));

@@ -3,6 +3,7 @@
 import { api, imageSource, upload } from './api.js';
 import { onImageEvent } from './bus.js';
 import { announce, bytes, h, statusBadge, when } from './dom.js';
+import { placeholderBackground } from './thumbhash.js';
 
 const PAGE = 20;
 const STATUSES = ['pending', 'processing', 'completed', 'failed'];
@@ -105,7 +106,7 @@ export function listView(root, params) {
   }
 
   function render(image) {
-    const thumb = h('img', { class: 'thumb', alt: '', width: '64', height: '48', style: image.dominant_color ? `background:${image.dominant_color}` : null });
+    const thumb = h('img', { class: 'thumb', alt: '', width: '64', height: '48', style: `background:${placeholderBackground(image)}`, onload: e => { e.target.style.background = 'none'; } });
     const row = h('tr', { 'data-id': image.id, 'data-status': image.status },
       h('td', {}, thumb),
       h('td', {}, h('a', { href: `#/images/${image.id}` }, image.filename || image.id)),

@@ -129,6 +129,8 @@ try {
   step('open an image: its preview is rendered');
   await page.click(`#image-table tbody tr a`);
   await page.waitForSelector('#image-title');
+  // The ThumbHash placeholder was decoded and drawn in this browser (a data: PNG behind the preview).
+  await page.waitForSelector('#preview[data-placeholder=thumbhash]');
   await page.waitForFunction(() => { const i = document.querySelector('#preview-image'); return i && i.complete && i.naturalWidth > 0; });
   const renditions = await page.$$eval('#renditions img', imgs => imgs.length);
   await page.waitForFunction(() => [...document.querySelectorAll('#renditions img')].every(i => i.complete && i.naturalWidth > 0));
