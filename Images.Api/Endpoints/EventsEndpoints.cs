@@ -3,6 +3,7 @@ using System.Text;
 using Images.Api.Http;
 using Images.Application.Common;
 using Images.Application.Events.Stream;
+using Images.Infrastructure.Persistence;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Images.Api.Endpoints;
@@ -14,6 +15,9 @@ namespace Images.Api.Endpoints;
 internal static class EventsEndpoints
 {
     public const string ContentType = "text/event-stream";
+
+    private static readonly Action<ILogger, Exception?> StreamEndedByDatabase = LoggerMessage.Define(
+        LogLevel.Warning, new EventId(1601, nameof(StreamEndedByDatabase)), "Event stream ended: the database is not available; the client reconnects with Last-Event-ID");
 
     public static IEndpointRouteBuilder MapEventsEndpoints(this IEndpointRouteBuilder app)
     {
@@ -52,10 +56,11 @@ internal static class EventsEndpoints
         // The host's shutdown ends the stream too, so a stopping replica does not wait for its clients.
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
         var token = linked.Token;
+        // The start is fixed first: whatever commits once the client sees the stream open is sent.
+        // A database that is away here is answered 503 with Retry-After, as on every route.
+        var cursor = await handler.OpenAsync(lastEventId, token);
         try
         {
-            // The start is fixed first: whatever commits once the client sees the stream open is sent.
-            var cursor = await handler.OpenAsync(lastEventId, token);
             // Headers out at once (a client sees the stream is open), and the reconnection delay.
             await WriteAsync(response, "retry: 2000\n: connected\n\n", token);
             await foreach (var item in handler.ReadAsync(cursor, token))
@@ -76,6 +81,12 @@ internal static class EventsEndpoints
         catch (IOException)
         {
             // A write to a client that has gone (the connection was reset): nothing to answer.
+        }
+        catch (Exception ex) when (DatabaseFaults.IsUnavailable(ex))
+        {
+            // The database went away mid-stream: the headers are sent, so no 503 can be; the stream
+            // ends, and the client reconnects after its retry delay with Last-Event-ID, missing nothing.
+            StreamEndedByDatabase(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EventsEndpoints)), ex);
         }
     }
 

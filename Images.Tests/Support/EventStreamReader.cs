@@ -136,6 +136,28 @@ public sealed class EventStreamReader : IAsyncDisposable
         }
     }
 
+    /// <summary>True when the server ends the stream (or drops the connection) within <paramref name="timeout"/>; lines on the way are dropped.</summary>
+    public async Task<bool> EndsWithinAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            while (await _reader.ReadLineAsync(cts.Token) is not null)
+            {
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        {
+            return true;
+        }
+    }
+
     /// <summary>Events until one satisfies <paramref name="until"/> (included), in order.</summary>
     public async Task<List<ServerSentEvent>> ReadUntilAsync(Func<ServerSentEvent, bool> until, TimeSpan timeout)
     {

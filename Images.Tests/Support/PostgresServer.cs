@@ -100,10 +100,37 @@ public sealed class PostgresServer
     /// <summary>Kills the server at once, as a crash or a lost host would (it recovers at the next start).</summary>
     public void Halt()
     {
+        var postmaster = PostmasterPid();
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit(10_000);
+        }
+
+        // The postmaster (a child of runuser when run as root) and its backends go a moment after
+        // the process waited for above; a server started again before then finds their lock file
+        // and exits ("another postmaster is running").
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (postmaster is { } pid && Directory.Exists($"/proc/{pid}") && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(50);
+        }
+    }
+
+    private int? PostmasterPid()
+    {
+        try
+        {
+            var first = File.ReadLines(Path.Combine(_directory, "data", "postmaster.pid")).FirstOrDefault();
+            return int.TryParse(first, System.Globalization.CultureInfo.InvariantCulture, out var pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 
