@@ -8,6 +8,9 @@ public static class Tags
     public const int MaxCount = 20;
     public const int MaxLength = 64;
 
+    /// <summary>True when <paramref name="value"/> holds a control character (NUL, a line break...), which no tag or filename search may.</summary>
+    public static bool HasControlCharacter(string value) => value.Any(char.IsControl);
+
     /// <summary>Trims, drops duplicates (keeping order) and validates; throws on a broken rule.</summary>
     public static IReadOnlyList<string> Normalize(IEnumerable<string> raw)
     {
@@ -23,6 +26,11 @@ public static class Tags
             if (tag.Length > MaxLength)
             {
                 throw new DomainValidationException("tags", $"A tag is at most {MaxLength} characters; '{tag[..16]}...' has {tag.Length}.");
+            }
+
+            if (HasControlCharacter(tag))
+            {
+                throw new DomainValidationException("tags", "A tag cannot contain control characters (such as NUL or a line break).");
             }
 
             if (!tags.Contains(tag, StringComparer.Ordinal))

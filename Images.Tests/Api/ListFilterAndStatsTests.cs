@@ -51,10 +51,35 @@ public class ListFilterAndStatsTests(ApiFixture api) : IClassFixture<ApiFixture>
     [Theory]
     [InlineData("tag=")]
     [InlineData("filename=%20%20")]
-    public async Task AnEmptyFilterIs422_FR12_3(string query)
+    [InlineData("filename=a%00b")]
+    [InlineData("tag=x%00")]
+    [InlineData("tag=a%0Ab")]
+    public async Task AnEmptyFilterOrOneWithControlCharactersIs422_FR12_3(string query)
     {
         using var response = await _client.GetAsync("/api/v1/images?" + query);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnUploadWithANulInATagIs422NotAServerError_FR1_5()
+    {
+        using var content = new MultipartFormDataContent();
+        var file = new ByteArrayContent(TestImages.Png(8, 8, seed: 1205));
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        content.Add(file, "file", "nul.png");
+        content.Add(new StringContent("bad\0tag"), "tags");
+
+        using var response = await _client.PostAsync("/api/v1/images", content);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("control characters", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AFilenameSearchForUnusualTextIsAnsweredNotRefused_FR12_3()
+    {
+        var page = await _client.GetJsonAsync("/api/v1/images?filename=%FF%FE%E2%80%AE%F0%9F%98%80");
+        Assert.Equal(0, page.GetProperty("total").GetInt64());
     }
 
     [Fact]

@@ -150,6 +150,7 @@ public class WebhookTests(WebhookFixture api) : IClassFixture<WebhookFixture>
     [InlineData("""{"url": "ftp://example.com/x", "events": ["image.created"]}""", "url")]
     [InlineData("""{"url": "not a url", "events": ["image.created"]}""", "url")]
     [InlineData("""{"url": "http://user:pw@example.com/x", "events": ["image.created"]}""", "url")]
+    [InlineData("""{"url": "http://127.0.0.1:1/a\u0000b", "events": ["image.created"]}""", "url")]
     [InlineData("""{"events": ["image.created"]}""", "url")]
     [InlineData("""{"url": "http://127.0.0.1:1/x", "events": []}""", "events")]
     [InlineData("""{"url": "http://127.0.0.1:1/x"}""", "events")]

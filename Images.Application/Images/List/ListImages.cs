@@ -37,11 +37,19 @@ public sealed class ListImagesHandler(IImageRepository images, Microsoft.Extensi
         {
             errors["tag"] = [$"tag must be 1 to {Tags.MaxLength} characters; got {tag.Length}."];
         }
+        else if (tag is not null && Tags.HasControlCharacter(tag))
+        {
+            errors["tag"] = ["tag cannot contain control characters (tags never do)."];
+        }
 
         var filename = query.Filename?.Trim();
         if (query.Filename is not null && filename!.Length is 0 or > Image.MaxFilenameLength)
         {
             errors["filename"] = [$"filename must be 1 to {Image.MaxFilenameLength} characters; got {filename.Length}."];
+        }
+        else if (filename is not null && Tags.HasControlCharacter(filename))
+        {
+            errors["filename"] = ["filename cannot contain control characters (stored filenames never do)."];
         }
 
         if (errors.Count > 0)

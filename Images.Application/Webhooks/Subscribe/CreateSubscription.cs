@@ -43,7 +43,7 @@ public sealed class CreateSubscriptionHandler(IWebhookStore store, IWebhookTarge
             throw new ValidationException("url", $"url is longer than {MaxUrlLength} characters.");
         }
 
-        if (!Uri.TryCreate(raw, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        if (raw.Any(char.IsControl) || !Uri.TryCreate(raw, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
         {
             throw new ValidationException("url", "url must be an absolute http or https URL.");
         }
