@@ -33,18 +33,26 @@ function route() {
 
 async function start() {
   // One probe: with a key set on the service, the API answers 401 and the console asks for it once.
-  const probe = await send('GET', '/api/v1/images/?limit=1');
-  if (!probe.ok && probe.status !== 429) {
-    main.replaceChildren(h('p', { class: 'error' }, `The API answered ${probe.status}.`));
+  try {
+    const probe = await send('GET', '/api/v1/images/?limit=1');
+    if (!probe.ok && probe.status !== 429) {
+      main.replaceChildren(h('p', { class: 'error' }, `The API answered ${probe.status}.`));
+    }
+  } catch (e) {
+    main.replaceChildren(h('p', { class: 'error' }, e.message));
   }
-  window.addEventListener('hashchange', route);
-  route();
+  // The first view is read once the event stream is open (its start is fixed before it answers),
+  // so nothing that commits in between is missed; should the stream not open, after 3 s anyway.
+  let routed = false;
+  const first = () => { if (!routed) { routed = true; window.addEventListener('hashchange', route); route(); } };
+  setTimeout(first, 3000);
   followEvents({
     onEvent: (type, payload) => publish(type, payload.data, payload),
     onReset: () => route(),
     onState: state => {
       liveState.textContent = state === 'live' ? 'Live: updates as they happen' : state === 'connecting' ? 'Connecting…' : 'Offline: reconnecting…';
       liveState.dataset.state = state;
+      if (state === 'live') first();
     },
   });
 }

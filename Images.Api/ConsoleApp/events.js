@@ -49,6 +49,8 @@ export function followEvents({ onEvent, onReset, onState }) {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
         if (line === '') {
+          // As EventSource does: an id counts even on a block without data (the stream's opening one).
+          if (event.id !== null) lastId = event.id;
           if (event.data.length) dispatch(event);
           event = { id: null, type: 'message', data: [] };
         } else if (!line.startsWith(':')) {

@@ -26,8 +26,14 @@ export function imageView(root, id) {
       return;
     }
     if (disposed) return;
+    shownAt = image.updated_at;
+    for (const b of blobs.splice(0)) URL.revokeObjectURL(b);
     root.replaceChildren(h('p', {}, h('a', { href: '#/' }, '← All images')), ...render(image));
   }
+
+  // When the page was last drawn from: an event about the same state (e.g. the one that follows
+  // "Process again", which already redrew it) draws nothing again and fetches nothing.
+  let shownAt = null;
 
   function render(image) {
     const message = h('p', { role: 'status', id: 'action-message' });
@@ -134,6 +140,7 @@ export function imageView(root, id) {
   const unsubscribe = onImageEvent((type, image) => {
     if (image.id !== id) return;
     if (type === 'image.deleted') { root.replaceChildren(h('p', {}, h('a', { href: '#/' }, '← All images')), h('p', { role: 'status' }, 'This image was deleted.')); return; }
+    if (image.updated_at && image.updated_at === shownAt) return;
     show();
   });
 

@@ -105,7 +105,11 @@ export function listView(root, params) {
       && (!filename || image.filename.toLowerCase().includes(filename.toLowerCase()));
   }
 
-  function render(image) {
+  // blob: URLs made for thumbnails (without signed URLs), by image id: revoked when their row goes.
+  const blobs = new Map();
+  const release = id => { const b = blobs.get(id); if (b) { URL.revokeObjectURL(b); blobs.delete(id); } };
+
+  function render(image, previous) {
     const thumb = h('img', { class: 'thumb', alt: '', width: '64', height: '48', style: `background:${placeholderBackground(image)}`, onload: e => { e.target.style.background = 'none'; } });
     const row = h('tr', { 'data-id': image.id, 'data-status': image.status },
       h('td', {}, thumb),
@@ -115,16 +119,24 @@ export function listView(root, params) {
       h('td', {}, image.width ? `${image.width}×${image.height}` : '—'),
       h('td', {}, image.tags.join(', ')),
       h('td', {}, when(image.created_at)));
-    if (image.thumbnail_available) {
+    const shown = previous?.row.thumb?.getAttribute('src');
+    if (shown && previous.image.thumbnail_available && previous.image.updated_at === image.updated_at) {
+      // The same thumbnail as the row shown (an event repeated what the list said): no new request.
+      thumb.src = shown;
+    } else if (image.thumbnail_available) {
       // A page is 20 rows: each thumbnail is fetched once its row is shown.
-      imageSource(image.id, { thumbnail: true }).then(src => { thumb.src = src; }).catch(e => { thumb.title = e.message; });
+      imageSource(image.id, { thumbnail: true }).then(src => {
+        if (src.startsWith('blob:')) { release(image.id); blobs.set(image.id, src); }
+        thumb.src = src;
+      }).catch(e => { thumb.title = e.message; });
     }
+    row.thumb = thumb;
     return row;
   }
 
-  function put(image, { prepend = false } = {}) {
+  function put(image, { prepend = false, previous = rows.get(image.id) } = {}) {
     const existing = rows.get(image.id);
-    const row = render(image);
+    const row = render(image, previous);
     if (existing) existing.row.replaceWith(row);
     else if (prepend) body.prepend(row);
     else body.append(row);
@@ -136,6 +148,7 @@ export function listView(root, params) {
     if (!existing) return;
     existing.row.remove();
     rows.delete(id);
+    release(id);
   }
 
   function updateSummary() {
@@ -146,20 +159,36 @@ export function listView(root, params) {
     next.disabled = (page + 1) * PAGE >= total;
   }
 
+  // Events that arrive while a page is being fetched wait for it, then apply on top of it: the
+  // page may have been read before they committed.
+  let arriving = null;
+
   async function load() {
+    arriving = [];
     try {
       const result = await api.list(page * PAGE, PAGE, { status, tag, filename });
       total = result.total;
+      const before = new Map(rows);
       body.replaceChildren();
       rows.clear();
-      for (const image of result.items) put(image);
+      for (const image of result.items) put(image, { previous: before.get(image.id) });
+      for (const id of before.keys()) if (!rows.has(id)) release(id);
       updateSummary();
     } catch (e) {
       summary.textContent = e.message;
+    } finally {
+      const queued = arriving;
+      arriving = null;
+      for (const [type, image] of queued) apply(type, image);
     }
   }
 
   const unsubscribe = onImageEvent((type, image) => {
+    if (arriving) arriving.push([type, image]);
+    else apply(type, image);
+  });
+
+  function apply(type, image) {
     if (type === 'image.deleted') {
       if (rows.has(image.id)) { remove(image.id); total = Math.max(0, total - 1); updateSummary(); }
       return;
@@ -186,8 +215,8 @@ export function listView(root, params) {
       put(image, { prepend: true });
       updateSummary();
     }
-  });
+  }
 
   load();
-  return { dispose() { unsubscribe(); } };
+  return { dispose() { unsubscribe(); for (const id of [...blobs.keys()]) release(id); } };
 }

@@ -28,6 +28,7 @@ internal static class EventsEndpoints
             .WithDescription(
                 "A `text/event-stream` that stays open. Each event has `id:` (its position in the log, increasing in commit order), " +
                 "`event:` (the webhook event type) and `data:` (the webhook payload `{\"type\",\"timestamp\",\"data\": image resource}`, never with GPS). " +
+                "The stream opens with an `id:` line (its start position, no data) so that a client that reconnects before any event resumes from there. " +
                 "Send `Last-Event-ID` (the last id received) to resume: every event after it is replayed, as long as it is within the replay " +
                 "window (IMG_EVENTS_REPLAY_HOURS, default 24); an older or unknown position gets one `event: reset` (data `{\"position\",\"reason\"}`) " +
                 "and the stream continues from the oldest kept event: reload your state then. Without it the stream starts with the next event. " +
@@ -62,7 +63,10 @@ internal static class EventsEndpoints
         try
         {
             // Headers out at once (a client sees the stream is open), and the reconnection delay.
-            await WriteAsync(response, "retry: 2000\n: connected\n\n", token);
+            // The start position goes out as the first id (an "id:" field without data sets the last
+            // event id all the same, by the WHATWG parsing rules), so a client that reconnects before
+            // any event resumes where it began and misses nothing.
+            await WriteAsync(response, $"retry: 2000\nid: {cursor.Position.ToString(CultureInfo.InvariantCulture)}\n: connected\n\n", token);
             await foreach (var item in handler.ReadAsync(cursor, token))
             {
                 var text = item switch

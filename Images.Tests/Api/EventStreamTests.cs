@@ -94,6 +94,25 @@ public class EventStreamTests(EventStreamFixture api) : IClassFixture<EventStrea
     }
 
     [Fact]
+    public async Task AClientThatReconnectsBeforeAnyEventResumesFromTheStreamsStart_FR12_1()
+    {
+        string start;
+        await using (var stream = await EventStreamReader.OpenAsync(_client))
+        {
+            start = (await stream.ReadOpeningAsync(Wait))!;
+        }
+
+        Assert.True(long.TryParse(start, out _), $"opening id '{start}'");
+        // Committed while the client was away, before it had seen a single event.
+        var id = Id(await _client.UploadAsync(TestImages.Png(43, 33, seed: 1615), "image/png"));
+        await _client.WaitForStatusAsync(id, Wait, "completed");
+
+        await using var resumed = await EventStreamReader.OpenAsync(_client, lastEventId: start);
+        var replayed = await resumed.ReadUntilAsync(e => e.Type == "image.completed" && e.ImageId == id, Wait);
+        Assert.Equal(["image.created", "image.completed"], replayed.Where(e => e.ImageId == id).Select(e => e.Type));
+    }
+
+    [Fact]
     public async Task AQuietStreamSendsHeartbeatComments_FR12_1()
     {
         await using var stream = await EventStreamReader.OpenAsync(_client);

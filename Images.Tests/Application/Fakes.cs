@@ -77,8 +77,17 @@ internal sealed class FakeImageRepository : IImageRepository
     public Task<Image?> DeleteAsync(Guid id, CancellationToken cancellationToken) =>
         Task.FromResult<Image?>(Rows.Remove(id, out var image) ? image : null);
 
+    /// <summary>Thrown by the next collection (a database that went away after a commit).</summary>
+    public Exception? FailNextCollection { get; set; }
+
     public Task<BlobCollection> CollectUnreferencedOriginalsAsync(CancellationToken cancellationToken)
     {
+        if (FailNextCollection is { } failure)
+        {
+            FailNextCollection = null;
+            throw failure;
+        }
+
         var unreferenced = Blobs.Where(h => Rows.Values.All(i => i.ContentHash != h)).ToList();
         foreach (var hash in unreferenced)
         {

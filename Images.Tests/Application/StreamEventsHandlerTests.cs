@@ -116,6 +116,56 @@ public class StreamEventsHandlerTests
     }
 
     [Fact]
+    public async Task EventsPurgedBetweenTheOpeningAndTheFirstReadGiveAResetNotASilentGap_FR12_1()
+    {
+        var log = new FakeLog();
+        for (var i = 0; i < 6; i++)
+        {
+            log.Append("image.created");
+        }
+
+        var handler = Handler(log, heartbeat: 1);
+        var cursor = await handler.OpenAsync(2, CancellationToken.None); // within the window now
+        Assert.Null(cursor.Reset);
+        // The purge commits before the stream's first read: events 1-4 are gone.
+        lock (log.Events)
+        {
+            log.Events.RemoveAll(e => e.Id <= 4);
+            log.PurgedThrough = 4;
+        }
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var items = new List<StreamItem>();
+        await foreach (var item in handler.ReadAsync(cursor, cts.Token))
+        {
+            items.Add(item);
+            if (items.Count == 3)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(4, Assert.IsType<StreamItem.Reset>(items[0]).Position);
+        Assert.Equal([5L, 6L], items.Skip(1).Cast<StreamItem.Event>().Select(e => e.Value.Id));
+    }
+
+    [Fact]
+    public async Task AGapThatNothingPurgedIsNoReset_FR12_1()
+    {
+        var log = new FakeLog();
+        log.Append("image.created");
+        lock (log.Events)
+        {
+            // Id 2 was taken by a writer that rolled back.
+            log.Events.Add(new ImageEvent(3, "image.created", "{}"));
+        }
+
+        var items = await TakeAsync(Handler(log), 0, 2);
+
+        Assert.Equal([1L, 3L], items.Cast<StreamItem.Event>().Select(e => e.Value.Id));
+    }
+
+    [Fact]
     public async Task AQuietStreamYieldsAHeartbeat_FR12_1()
     {
         var items = await TakeAsync(Handler(new FakeLog(), heartbeat: 1), null, 1);

@@ -135,4 +135,23 @@ public class DeleteImageUseCaseTests
         await Assert.ThrowsAsync<NotFoundException>(() => harness.Get<Images.Application.Images.Delete.DeleteImageHandler>().HandleAsync(image.Id, CancellationToken.None));
         Assert.Single(harness.Webhooks.Events);
     }
+
+    [Fact]
+    public async Task ADeleteThatCommittedSucceedsEvenWhenTheCollectionAfterItFails_FR12_2()
+    {
+        using var harness = new UseCaseHarness();
+        var bytes = Guid.NewGuid().ToByteArray();
+        var hash = ContentHash.FromBytes(System.Security.Cryptography.SHA256.HashData(bytes));
+        harness.Blobs.Originals[hash] = bytes;
+        harness.Repository.Blobs.Add(hash);
+        var image = Image.Create(Guid.NewGuid(), "b.png", ImageFormat.Png, bytes.Length, hash, [], null, harness.Clock.GetUtcNow());
+        harness.Repository.Rows[image.Id] = image;
+        harness.Repository.FailNextCollection = new TimeoutException("the database went away after the commit");
+
+        // No exception: the answer is 204, as the row and its event are gone; the original waits for the next collection.
+        await harness.Get<Images.Application.Images.Delete.DeleteImageHandler>().HandleAsync(image.Id, CancellationToken.None);
+
+        Assert.Empty(harness.Repository.Rows);
+        Assert.Contains(hash, harness.Repository.Blobs);
+    }
 }

@@ -24,6 +24,25 @@ public sealed class EventStreamReader : IAsyncDisposable
         _reader = new StreamReader(body, Encoding.UTF8);
     }
 
+    /// <summary>The last <c>id:</c> read, with or without data (what EventSource would send back as Last-Event-ID).</summary>
+    public string? LastId { get; private set; }
+
+    /// <summary>Reads the stream's opening block (its <c>id:</c>, <c>retry:</c> and comment) and returns the id.</summary>
+    public async Task<string?> ReadOpeningAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        string? line;
+        while ((line = await _reader.ReadLineAsync(cts.Token)) is { Length: > 0 })
+        {
+            if (line.StartsWith("id:", StringComparison.Ordinal))
+            {
+                LastId = line[3..].Trim();
+            }
+        }
+
+        return LastId;
+    }
+
     /// <summary>Comment lines seen so far (heartbeats).</summary>
     public List<string> Comments { get; } = [];
 
@@ -99,6 +118,7 @@ public sealed class EventStreamReader : IAsyncDisposable
             {
                 case "id":
                     id = value;
+                    LastId = value;
                     break;
                 case "event":
                     type = value;

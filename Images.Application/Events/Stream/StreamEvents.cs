@@ -73,19 +73,35 @@ public sealed class StreamEventsHandler(IImageEventLog log, IOptions<EventStream
         while (!cancellationToken.IsCancellationRequested)
         {
             var wake = log.NextAppend();
-            var events = await log.ReadAfterAsync(position, Batch, cancellationToken);
+            IEnumerable<ImageEvent> events = await log.ReadAfterAsync(position, Batch, cancellationToken);
+            var read = events.Count();
+            if (events.FirstOrDefault() is { } first && first.Id > position + 1)
+            {
+                // A gap: ids a rolled-back writer took, or events the purge removed after this
+                // stream fixed its position (a resume at the window's edge). Only the latter is a loss,
+                // and then the client is told to reload instead of silently missing them.
+                var bounds = await log.BoundsAsync(cancellationToken);
+                if (bounds.PurgedThrough > position)
+                {
+                    var purgedAfter = position;
+                    position = bounds.PurgedThrough;
+                    events = events.Where(e => e.Id > position).ToList();
+                    yield return new StreamItem.Reset(position, $"Events after {purgedAfter} were purged (older than the replay window of {options.Value.ReplayHours} h) while the stream opened; reload, then follow the stream.");
+                }
+            }
+
             foreach (var e in events)
             {
                 position = e.Id;
                 yield return new StreamItem.Event(e);
             }
 
-            if (events.Count == Batch)
+            if (read == Batch)
             {
                 continue;
             }
 
-            if (events.Count > 0)
+            if (read > 0)
             {
                 idle = TimeSpan.Zero;
             }

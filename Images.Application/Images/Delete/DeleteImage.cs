@@ -48,9 +48,23 @@ public sealed partial class DeleteImageHandler(
             LogFilesLeft(ex, imageId);
         }
 
-        // Failures stay queued for the next pass (the sweep's or reconciliation's).
-        await images.CollectUnreferencedOriginalsAsync(CancellationToken.None);
+        // Failures stay queued for the next pass (the sweep's or reconciliation's). The delete has
+        // committed: whatever the collection meets (a database or store that went away), the answer
+        // stays 204, never a 503 that a retry would turn into a 404.
+        try
+        {
+            await images.CollectUnreferencedOriginalsAsync(CancellationToken.None);
+        }
+#pragma warning disable CA1031 // Any failure here only postpones the collection, which is queued in the database.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogCollectionPostponed(ex, imageId);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleted image {ImageId}: collecting unreferenced originals failed; the next sweep or reconciliation collects them")]
+    private partial void LogCollectionPostponed(Exception exception, Guid imageId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not delete the thumbnail or renditions of deleted image {ImageId}; reconciliation removes them later")]
     private partial void LogFilesLeft(Exception exception, Guid imageId);
