@@ -1,5 +1,6 @@
 using Images.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Images.Infrastructure.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,6 +24,9 @@ public sealed partial class ImageEventListener(
 {
     private static readonly TimeSpan KeepAliveCheck = TimeSpan.FromSeconds(30);
 
+    /// <summary>The first wait after a lost connection; it doubles up to 30 s.</summary>
+    private const int FirstRetryMilliseconds = 500;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
@@ -40,7 +44,7 @@ public sealed partial class ImageEventListener(
         builder.ConfigureTracing(tracing => tracing.ConfigureCommandFilter(_ => false).EnablePhysicalOpenTracing(false));
         await using var source = builder.Build();
 
-        var backoff = TimeSpan.Zero;
+        var backoff = Backoff.Start(FirstRetryMilliseconds, jitterMilliseconds: 0);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -54,7 +58,7 @@ public sealed partial class ImageEventListener(
 
                 // Events committed while this connection was away are read now.
                 signal.Notify();
-                backoff = TimeSpan.Zero;
+                backoff = Backoff.Start(FirstRetryMilliseconds, jitterMilliseconds: 0);
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await connection.WaitAsync(stoppingToken);
@@ -68,9 +72,9 @@ public sealed partial class ImageEventListener(
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
-                LogFailed(ex, backoff.TotalSeconds);
-                await Task.Delay(backoff, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                var wait = backoff.Next();
+                LogFailed(ex, wait.TotalSeconds);
+                await Task.Delay(wait, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
     }

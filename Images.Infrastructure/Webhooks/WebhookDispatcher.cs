@@ -1,5 +1,6 @@
 using Images.Application.Webhooks;
 using Images.Application.Webhooks.Dispatch;
+using Images.Infrastructure.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,11 +21,14 @@ public sealed partial class WebhookDispatcher(
     TimeProvider clock,
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
+    /// <summary>The first wait after a failed pass; it doubles up to 30 s.</summary>
+    private const int FirstRetryMilliseconds = 500;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
         var settings = options.Value;
-        var backoff = TimeSpan.Zero;
+        var backoff = Backoff.Start(FirstRetryMilliseconds, jitterMilliseconds: 0);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -35,7 +39,7 @@ public sealed partial class WebhookDispatcher(
                     taken = await scope.ServiceProvider.GetRequiredService<DispatchWebhooksHandler>().HandleAsync(stoppingToken);
                 }
 
-                backoff = TimeSpan.Zero;
+                backoff = Backoff.Start(FirstRetryMilliseconds, jitterMilliseconds: 0);
                 if (taken < settings.Concurrency)
                 {
                     await signal.WaitAsync(TimeSpan.FromMilliseconds(settings.PollIntervalMilliseconds), stoppingToken);
@@ -49,9 +53,9 @@ public sealed partial class WebhookDispatcher(
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
-                LogFailed(ex, backoff.TotalSeconds);
-                await Task.Delay(backoff, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                var wait = backoff.Next();
+                LogFailed(ex, wait.TotalSeconds);
+                await Task.Delay(wait, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
     }

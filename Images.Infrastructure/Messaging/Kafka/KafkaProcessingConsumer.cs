@@ -7,6 +7,7 @@ using Confluent.Kafka;
 using Images.Application.Common;
 using Images.Application.Images.Process;
 using Images.Domain.Images;
+using Images.Infrastructure.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
