@@ -87,12 +87,6 @@ public class EventStreamOutageTests(EventStreamOutageFixture api) : IClassFixtur
         }
     }
 
-    private static HttpRequestMessage Upload(byte[] png)
-    {
-        var content = new MultipartFormDataContent();
-        var file = new ByteArrayContent(png);
-        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
-        content.Add(file, "file", "after-outage.png");
-        return new HttpRequestMessage(HttpMethod.Post, "/api/v1/images") { Content = content };
-    }
+    private static HttpRequestMessage Upload(byte[] png) =>
+        new(HttpMethod.Post, "/api/v1/images") { Content = ApiClientExtensions.UploadForm(png, "image/png", "after-outage.png") };
 }

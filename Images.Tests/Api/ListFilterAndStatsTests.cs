@@ -1,5 +1,6 @@
 using System.Net;
 using Images.Tests.Support;
+using static Images.Tests.Support.ApiClientExtensions;
 
 namespace Images.Tests.Api;
 
@@ -14,16 +15,7 @@ public class ListFilterAndStatsTests(ApiFixture api) : IClassFixture<ApiFixture>
 
     private async Task<string> UploadAsync(string filename, int seed, params string[] tags)
     {
-        using var content = new MultipartFormDataContent();
-        var file = new ByteArrayContent(TestImages.Png(32, 24, seed: seed));
-        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
-        content.Add(file, "file", filename);
-        foreach (var tag in tags)
-        {
-            content.Add(new StringContent(tag), "tags");
-        }
-
-        using var response = await _client.PostAsync("/api/v1/images", content);
+        using var response = await _client.PostAsync("/api/v1/images", UploadForm(TestImages.Png(32, 24, seed: seed), "image/png", filename, [.. tags.Select(t => ("tags", t))]));
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, text);
         return System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("id").GetString()!;
@@ -63,13 +55,7 @@ public class ListFilterAndStatsTests(ApiFixture api) : IClassFixture<ApiFixture>
     [Fact]
     public async Task AnUploadWithANulInATagIs422NotAServerError_FR1_5()
     {
-        using var content = new MultipartFormDataContent();
-        var file = new ByteArrayContent(TestImages.Png(8, 8, seed: 1205));
-        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
-        content.Add(file, "file", "nul.png");
-        content.Add(new StringContent("bad\0tag"), "tags");
-
-        using var response = await _client.PostAsync("/api/v1/images", content);
+        using var response = await _client.PostAsync("/api/v1/images", UploadForm(TestImages.Png(8, 8, seed: 1205), "image/png", "nul.png", ("tags", "bad\0tag")));
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         Assert.Contains("control characters", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);

@@ -11,16 +11,7 @@ namespace Images.Tests.Application;
 /// <summary>FR-9 in the use cases, with fakes for the ports: processing stores what the analyser says of the renditions' sample; similar validates, answers 404 without a hash, and hides GPS unless asked.</summary>
 public class InsightUseCaseTests
 {
-    private static Image Seed(UseCaseHarness harness)
-    {
-        var bytes = Guid.NewGuid().ToByteArray();
-        var hash = ContentHash.FromBytes(System.Security.Cryptography.SHA256.HashData(bytes));
-        harness.Blobs.Originals[hash] = bytes;
-        harness.Repository.Blobs.Add(hash);
-        var image = Image.Create(Guid.NewGuid(), "photo.jpg", ImageFormat.Jpeg, bytes.Length, hash, [], null, harness.Clock.GetUtcNow());
-        harness.Repository.Rows[image.Id] = image;
-        return image;
-    }
+    private static Image Seed(UseCaseHarness harness) => harness.Seed("photo.jpg", ImageFormat.Jpeg);
 
     private static readonly ExifSummary Camera = new("Canon", "EOS", "EF 50mm", "2020-01-02T03:04:05", 0.01, 1.8, 100, 50, new GpsPosition(1.5, -2.5, 10));
 

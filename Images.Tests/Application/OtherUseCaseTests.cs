@@ -12,17 +12,8 @@ namespace Images.Tests.Application;
 
 public class OtherUseCaseTests
 {
-    private static Image Seed(UseCaseHarness harness, int? ttl = null, byte[]? bytes = null, TimeSpan? age = null)
-    {
-        bytes ??= Guid.NewGuid().ToByteArray();
-        var hash = ContentHash.FromBytes(System.Security.Cryptography.SHA256.HashData(bytes));
-        harness.Blobs.Originals[hash] = bytes;
-        harness.Repository.Blobs.Add(hash);
-        var image = Image.Create(Guid.NewGuid(), "a.jpg", ImageFormat.Jpeg, bytes.Length, hash, [], ttl,
-            harness.Clock.GetUtcNow() - (age ?? TimeSpan.Zero));
-        harness.Repository.Rows[image.Id] = image;
-        return image;
-    }
+    private static Image Seed(UseCaseHarness harness, int? ttl = null, byte[]? bytes = null, TimeSpan? age = null) =>
+        harness.Seed("a.jpg", ImageFormat.Jpeg, ttl, bytes, age);
 
     [Fact]
     public async Task BatchReportsEachIdsOutcomeAndUnknownIdsAsNotFound_FR2_5()

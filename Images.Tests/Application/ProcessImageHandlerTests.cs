@@ -22,15 +22,8 @@ public class ProcessImageHandlerTests
         return harness.Repository.Rows.GetValueOrDefault(id);
     }
 
-    private static Image Seed(UseCaseHarness harness, byte[]? bytes = null)
-    {
-        bytes ??= [1, 2, 3];
-        var hash = ContentHash.FromBytes(System.Security.Cryptography.SHA256.HashData(bytes));
-        harness.Blobs.Originals[hash] = bytes;
-        var image = Image.Create(Guid.NewGuid(), "a.png", ImageFormat.Png, bytes.Length, hash, [], null, harness.Clock.GetUtcNow());
-        harness.Repository.Rows[image.Id] = image;
-        return image;
-    }
+    private static Image Seed(UseCaseHarness harness, byte[]? bytes = null) =>
+        harness.Seed("a.png", ImageFormat.Png, bytes: bytes ?? [1, 2, 3], collectable: false);
 
     [Fact]
     public async Task ProcessingCompletesWithMetadataAndThumbnail_FR2_2_FR2_4()

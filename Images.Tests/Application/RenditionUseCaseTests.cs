@@ -14,16 +14,7 @@ public class RenditionUseCaseTests
     private static readonly RenditionFormat[] Opaque = [RenditionFormat.Jpeg, RenditionFormat.Webp, RenditionFormat.Avif];
     private static readonly RenditionFormat[] WithAlpha = [RenditionFormat.Jpeg, RenditionFormat.Webp, RenditionFormat.Avif, RenditionFormat.Png];
 
-    private static Image Seed(UseCaseHarness harness, int? ttl = null)
-    {
-        var bytes = Guid.NewGuid().ToByteArray();
-        var hash = ContentHash.FromBytes(System.Security.Cryptography.SHA256.HashData(bytes));
-        harness.Blobs.Originals[hash] = bytes;
-        harness.Repository.Blobs.Add(hash);
-        var image = Image.Create(Guid.NewGuid(), "logo.png", ImageFormat.Png, bytes.Length, hash, [], ttl, harness.Clock.GetUtcNow());
-        harness.Repository.Rows[image.Id] = image;
-        return image;
-    }
+    private static Image Seed(UseCaseHarness harness, int? ttl = null) => harness.Seed("logo.png", ImageFormat.Png, ttl);
 
     private static UseCaseHarness Harness(bool alpha = false) => new(processing: o =>
         o.Renditions = [new RenditionSize(Rendition.Thumbnail, 256), new RenditionSize("preview", 1024)])

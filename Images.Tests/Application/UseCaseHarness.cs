@@ -1,6 +1,7 @@
 using Images.Application;
 using Images.Application.Abstractions;
 using Images.Application.Common;
+using Images.Domain.Images;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -61,6 +62,25 @@ internal sealed class UseCaseHarness : IDisposable
     public FakeWebhookOutbox Webhooks { get; } = new();
 
     public FakeIdempotencyStore Idempotency { get; } = new();
+
+    /// <summary>
+    /// An image row with its original in the blob store, <paramref name="age"/> old; unless
+    /// <paramref name="collectable"/> is false, the repository knows the blob (a collection may remove it).
+    /// </summary>
+    public Image Seed(string filename, ImageFormat format, int? ttl = null, byte[]? bytes = null, TimeSpan? age = null, bool collectable = true)
+    {
+        bytes ??= Guid.NewGuid().ToByteArray();
+        var hash = ContentHash.FromBytes(System.Security.Cryptography.SHA256.HashData(bytes));
+        Blobs.Originals[hash] = bytes;
+        if (collectable)
+        {
+            Repository.Blobs.Add(hash);
+        }
+
+        var image = Image.Create(Guid.NewGuid(), filename, format, bytes.Length, hash, [], ttl, Clock.GetUtcNow() - (age ?? TimeSpan.Zero));
+        Repository.Rows[image.Id] = image;
+        return image;
+    }
 
     public T Get<T>()
         where T : notnull => _provider.CreateScope().ServiceProvider.GetRequiredService<T>();

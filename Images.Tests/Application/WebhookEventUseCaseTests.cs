@@ -19,16 +19,7 @@ public class WebhookEventUseCaseTests
         return await handler.HandleAsync(new UploadImageCommand(staged, tags ?? [], null, key), CancellationToken.None);
     }
 
-    private static Image Seed(UseCaseHarness harness, int? ttl = null)
-    {
-        var bytes = Guid.NewGuid().ToByteArray();
-        var hash = ContentHash.FromBytes(System.Security.Cryptography.SHA256.HashData(bytes));
-        harness.Blobs.Originals[hash] = bytes;
-        harness.Repository.Blobs.Add(hash);
-        var image = Image.Create(Guid.NewGuid(), "a.png", ImageFormat.Png, bytes.Length, hash, [], ttl, harness.Clock.GetUtcNow());
-        harness.Repository.Rows[image.Id] = image;
-        return image;
-    }
+    private static Image Seed(UseCaseHarness harness, int? ttl = null) => harness.Seed("a.png", ImageFormat.Png, ttl);
 
     [Fact]
     public async Task AnUploadRecordsImageCreatedInItsUnitOfWork_FR10_2()
@@ -120,12 +111,7 @@ public class DeleteImageUseCaseTests
     public async Task DeleteRecordsImageDeletedInItsUnitOfWorkThenRemovesTheFiles_FR12_2()
     {
         using var harness = new UseCaseHarness();
-        var bytes = Guid.NewGuid().ToByteArray();
-        var hash = ContentHash.FromBytes(System.Security.Cryptography.SHA256.HashData(bytes));
-        harness.Blobs.Originals[hash] = bytes;
-        harness.Repository.Blobs.Add(hash);
-        var image = Image.Create(Guid.NewGuid(), "a.png", ImageFormat.Png, bytes.Length, hash, [], null, harness.Clock.GetUtcNow());
-        harness.Repository.Rows[image.Id] = image;
+        var image = harness.Seed("a.png", ImageFormat.Png);
 
         await harness.Get<Images.Application.Images.Delete.DeleteImageHandler>().HandleAsync(image.Id, CancellationToken.None);
 
@@ -140,18 +126,13 @@ public class DeleteImageUseCaseTests
     public async Task ADeleteThatCommittedSucceedsEvenWhenTheCollectionAfterItFails_FR12_2()
     {
         using var harness = new UseCaseHarness();
-        var bytes = Guid.NewGuid().ToByteArray();
-        var hash = ContentHash.FromBytes(System.Security.Cryptography.SHA256.HashData(bytes));
-        harness.Blobs.Originals[hash] = bytes;
-        harness.Repository.Blobs.Add(hash);
-        var image = Image.Create(Guid.NewGuid(), "b.png", ImageFormat.Png, bytes.Length, hash, [], null, harness.Clock.GetUtcNow());
-        harness.Repository.Rows[image.Id] = image;
+        var image = harness.Seed("b.png", ImageFormat.Png);
         harness.Repository.FailNextCollection = new TimeoutException("the database went away after the commit");
 
         // No exception: the answer is 204, as the row and its event are gone; the original waits for the next collection.
         await harness.Get<Images.Application.Images.Delete.DeleteImageHandler>().HandleAsync(image.Id, CancellationToken.None);
 
         Assert.Empty(harness.Repository.Rows);
-        Assert.Contains(hash, harness.Repository.Blobs);
+        Assert.Contains(image.ContentHash, harness.Repository.Blobs);
     }
 }

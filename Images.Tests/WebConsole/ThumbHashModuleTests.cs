@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Images.Infrastructure.Insight;
 using Images.Tests.Support;
@@ -39,12 +38,8 @@ public class ThumbHashModuleTests
             const hashes = JSON.parse(process.argv[1]);
             console.log(JSON.stringify(hashes.map(b => { const { w, h, rgba } = decodeThumbHash(Buffer.from(b, 'base64')); return { w, h, rgba: Array.from(rgba) }; })));
             """;
-        var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add("--input-type=module");
-        psi.ArgumentList.Add("-e");
-        psi.ArgumentList.Add(script);
-        psi.ArgumentList.Add(JsonSerializer.Serialize(hashes.Select(Convert.ToBase64String)));
-        var (exitCode, output, error) = await RepositoryFiles.RunAsync(psi, TimeSpan.FromSeconds(30));
+        var (exitCode, output, error) = await RepositoryFiles.RunAsync(
+            "node", ["--input-type=module", "-e", script, JsonSerializer.Serialize(hashes.Select(Convert.ToBase64String))], TimeSpan.FromSeconds(30));
         Assert.True(exitCode == 0, error);
         return [.. JsonDocument.Parse(output).RootElement.EnumerateArray().Select(e => (
             e.GetProperty("w").GetInt32(),
