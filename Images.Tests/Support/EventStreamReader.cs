@@ -31,12 +31,12 @@ public sealed class EventStreamReader : IAsyncDisposable
     public async Task<string?> ReadOpeningAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
-        string? line;
-        while ((line = await _reader.ReadLineAsync(cts.Token)) is { Length: > 0 })
+        string line;
+        while ((line = await RequiredLineAsync(cts.Token, $"no opening block within {timeout}")).Length > 0)
         {
-            if (line.StartsWith("id:", StringComparison.Ordinal))
+            if (FieldOf(line) is ("id", var value))
             {
-                LastId = line[3..].Trim();
+                LastId = value;
             }
         }
 
@@ -81,18 +81,7 @@ public sealed class EventStreamReader : IAsyncDisposable
         var data = new StringBuilder();
         while (true)
         {
-            string? line;
-            try
-            {
-                line = await _reader.ReadLineAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail($"no event within {timeout}");
-                throw;
-            }
-
-            Assert.NotNull(line); // The server never ends the stream on its own.
+            var line = await RequiredLineAsync(cts.Token, $"no event within {timeout}");
             if (line.Length == 0)
             {
                 if (data.Length > 0)
@@ -111,9 +100,7 @@ public sealed class EventStreamReader : IAsyncDisposable
                 continue;
             }
 
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            var field = colon < 0 ? line : line[..colon];
-            var value = colon < 0 ? string.Empty : line[(colon + 1)..].TrimStart(' ');
+            var (field, value) = FieldOf(line);
             switch (field)
             {
                 case "id":
@@ -136,24 +123,38 @@ public sealed class EventStreamReader : IAsyncDisposable
         using var cts = new CancellationTokenSource(timeout);
         while (true)
         {
-            string? line;
-            try
-            {
-                line = await _reader.ReadLineAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail($"no ': {comment}' within {timeout}");
-                throw;
-            }
-
-            Assert.NotNull(line);
+            var line = await RequiredLineAsync(cts.Token, $"no ': {comment}' within {timeout}");
             if (line.StartsWith(':') && line[1..].Trim() == comment)
             {
                 Comments.Add(comment);
                 return;
             }
         }
+    }
+
+    /// <summary>The next line; fails with <paramref name="missing"/> when none comes in time, and when the stream ends (the server never ends it on its own).</summary>
+    private async Task<string> RequiredLineAsync(CancellationToken cancellationToken, string missing)
+    {
+        string? line;
+        try
+        {
+            line = await _reader.ReadLineAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail(missing);
+            throw;
+        }
+
+        Assert.NotNull(line);
+        return line;
+    }
+
+    /// <summary>A field line's name and value, by the WHATWG rules (one space after the colon dropped).</summary>
+    private static (string Field, string Value) FieldOf(string line)
+    {
+        var colon = line.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? (line, string.Empty) : (line[..colon], line[(colon + 1)..].TrimStart(' '));
     }
 
     /// <summary>True when the server ends the stream (or drops the connection) within <paramref name="timeout"/>; lines on the way are dropped.</summary>
