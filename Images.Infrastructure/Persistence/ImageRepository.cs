@@ -58,7 +58,7 @@ internal sealed partial class ImageRepository(
         if (filter.Status is { } s)
         {
             query = query.Where(i => i.Status == s);
-            var name = s.ToString().ToLowerInvariant();
+            var name = s.ToContract();
             deltas = deltas.Where(d => d.Status == name);
         }
 

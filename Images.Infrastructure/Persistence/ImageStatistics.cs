@@ -1,4 +1,5 @@
 using Images.Application.Abstractions;
+using Images.Application.Common;
 using Images.Domain.Images;
 using Images.Application.Webhooks;
 using Microsoft.EntityFrameworkCore;
@@ -13,13 +14,12 @@ internal sealed class ImageStatistics(ImagesDbContext db) : IImageStatistics
 {
     public async Task<IReadOnlyDictionary<ImageStatus, long>> CountsByStatusAsync(CancellationToken cancellationToken)
     {
+        // The deltas name a status as its column does: the contract's name.
         var sums = await db.ImageCountDeltas.AsNoTracking()
             .GroupBy(d => d.Status)
             .Select(g => new { Status = g.Key, Count = g.Sum(d => d.Delta) })
-            .ToListAsync(cancellationToken);
-        return sums
-            .Where(s => Enum.TryParse<ImageStatus>(s.Status, ignoreCase: true, out _))
-            .ToDictionary(s => Enum.Parse<ImageStatus>(s.Status, ignoreCase: true), s => s.Count);
+            .ToDictionaryAsync(g => g.Status, g => g.Count, cancellationToken);
+        return Enum.GetValues<ImageStatus>().ToDictionary(s => s, s => sums.GetValueOrDefault(s.ToContract()));
     }
 
     public async Task<DateTimeOffset?> OldestPendingAsync(CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using Images.Application.Abstractions;
+using Images.Application.Common;
 using Images.Domain.Images;
 
 namespace Images.Application.Images.Stats;
@@ -36,7 +37,7 @@ public sealed class GetStatsHandler(IImageStatistics statistics, TimeProvider cl
             .Select(m => recorded.TryGetValue(m, out var r) ? new MinuteStats(m, r.Completed, r.Failed) : new MinuteStats(m, 0, 0))
             .ToList();
         return new ServiceStats(
-            Enum.GetValues<ImageStatus>().ToDictionary(s => s.ToString().ToLowerInvariant(), s => counts.GetValueOrDefault(s)),
+            Enum.GetValues<ImageStatus>().ToDictionary(s => s.ToContract(), s => counts.GetValueOrDefault(s)),
             oldest,
             oldest is { } o ? Math.Max(0, (now - o).TotalSeconds) : 0,
             minutes,
