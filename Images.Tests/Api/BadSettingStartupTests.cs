@@ -26,15 +26,9 @@ public class BadSettingStartupTests
     public async Task ABadImgValueStopsTheHostWithAMessageNamingTheVariable_NFR2(string host, string variable, string value)
     {
         var storage = Path.Combine(Path.GetTempPath(), "images-tests-badsetting-" + Guid.NewGuid().ToString("N")[..12]);
-        var environment = new Dictionary<string, string>
-        {
-            // Never reached: the settings are checked before anything connects.
-            ["ConnectionStrings__imagesdb"] = "Host=127.0.0.1;Port=1;Database=none;Username=x;Password=y;Timeout=2",
-            ["IMG_STORAGE_BASE_DIR"] = storage,
-            ["IMG_BROKER_ENABLED"] = host == ServiceProcess.Worker ? "true" : "false",
-            ["IMG_KAFKA_BOOTSTRAP_SERVERS"] = "127.0.0.1:1",
-            [variable] = value,
-        };
+        // Never reached: the settings are checked before anything connects.
+        var environment = ServiceProcess.OfflineEnvironment(host, storage);
+        environment[variable] = value;
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -61,7 +55,7 @@ public class BadSettingStartupTests
         const string secret = "s3-secret-that-must-not-leak";
         var environment = new Dictionary<string, string>
         {
-            ["ConnectionStrings__imagesdb"] = "Host=127.0.0.1;Port=1;Database=none;Username=x;Password=y;Timeout=2",
+            ["ConnectionStrings__imagesdb"] = ServiceProcess.UnreachableDatabase,
             ["IMG_BROKER_ENABLED"] = host == ServiceProcess.Worker ? "true" : "false",
             ["IMG_KAFKA_BOOTSTRAP_SERVERS"] = "127.0.0.1:1",
             ["IMG_STORAGE_BACKEND"] = "s3",

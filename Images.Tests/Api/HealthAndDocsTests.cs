@@ -125,7 +125,7 @@ public class HealthWithoutDatabaseTests
     [Fact]
     public async Task HealthIs503WhenTheDatabaseIsUnreachable_FR5_1()
     {
-        var unreachable = new DatabaseFixtureStub("Host=127.0.0.1;Port=1;Database=none;Username=x;Password=y;Timeout=2");
+        var unreachable = new DatabaseFixtureStub(ServiceProcess.UnreachableDatabase);
         await using var factory = new ApiFactory(unreachable);
         using var client = factory.CreateClient();
 

@@ -382,7 +382,7 @@ public class SignedUrlTests(SignedUrlFixture api) : IClassFixture<SignedUrlFixtu
                 new Dictionary<string, string>
                 {
                     // Never reached: the settings are checked before anything connects.
-                    ["ConnectionStrings__imagesdb"] = "Host=127.0.0.1;Port=1;Database=none;Username=x;Password=y;Timeout=2",
+                    ["ConnectionStrings__imagesdb"] = ServiceProcess.UnreachableDatabase,
                     ["IMG_STORAGE_BASE_DIR"] = storage,
                     ["IMG_URL_SIGNING_KEYS"] = keys,
                 },

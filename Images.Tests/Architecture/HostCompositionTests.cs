@@ -16,15 +16,9 @@ public class HostCompositionTests
     public async Task EveryRegisteredServiceOfTheHostCanBeConstructed_NFR1(string host)
     {
         var storage = Path.Combine(Path.GetTempPath(), "images-tests-composition-" + Guid.NewGuid().ToString("N")[..12]);
-        var environment = new Dictionary<string, string>
-        {
-            ["DOTNET_ENVIRONMENT"] = "Development",
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["ConnectionStrings__imagesdb"] = "Host=127.0.0.1;Port=1;Database=none;Username=x;Password=y;Timeout=2",
-            ["IMG_STORAGE_BASE_DIR"] = storage,
-            ["IMG_BROKER_ENABLED"] = host == ServiceProcess.Worker ? "true" : "false",
-            ["IMG_KAFKA_BOOTSTRAP_SERVERS"] = "127.0.0.1:1",
-        };
+        var environment = ServiceProcess.OfflineEnvironment(host, storage);
+        environment["DOTNET_ENVIRONMENT"] = "Development";
+        environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         try
         {
             await using var process = await ServiceProcess.StartAliveAsync(host, environment, TimeSpan.FromSeconds(60));

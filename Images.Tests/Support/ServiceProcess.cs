@@ -46,6 +46,22 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>A database no host can reach (it refuses at once): for starts that must not get as far as connecting.</summary>
+    public const string UnreachableDatabase = "Host=127.0.0.1;Port=1;Database=none;Username=x;Password=y;Timeout=2";
+
+    /// <summary>
+    /// The settings of <paramref name="assembly"/> with nothing reachable: the unreachable database,
+    /// the Worker on a Kafka broker that does not exist (the Api without a broker), its storage in
+    /// <paramref name="storage"/>; callers add what they test.
+    /// </summary>
+    public static Dictionary<string, string> OfflineEnvironment(string assembly, string storage) => new()
+    {
+        ["ConnectionStrings__imagesdb"] = UnreachableDatabase,
+        ["IMG_STORAGE_BASE_DIR"] = storage,
+        ["IMG_BROKER_ENABLED"] = assembly == Worker ? "true" : "false",
+        ["IMG_KAFKA_BOOTSTRAP_SERVERS"] = "127.0.0.1:1",
+    };
+
     /// <summary>A Worker; it serves /health and /metrics on IMG_WORKER_METRICS_PORT.</summary>
     public static Task<ServiceProcess> StartWorkerAsync(IDictionary<string, string> environment, TimeSpan timeout) =>
         StartAsync(Worker, environment, ListenWorker, timeout, AppContext.BaseDirectory);
