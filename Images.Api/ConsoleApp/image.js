@@ -3,10 +3,7 @@
 import { api, imageSource, signedUrlsAvailable } from './api.js';
 import { onImageEvent } from './bus.js';
 import { announce, bytes, h, statusBadge, when } from './dom.js';
-import { placeholderBackground } from './thumbhash.js';
-
-// A loaded image's box drops its placeholder (it would show through transparent pixels).
-const cleared = e => { e.target.style.background = 'none'; };
+import { dropPlaceholder, placeholderBackground } from './thumbhash.js';
 
 export function imageView(root, id) {
   const blobs = [];
@@ -82,7 +79,7 @@ export function imageView(root, id) {
     const renditions = h('div', { class: 'renditions', id: 'renditions' });
     for (const r of image.renditions || []) {
       for (const format of r.formats) {
-        const img = h('img', { alt: `${r.name} as ${format}, ${r.width}×${r.height}`, loading: 'lazy', style: `background:${placeholder}`, onload: cleared, width: String(Math.min(r.width, 200)) });
+        const img = h('img', { alt: `${r.name} as ${format}, ${r.width}×${r.height}`, loading: 'lazy', style: `background:${placeholder}`, onload: dropPlaceholder, width: String(Math.min(r.width, 200)) });
         renditions.append(h('figure', {}, img, h('figcaption', { class: 'muted' }, `${r.name} · ${format} · ${r.width}×${r.height}`)));
         imageSource(image.id, { rendition: r.name, format }).then(src => { img.src = track(src); }).catch(e => { img.alt = `${img.alt}: ${e.message}`; });
       }
@@ -92,7 +89,7 @@ export function imageView(root, id) {
     if (image.status === 'completed') {
       api.similar(image.id).then(result => {
         similar.replaceChildren(...(result.items.length ? result.items.map(s => {
-          const img = h('img', { class: 'thumb', alt: '', style: `background:${placeholderBackground(s)}`, onload: cleared });
+          const img = h('img', { class: 'thumb', alt: '', style: `background:${placeholderBackground(s)}`, onload: dropPlaceholder });
           if (s.thumbnail_available) imageSource(s.id, { thumbnail: true }).then(src => { img.src = track(src); }).catch(() => {});
           return h('a', { href: `#/images/${s.id}` }, img, `${s.filename} (distance ${s.distance})`);
         }) : [h('span', { class: 'muted' }, 'No near-duplicates.')]));

@@ -3,7 +3,7 @@
 import { api, imageSource, upload } from './api.js';
 import { onImageEvent } from './bus.js';
 import { announce, bytes, h, statusBadge, when } from './dom.js';
-import { placeholderBackground } from './thumbhash.js';
+import { dropPlaceholder, placeholderBackground } from './thumbhash.js';
 
 const PAGE = 20;
 const STATUSES = ['pending', 'processing', 'completed', 'failed'];
@@ -110,7 +110,7 @@ export function listView(root, params) {
   const release = id => { const b = blobs.get(id); if (b) { URL.revokeObjectURL(b); blobs.delete(id); } };
 
   function render(image, previous) {
-    const thumb = h('img', { class: 'thumb', alt: '', width: '64', height: '48', style: `background:${placeholderBackground(image)}`, onload: e => { e.target.style.background = 'none'; } });
+    const thumb = h('img', { class: 'thumb', alt: '', width: '64', height: '48', style: `background:${placeholderBackground(image)}`, onload: dropPlaceholder });
     const row = h('tr', { 'data-id': image.id, 'data-status': image.status },
       h('td', {}, thumb),
       h('td', {}, h('a', { href: `#/images/${image.id}` }, image.filename || image.id)),

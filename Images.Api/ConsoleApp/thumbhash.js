@@ -85,6 +85,9 @@ export function placeholderUrl(base64) {
   }
 }
 
+/** A load listener for an <img> shown over its placeholder: drops it (it would show through transparent pixels). */
+export const dropPlaceholder = e => { e.target.style.background = 'none'; };
+
 /** The CSS background for an image's box while it loads: its placeholder over its dominant colour. */
 export function placeholderBackground(image) {
   const url = placeholderUrl(image.placeholder);
