@@ -38,6 +38,12 @@ public enum NativeDecodeOptions
 
     /// <summary>At 1/8 scale, let libjpeg decode a progressive JPEG's DC scans rather than the library's own DC decoder.</summary>
     LibjpegOnly = 2,
+
+    /// <summary>Read every PNG's image data through libpng's row reader, also the 8-bit RGB and RGBA files the library's own IDAT reader takes (the rows are the same).</summary>
+    LibpngOnly = 4,
+
+    /// <summary>Stream the image data of the PNGs the library's own IDAT reader takes through zlib, row by row, also those it would inflate whole with libdeflate.</summary>
+    PngStreamed = 8,
 }
 
 /// <summary>

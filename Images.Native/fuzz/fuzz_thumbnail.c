@@ -13,8 +13,11 @@
  *    side at most max_side (and exactly max_side when the source is larger), never larger than the
  *    oriented source in either direction;
  *  - a failure: no result data and a message;
- *  - for PNG, WebP and TIFF the flags (which only concern progressive JPEGs) change nothing
- *    (TIFF's JPEG strips and tiles go through libtiff's own libjpeg decoder, never through them);
+ *  - for PNG, WebP and TIFF the JPEG flags (which only concern progressive JPEGs) change nothing
+ *    (TIFF's JPEG strips and tiles go through libtiff's own libjpeg decoder, never through them),
+ *    nor does IN_FLAG_PNG_STREAMED (png_idat.c's zlib stream instead of libdeflate's whole one:
+ *    the same status and bytes); IN_FLAG_LIBPNG_ONLY (libpng's row reader) may be stricter or
+ *    laxer about a broken file, but where both succeed, the bytes are the same;
  *  - cancelled before it starts: never IN_OK; IN_CANCELLED unless the checks on the header failed;
  *  - renditions (ABI 5, the insight sample since ABI 7; JPEG, WebP and PNG at two sizes, from one decode; AVIF is left out: libaom
  *    under the sanitizers is slow and none of our code): a known status, as the renditions plan
@@ -123,15 +126,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const int probed = images_native_probe(data, size, &probe, error, sizeof(error));
     check(probed >= IN_OK && probed <= IN_OVER_BUDGET, "probe: a known status", probed, error);
 
-    static const int all_flags[] = { 0, IN_FLAG_LIBJPEG_ONLY, IN_FLAG_FULL_DECODE, IN_FLAG_LIBJPEG_ONLY | IN_FLAG_FULL_DECODE };
+    static const int all_flags[] = { 0, IN_FLAG_LIBJPEG_ONLY, IN_FLAG_FULL_DECODE, IN_FLAG_LIBJPEG_ONLY | IN_FLAG_FULL_DECODE,
+                                     IN_FLAG_PNG_STREAMED, IN_FLAG_LIBPNG_ONLY };
     const int jpeg = probed == IN_OK && probe.format == IN_FORMAT_JPEG;
+    const int png = probed == IN_OK && probe.format == IN_FORMAT_PNG;
     for (int output = IN_OUTPUT_JPEG; output <= IN_OUTPUT_WEBP; output++) {
-        /* The flags concern progressive JPEGs only: for other files, none against all of them. */
+        /* The JPEG flags concern progressive JPEGs only, the PNG ones PNGs: for other files, none
+         * against all of them. */
         uint8_t *first = NULL;
         size_t first_size = 0;
         int first_status = IN_OK;
         for (size_t i = 0; i < sizeof(all_flags) / sizeof(all_flags[0]); i++) {
-            if (!jpeg && i != 0 && i != 3) continue;
+            const int png_flag = (all_flags[i] & (IN_FLAG_PNG_STREAMED | IN_FLAG_LIBPNG_ONLY)) != 0;
+            if (jpeg ? png_flag : (i != 0 && i != 3 && !(png && png_flag))) continue;
             const in_request request = request_for(data, size, output, all_flags[i]);
             const int status = run(data, size, &request, probed, &probe, &result);
             if (!jpeg && i == 0) {
@@ -140,9 +147,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 first_status = status;
                 continue;
             }
-            if (!jpeg)
-                check(status == first_status && result.size == first_size && (first_size == 0 || memcmp(result.data, first, first_size) == 0),
-                      "PNG, WebP and TIFF: the flags change nothing", status, "");
+            const int same = status == first_status && result.size == first_size && (first_size == 0 || memcmp(result.data, first, first_size) == 0);
+            if (all_flags[i] == IN_FLAG_LIBPNG_ONLY)
+                check(same || status != IN_OK || first_status != IN_OK, "PNG: libpng's rows and png_idat.c's are the same", status, "");
+            else if (!jpeg)
+                check(same, "PNG, WebP and TIFF: the flags change nothing", status, "");
             images_native_free(result.data);
         }
         images_native_free(first);

@@ -20,6 +20,8 @@ typedef struct in_options {
     int max_dimension;          /* largest width or height accepted; 0 = none (libpng's own applies) */
     int full_decode;            /* IN_FLAG_FULL_DECODE: every scan of a progressive JPEG */
     int libjpeg_only;           /* IN_FLAG_LIBJPEG_ONLY: no DC-scan decoder */
+    int libpng_only;            /* IN_FLAG_LIBPNG_ONLY: libpng's row reader for every PNG */
+    int png_streamed;           /* IN_FLAG_PNG_STREAMED: no PNG image data inflated whole */
     int64_t max_memory;         /* working-memory budget in bytes; 0 = none */
     const volatile int32_t *cancel; /* may be NULL; read per row, scan or chunk */
 } in_options;
@@ -42,6 +44,8 @@ typedef struct in_plan {
     int dc_w, dc_h, components;
     uint8_t keep_ac[256];    /* by component id: 1 when its AC scans are needed at that scale */
     int64_t libjpeg_memory;  /* when the DC decoder hands the stream back: libjpeg decoding it */
+    /* PNG */
+    int png_whole;           /* png_idat.c inflates the whole stream at once (libdeflate) */
     /* WebP */
     int animated;
     int mid_w, mid_h;        /* libwebp's scaled output */

@@ -10,6 +10,7 @@
  *   [decoders, decode only]                               [encoders]
  *       jpeg_read.c    png_read.c    webp_read.c    tiff_read.c   encode.c (JPEG, WebP)
  *       gif_read.c (giflib)  heif_read.c (libheif, dlopen)  avif_read.c (libavif, dlopen)  (ABI 6)
+ *         |   |          +-> png_idat.c (8-bit RGB and RGBA image data: zlib, libdeflate)
  *         |   |                        |              |          |
  *         |   +-> jpeg_dc.c            +-> webp_vp8l.c |          |
  *         |         |                                  |          |
@@ -139,6 +140,8 @@ static in_options options_for(const in_request *request)
         .max_dimension = request->max_dimension,
         .full_decode = (request->flags & IN_FLAG_FULL_DECODE) != 0,
         .libjpeg_only = (request->flags & IN_FLAG_LIBJPEG_ONLY) != 0,
+        .libpng_only = (request->flags & IN_FLAG_LIBPNG_ONLY) != 0,
+        .png_streamed = (request->flags & IN_FLAG_PNG_STREAMED) != 0,
         .max_memory = request->max_memory,
         .cancel = request->cancel,
     };

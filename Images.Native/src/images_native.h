@@ -51,6 +51,12 @@ enum in_output { IN_OUTPUT_JPEG = 0, IN_OUTPUT_WEBP = 1, IN_OUTPUT_PNG = 2, IN_O
 /* At 1/8 scale, let libjpeg decode the DC scans too rather than the library's own DC decoder
  * (for tests and measurements). */
 #define IN_FLAG_LIBJPEG_ONLY 2
+/* Read every PNG's image data through libpng's row reader, also the 8-bit RGB and RGBA files the
+ * library's own IDAT reader takes (for tests and measurements; the rows are the same). */
+#define IN_FLAG_LIBPNG_ONLY 4
+/* Stream the image data of the PNGs the library's own IDAT reader takes through zlib, row by row,
+ * also those it would inflate whole with libdeflate (for tests and measurements). */
+#define IN_FLAG_PNG_STREAMED 8
 
 /* 40 bytes on every 64-bit ABI: six int32, then the int64 at offset 24, then frames. */
 typedef struct in_info {

@@ -1,5 +1,9 @@
 /* PNG through libpng, decoded row by row into the streaming reducer: the full image is never
  * held. Interlaced files need every pass before a row is final, so they go to the managed path.
+ * 8-bit RGB and RGBA (most PNG photos and artwork): libpng reads the header and the chunks before
+ * the image data, png_idat.c the image data itself (libdeflate inflates a stream of up to 64 MiB
+ * of rows at once, which is then held; larger ones stream through zlib on a helper thread; the
+ * same rows either way, issue 14 / ADR 9). IN_FLAG_LIBPNG_ONLY leaves every file to libpng.
  *
  * Budget (NFR-8), from IHDR and the transformations below (in_png_plan): libpng's two row buffers
  * (row_buf and prev_row, at the depth libpng reserves for the transformed pixels: 3 to 8 bytes a
@@ -21,6 +25,7 @@
 #include "budget.h"
 #include "errors.h"
 #include "exif.h"
+#include "png_idat.h"
 #include "resize.h"
 
 /* libpng's default largest side (PNG_USER_WIDTH_MAX / PNG_USER_HEIGHT_MAX in its configuration). */
@@ -134,6 +139,14 @@ int in_png_probe(const uint8_t *data, size_t size, in_info *info, char *error, s
     return IN_OK;
 }
 
+/* Whether png_idat.c reads the image data (8-bit RGB or RGBA, not interlaced) rather than
+ * libpng's row reader, from IHDR at offset 8: bit depth at 24, colour type at 25, interlace
+ * method at 28. */
+static int idat_reader_takes(const uint8_t *data, const in_options *options, const in_info *info)
+{
+    return !options->libpng_only && in_png_idat_takes(data[24], data[25], data[28], info->has_alpha);
+}
+
 /* The bits per pixel libpng sizes its row buffers for, as png_read_start_row computes them for the
  * transformations used here (expand, gray_to_rgb, strip_16 applied later): up to 64, since it
  * reserves room for 16-bit samples whatever the depth (8-bit RGB gets 48 bits, RGBA 64). */
@@ -164,13 +177,20 @@ int in_png_plan(const uint8_t *data, size_t size, const in_options *options, con
     uint32_t exif_max;
     walk_chunks(data, size, &frames, &exif_max);
 
-    /* libpng's row_buf and prev_row: the width rounded up to 8 pixels at its maximum pixel depth,
-     * a filter byte and a pixel to spare, 48 bytes of alignment each. */
-    const int depth = libpng_max_pixel_depth(data[24], color_type, has_trns);
-    const int64_t libpng_row = (((int64_t)info->width + 7) / 8 * 8 * depth + 7) / 8 + 1 + (depth + 7) / 8 + 48;
     int64_t m = IN_LIBRARY_STATE;
-    m += 2 * libpng_row;
-    m += (int64_t)info->width * channels;                /* our row, after strip_16 */
+    if (idat_reader_takes(data, options, info)) {
+        /* libpng reads the chunks before the image data (its state is freed before the rows are
+         * allocated, and counted all the same); png_idat.c's stream and rows, or its ring and zlib */
+        m += in_png_idat_memory(data, size, info->width, info->height, channels, options->max_memory,
+                                !options->png_streamed, &plan->png_whole);
+    } else {
+        /* libpng's row_buf and prev_row: the width rounded up to 8 pixels at its maximum pixel
+         * depth, a filter byte and a pixel to spare, 48 bytes of alignment each. */
+        const int depth = libpng_max_pixel_depth(data[24], color_type, has_trns);
+        const int64_t libpng_row = (((int64_t)info->width + 7) / 8 * 8 * depth + 7) / 8 + 1 + (depth + 7) / 8 + 48;
+        m += 2 * libpng_row;
+        m += (int64_t)info->width * channels;            /* our row, after strip_16 */
+    }
     m += 2 * (int64_t)exif_max;                          /* the eXIf chunk: read buffer and info copy */
     m += in_resizer_memory(info->width, info->height, plan->target_w, plan->target_h, channels, options->alpha_mode);
     plan->memory = m;
@@ -208,6 +228,20 @@ int in_png_decode(const uint8_t *data, size_t size, const in_options *options, c
     if (header.width != info->width || header.height != info->height) { /* not the header the plan read */
         png_destroy_read_struct(&png, &info_ptr, NULL);
         return in_fail(error, error_size, IN_INVALID, "corrupt PNG header");
+    }
+    if (idat_reader_takes(data, options, info)) {
+        /* libpng has read and checked every chunk before the image data; png_idat.c reads it */
+        const int channels = info->has_alpha ? 4 : 3;
+        png_destroy_read_struct(&png, &info_ptr, NULL);
+        resizer = in_resizer_new(info->width, info->height, plan->target_w, plan->target_h, channels, options->alpha_mode);
+        if (resizer == NULL) return in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
+        const int status = in_png_idat_decode(data, size, info->width, info->height, channels, plan->png_whole, resizer,
+                                              options->cancel, error, error_size);
+        if (status != IN_OK) {
+            in_resizer_free(resizer);
+            return status;
+        }
+        return in_resizer_take(resizer, image, error, error_size);
     }
 #ifdef PNG_IGNORE_ADLER32
     /* The zlib stream's Adler-32 is a second checksum over the decompressed bytes (the chunk CRCs

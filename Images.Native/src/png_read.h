@@ -9,7 +9,8 @@
 in_probe_fn in_png_probe;
 /* libpng's row buffers and side limit; IN_UNSUPPORTED for interlaced files. */
 in_plan_fn in_png_plan;
-/* Row by row, never the whole image (APNG: the default image). */
+/* Row by row (APNG: the default image); the whole image is held only as png_idat.c's inflated
+ * rows of a stream of at most 64 MiB. */
 in_decode_fn in_png_decode;
 
 #endif

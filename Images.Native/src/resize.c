@@ -328,17 +328,35 @@ static void emit(in_resizer *r)
 }
 
 /* The horizontal pass, specialised per channel count so the compiler keeps the pixel in
- * registers; OP turns source channel c of pixel p into the value to accumulate. */
+ * registers; OP turns source channel c of pixel p into the value to accumulate. Source pixels
+ * come in runs that fall on the same mid cell (x0 grows by 0 or 1 from one pixel to the next):
+ * a run's sums stay in registers (cur for its cell, next for what spills into the cell after)
+ * and are written once the run ends, rather than each pixel adding into the row in memory and
+ * the next one waiting for that store. The additions happen in the same order as pixel by pixel,
+ * so the sums are the same. */
 #define HORIZONTAL(CH, OP)                                                              \
-    for (int x = 0; x < r->src_w; x++) {                                                \
-        const uint8_t *p = src + (size_t)x * sc;                                        \
-        float w0 = r->xw[x], w1 = total - w0;                                           \
-        float *d = r->row + (size_t)r->x0[x] * (CH);                                    \
-        float v[CH];                                                                    \
-        for (int c = 0; c < (CH); c++) v[c] = OP;                                       \
-        for (int c = 0; c < (CH); c++) d[c] += v[c] * w0;                               \
-        if (w1 > 1e-7f && r->x0[x] + 1 < r->mid_w)                                      \
-            for (int c = 0; c < (CH); c++) d[(CH) + c] += v[c] * w1;                    \
+    {                                                                                   \
+        int cell = r->x0[0];                                                            \
+        float cur[CH], next[CH];                                                        \
+        for (int c = 0; c < (CH); c++) cur[c] = next[c] = 0.0f;                         \
+        for (int x = 0; x < r->src_w; x++) {                                            \
+            const uint8_t *p = src + (size_t)x * sc;                                    \
+            if (r->x0[x] != cell) {                                                     \
+                float *d = r->row + (size_t)cell * (CH);                                \
+                for (int c = 0; c < (CH); c++) { d[c] += cur[c]; cur[c] = next[c]; next[c] = 0.0f; } \
+                cell = r->x0[x];                                                        \
+            }                                                                           \
+            float w0 = r->xw[x], w1 = total - w0;                                       \
+            float v[CH];                                                                \
+            for (int c = 0; c < (CH); c++) v[c] = OP;                                   \
+            for (int c = 0; c < (CH); c++) cur[c] += v[c] * w0;                         \
+            if (w1 > 1e-7f && cell + 1 < r->mid_w)                                      \
+                for (int c = 0; c < (CH); c++) next[c] += v[c] * w1;                    \
+        }                                                                               \
+        float *d = r->row + (size_t)cell * (CH);                                        \
+        for (int c = 0; c < (CH); c++) d[c] += cur[c];                                  \
+        if (cell + 1 < r->mid_w)                                                        \
+            for (int c = 0; c < (CH); c++) d[(CH) + c] += next[c];                      \
     }
 
 void in_resizer_push(in_resizer *r, const uint8_t *src)

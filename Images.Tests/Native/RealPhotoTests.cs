@@ -48,7 +48,9 @@ public class RealPhotoTests(DebianPhotos photos, ITestOutputHelper output) : ICl
     public void EveryRealImagePlansARealisticFigureUnderTheDefaultBudget_NFR8()
     {
         // 4-17 MP photos, artwork and wallpapers, thumbnails made while the rows stream in: a few MiB
-        // each (the most: a progressive JPEG at 1/8, whose stream is copied without its AC scans).
+        // each (the most: a progressive JPEG at 1/8, whose stream is copied without its AC scans),
+        // except the 8-bit RGB(A) PNGs of up to 64 MiB of inflated rows, which libdeflate inflates
+        // whole (png_idat.c, ADR 9): their rows and stream on top.
         var request = new NativeThumbnailRequest(256, 85, Settings.Value.MaxImagePixels, MaxMemoryBytes: 512L * 1024 * 1024, MaxDimension: 65535);
         var files = photos.Files.Where(f => Path.GetExtension(f).ToLowerInvariant() is ".jpg" or ".png" or ".webp").ToList();
         Assert.NotEmpty(files);
@@ -59,7 +61,8 @@ public class RealPhotoTests(DebianPhotos photos, ITestOutputHelper output) : ICl
             output.WriteLine($"{Path.GetFileName(file)}: {plan.Format} {plan.Width}x{plan.Height}, {new FileInfo(file).Length / 1024} KB, plan {plan.MemoryBytes / 1024.0 / 1024:F2} MiB");
             Assert.Equal(plan, thumbnail.Source);
             Assert.Equal(1, plan.Frames);
-            Assert.InRange(plan.MemoryBytes, 256 * 1024, 2 * new FileInfo(file).Length + (16 << 20));
+            var inflatedWhole = plan.Format == "PNG" ? Math.Min(64L << 20, (long)plan.Height * (1 + (plan.Width * 4))) : 0;
+            Assert.InRange(plan.MemoryBytes, 256 * 1024, 2 * new FileInfo(file).Length + (16 << 20) + inflatedWhole);
         }
     }
 

@@ -512,7 +512,7 @@ public static class HostileImages
         destination[2] = (byte)(value >> 16);
     }
 
-    private static void WriteChunk(Stream png, string type, byte[] data)
+    internal static void WriteChunk(Stream png, string type, byte[] data)
     {
         Span<byte> header = stackalloc byte[8];
         BinaryPrimitives.WriteUInt32BigEndian(header, (uint)data.Length);

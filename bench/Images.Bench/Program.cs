@@ -13,6 +13,10 @@ using Microsoft.Extensions.Options;
 // renditions: what a Worker's processing does to each image at default settings, without the
 // service: the native renditions (IMG_RENDITIONS thumbnail:256 as JPEG, WebP, AVIF, and PNG for
 // alpha, one decode), the EXIF read and the insight (ThumbHash, dominant colour, pHash).
+// native-libpng: the native library alone (no managed fallback) with every PNG read through
+// libpng's row reader; native-streamed: its own IDAT reader for 8-bit RGB and RGBA, the stream
+// inflated row by row (zlib); native-direct: the library's defaults (that reader, libdeflate
+// inflating a stream of up to 64 MiB whole). bench/png-reader.sh measures them in one sitting.
 // Prints one tab-separated line: engine workers images seconds megapixels peak_rss_kb failures.
 var engine = args[0];
 if (engine == "megapixels")
@@ -59,6 +63,19 @@ async Task<long> ThumbnailAsync(string path)
 
         _ = set.Sample is { } sample ? analyser.Analyse(sample, exif) : null;
         return set.Renditions.Sum(r => r.Files.Values.Sum(f => (long)f.Bytes.Length));
+    }
+
+    if (engine is "native-libpng" or "native-streamed" or "native-direct")
+    {
+        var options = engine switch
+        {
+            "native-libpng" => Images.Native.NativeDecodeOptions.LibpngOnly,
+            "native-streamed" => Images.Native.NativeDecodeOptions.PngStreamed,
+            _ => Images.Native.NativeDecodeOptions.None,
+        };
+        var request = new Images.Native.NativeThumbnailRequest(256, settings.Value.ThumbnailQuality, settings.Value.MaxImagePixels, settings.Value.MaxDecodeMemoryBytes,
+            settings.Value.MaxImageSide, Images.Native.NativeOutput.Jpeg, options);
+        return Images.Native.NativeThumbnailer.CreateThumbnail(path, request).Data.Length;
     }
 
     if (engine == "netvips")
