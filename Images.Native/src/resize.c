@@ -45,6 +45,7 @@ struct in_resizer {
     int *x0;          /* per source column: first mid column */
     float *xw;        /* per source column: weight towards x0 (the rest goes to x0 + 1) */
     float *row;       /* one horizontally averaged row, mid_w * ch */
+    float *row2;      /* the helper's second one (it averages two rows at once), else NULL */
     float *acc0, *acc1; /* vertical accumulators for the current and the next mid row */
     int y_src, y_mid;
     /* stage 2: separable Catmull-Rom */
@@ -67,6 +68,7 @@ struct in_resizer {
 };
 
 static void process_row(in_resizer *r, const uint8_t *src);
+static void process_two(in_resizer *r, const uint8_t *src0, const uint8_t *src1);
 
 static void *worker(void *argument)
 {
@@ -80,8 +82,10 @@ static void *worker(void *argument)
             return NULL;
         }
         pthread_mutex_unlock(&r->lock);
-        for (long i = r->consumed; i < available; i++)
-            process_row(r, r->ring + (size_t)(i % r->ring_rows) * r->row_bytes);
+        long i = r->consumed;
+        for (; i + 1 < available; i += 2)
+            process_two(r, r->ring + (size_t)(i % r->ring_rows) * r->row_bytes, r->ring + (size_t)((i + 1) % r->ring_rows) * r->row_bytes);
+        if (i < available) process_row(r, r->ring + (size_t)(i % r->ring_rows) * r->row_bytes);
         pthread_mutex_lock(&r->lock);
         r->consumed = available;
         pthread_cond_signal(&r->not_full);
@@ -190,8 +194,10 @@ int64_t in_resizer_memory(int src_width, int src_height, int dst_width, int dst_
     m += (int64_t)(2 * sizeof(int) + sizeof(float) * taps_max((int)mid_w, dst_width)) * dw;  /* hx */
     m += (int64_t)(2 * sizeof(int) + sizeof(float) * taps_max((int)mid_h, dst_height)) * dh; /* vy */
     m += (int64_t)sizeof(float) * (taps_max((int)mid_h, dst_height) + 1) * dw * ch;          /* ring2, sum2 */
-    if (use_thread(src_width, src_height))
+    if (use_thread(src_width, src_height)) {
         m += (int64_t)ring_rows(src_height) * src_width * src_channels; /* the helper's ring of source rows */
+        m += (int64_t)sizeof(float) * mid_w * ch;                       /* and its second row (row2) */
+    }
     return m;
 }
 
@@ -236,7 +242,8 @@ in_resizer *in_resizer_new(int src_width, int src_height, int dst_width, int dst
         r->row_bytes = (size_t)src_width * src_channels;
         r->ring_rows = ring_rows(src_height);
         r->ring = malloc(r->row_bytes * (size_t)r->ring_rows);
-        if (r->ring != NULL && pthread_mutex_init(&r->lock, NULL) == 0) {
+        r->row2 = malloc(sizeof(float) * (size_t)r->mid_w * r->ch);
+        if (r->ring != NULL && r->row2 != NULL && pthread_mutex_init(&r->lock, NULL) == 0) {
             pthread_cond_init(&r->not_empty, NULL);
             pthread_cond_init(&r->not_full, NULL);
             r->threaded = pthread_create(&r->thread, NULL, worker, r) == 0;
@@ -327,37 +334,71 @@ static void emit(in_resizer *r)
     memset(r->acc1, 0, n * sizeof(float));
 }
 
-/* The horizontal pass, specialised per channel count so the compiler keeps the pixel in
- * registers; OP turns source channel c of pixel p into the value to accumulate. Source pixels
- * come in runs that fall on the same mid cell (x0 grows by 0 or 1 from one pixel to the next):
- * a run's sums stay in registers (cur for its cell, next for what spills into the cell after)
- * and are written once the run ends, rather than each pixel adding into the row in memory and
- * the next one waiting for that store. The additions happen in the same order as pixel by pixel,
- * so the sums are the same. */
+/* The horizontal pass of n rows at once (1, or 2 on the helper thread: two independent chains
+ * of additions, where one row's chain waits for each of its additions), specialised per channel
+ * count so the compiler keeps the pixel in registers; OP turns source channel c of pixel p into
+ * the value to accumulate. Source pixels come in runs that fall on the same mid cell (x0 grows by
+ * 0 or 1 from one pixel to the next): a run's sums stay in registers (cur for its cell, next for
+ * what spills into the cell after) and are written once the run ends, rather than each pixel
+ * adding into the row in memory and the next one waiting for that store. Each row's additions
+ * happen in the same order as pixel by pixel, one row at a time, so the sums are the same. */
 #define HORIZONTAL(CH, OP)                                                              \
     {                                                                                   \
         int cell = r->x0[0];                                                            \
-        float cur[CH], next[CH];                                                        \
-        for (int c = 0; c < (CH); c++) cur[c] = next[c] = 0.0f;                         \
+        float cur[2][CH], next[2][CH];                                                  \
+        for (int k = 0; k < n; k++)                                                     \
+            for (int c = 0; c < (CH); c++) cur[k][c] = next[k][c] = 0.0f;               \
         for (int x = 0; x < r->src_w; x++) {                                            \
-            const uint8_t *p = src + (size_t)x * sc;                                    \
             if (r->x0[x] != cell) {                                                     \
-                float *d = r->row + (size_t)cell * (CH);                                \
-                for (int c = 0; c < (CH); c++) { d[c] += cur[c]; cur[c] = next[c]; next[c] = 0.0f; } \
+                for (int k = 0; k < n; k++) {                                           \
+                    float *d = out[k] + (size_t)cell * (CH);                            \
+                    for (int c = 0; c < (CH); c++) { d[c] += cur[k][c]; cur[k][c] = next[k][c]; next[k][c] = 0.0f; } \
+                }                                                                       \
                 cell = r->x0[x];                                                        \
             }                                                                           \
-            float w0 = r->xw[x], w1 = total - w0;                                       \
-            float v[CH];                                                                \
-            for (int c = 0; c < (CH); c++) v[c] = OP;                                   \
-            for (int c = 0; c < (CH); c++) cur[c] += v[c] * w0;                         \
-            if (w1 > 1e-7f && cell + 1 < r->mid_w)                                      \
-                for (int c = 0; c < (CH); c++) next[c] += v[c] * w1;                    \
+            const float w0 = r->xw[x], w1 = total - w0;                                 \
+            const int spill = w1 > 1e-7f && cell + 1 < r->mid_w;                        \
+            for (int k = 0; k < n; k++) {                                               \
+                const uint8_t *p = src[k] + (size_t)x * sc;                             \
+                float v[CH];                                                            \
+                for (int c = 0; c < (CH); c++) v[c] = OP;                               \
+                for (int c = 0; c < (CH); c++) cur[k][c] += v[c] * w0;                  \
+                if (spill)                                                              \
+                    for (int c = 0; c < (CH); c++) next[k][c] += v[c] * w1;             \
+            }                                                                           \
         }                                                                               \
-        float *d = r->row + (size_t)cell * (CH);                                        \
-        for (int c = 0; c < (CH); c++) d[c] += cur[c];                                  \
-        if (cell + 1 < r->mid_w)                                                        \
-            for (int c = 0; c < (CH); c++) d[(CH) + c] += next[c];                      \
+        for (int k = 0; k < n; k++) {                                                   \
+            float *d = out[k] + (size_t)cell * (CH);                                    \
+            for (int c = 0; c < (CH); c++) d[c] += cur[k][c];                           \
+            if (cell + 1 < r->mid_w)                                                    \
+                for (int c = 0; c < (CH); c++) d[(CH) + c] += next[k][c];               \
+        }                                                                               \
     }
+
+/* Stage 1, horizontal: n (1 or 2, a constant where it is inlined) source rows into out[0..n). */
+static inline __attribute__((always_inline)) void horizontal(in_resizer *r, const uint8_t *const *src, float *const *out, const int n)
+{
+    const size_t count = (size_t)r->mid_w * r->ch;
+    for (int k = 0; k < n; k++) memset(out[k], 0, count * sizeof(float));
+    const int sc = r->src_ch;
+    const float total = (float)r->mid_w / (float)r->src_w;
+    const float inv = 1.0f / 255.0f;
+    if (r->alpha_mode == IN_ALPHA_FLATTEN_WHITE) {
+        /* Composite over white per source pixel: exact, since compositing is linear. */
+        if (sc == 4) { HORIZONTAL(3, p[c] * (p[3] * inv) + 255.0f - (float)p[3]) }
+        else { HORIZONTAL(1, p[0] * (p[1] * inv) + 255.0f - (float)p[1]) }
+    } else if (r->alpha_mode == IN_ALPHA_PREMULTIPLY) {
+        if (sc == 4) { HORIZONTAL(4, c < 3 ? p[c] * (p[3] * inv) : (float)p[3]) }
+        else { HORIZONTAL(2, c < 1 ? p[0] * (p[1] * inv) : (float)p[1]) }
+    } else {
+        switch (sc) {
+        case 1: { HORIZONTAL(1, (float)p[c]) } break;
+        case 2: { HORIZONTAL(2, (float)p[c]) } break;
+        case 3: { HORIZONTAL(3, (float)p[c]) } break;
+        default: { HORIZONTAL(4, (float)p[c]) } break;
+        }
+    }
+}
 
 void in_resizer_push(in_resizer *r, const uint8_t *src)
 {
@@ -377,41 +418,47 @@ void in_resizer_push(in_resizer *r, const uint8_t *src)
     pthread_mutex_unlock(&r->lock);
 }
 
-static void process_row(in_resizer *r, const uint8_t *src)
+/* Stage 1, vertical: a horizontally averaged row into the accumulators, then the mid rows it
+ * completes. */
+static void vertical(in_resizer *r, const float *row)
 {
-    if (r->y_src >= r->src_h) return;
-    size_t n = (size_t)r->mid_w * r->ch;
-    memset(r->row, 0, n * sizeof(float));
-    const int sc = r->src_ch;
-    const float total = (float)r->mid_w / (float)r->src_w;
-    const float inv = 1.0f / 255.0f;
-    if (r->alpha_mode == IN_ALPHA_FLATTEN_WHITE) {
-        /* Composite over white per source pixel: exact, since compositing is linear. */
-        if (sc == 4) { HORIZONTAL(3, p[c] * (p[3] * inv) + 255.0f - (float)p[3]) }
-        else { HORIZONTAL(1, p[0] * (p[1] * inv) + 255.0f - (float)p[1]) }
-    } else if (r->alpha_mode == IN_ALPHA_PREMULTIPLY) {
-        if (sc == 4) { HORIZONTAL(4, c < 3 ? p[c] * (p[3] * inv) : (float)p[3]) }
-        else { HORIZONTAL(2, c < 1 ? p[0] * (p[1] * inv) : (float)p[1]) }
-    } else {
-        switch (sc) {
-        case 1: { HORIZONTAL(1, (float)p[c]) } break;
-        case 2: { HORIZONTAL(2, (float)p[c]) } break;
-        case 3: { HORIZONTAL(3, (float)p[c]) } break;
-        default: { HORIZONTAL(4, (float)p[c]) } break;
-        }
-    }
-
+    const size_t n = (size_t)r->mid_w * r->ch;
     int y0;
     float wy0;
     split(r->src_h, r->mid_h, r->y_src, &y0, &wy0);
     float wy1 = (float)r->mid_h / (float)r->src_h - wy0;
-    for (size_t i = 0; i < n; i++) r->acc0[i] += r->row[i] * wy0;
+    for (size_t i = 0; i < n; i++) r->acc0[i] += row[i] * wy0;
     if (wy1 > 1e-7f && y0 + 1 < r->mid_h)
-        for (size_t i = 0; i < n; i++) r->acc1[i] += r->row[i] * wy1;
+        for (size_t i = 0; i < n; i++) r->acc1[i] += row[i] * wy1;
     r->y_src++;
     /* The current mid row is complete once this source row reaches its lower edge. */
     double end = (double)r->y_src * r->mid_h / r->src_h;
     while (r->y_mid < r->mid_h && (end >= r->y_mid + 1 - 1e-9 || r->y_src == r->src_h)) emit(r);
+}
+
+static void process_row(in_resizer *r, const uint8_t *src)
+{
+    if (r->y_src >= r->src_h) return;
+    const uint8_t *const rows[1] = { src };
+    float *const out[1] = { r->row };
+    horizontal(r, rows, out, 1);
+    vertical(r, r->row);
+}
+
+/* Two consecutive source rows (the helper thread's): both averaged horizontally at once, then
+ * each into the accumulators in turn, exactly as two calls of process_row. */
+static void process_two(in_resizer *r, const uint8_t *src0, const uint8_t *src1)
+{
+    if (r->y_src + 2 > r->src_h) {
+        process_row(r, src0);
+        process_row(r, src1);
+        return;
+    }
+    const uint8_t *const rows[2] = { src0, src1 };
+    float *const out[2] = { r->row, r->row2 };
+    horizontal(r, rows, out, 2);
+    vertical(r, r->row);
+    vertical(r, r->row2);
 }
 
 static uint8_t *finish(in_resizer *r)
@@ -456,7 +503,7 @@ void in_resizer_free(in_resizer *r)
     in_resizer_free(r->twin);
     stop_worker(r);
     free(r->ring);
-    free(r->x0); free(r->xw); free(r->row); free(r->acc0); free(r->acc1); free(r->out);
+    free(r->x0); free(r->xw); free(r->row); free(r->row2); free(r->acc0); free(r->acc1); free(r->out);
     free_taps(&r->hx); free_taps(&r->vy); free(r->ring2); free(r->sum2);
     free(r);
 }
