@@ -18,7 +18,7 @@ out=$(mktemp -d)
 raw=$(mktemp)
 trap 'rm -rf "$out" "$raw"' EXIT
 
-for round in $(seq "$rounds"); do
+for _ in $(seq "$rounds"); do
     for set in png all; do
         mapfile -t files < "$results/$set.txt"
         start=$(date +%s.%N)

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <libdeflate.h>
 #include <zlib.h>
@@ -82,7 +83,7 @@ int64_t in_png_idat_memory(const uint8_t *data, size_t size, int width, int heig
                            int allow_whole, int *whole)
 {
     const int64_t row = (int64_t)width * channels;
-    const int64_t filtered = (int64_t)height * (row + 1);
+    const int64_t huge = 2 << 20, filtered = ((int64_t)height * (row + 1) + huge - 1) / huge * huge; /* big_alloc's pages */
     const int64_t whole_memory = filtered + idat_bytes(data, size, first_idat(data, size)) + 2 * row + IDAT_ZLIB_STATE;
     *whole = allow_whole && whole_memory <= IDAT_WHOLE_MAX && (max_memory <= 0 || whole_memory <= max_memory / 2);
     if (*whole) return whole_memory;
@@ -234,33 +235,57 @@ static inline __attribute__((always_inline)) void unfilter_average_sse2(uint8_t 
  * its ties, solved for d; an exhaustive check over every a, b and c gives libpng's bytes). What
  * waits for the pixel to the left is then a subtraction, a sign flip, three comparisons and two
  * selections, in 16-bit lanes. */
-static inline __attribute__((always_inline)) void unfilter_paeth_sse2(uint8_t *restrict out, const uint8_t *restrict x, const uint8_t *restrict prev, size_t n, int bpp)
+static inline __attribute__((always_inline)) __m128i paeth_step(__m128i a, __m128i b, __m128i c, __m128i filtered)
 {
     const __m128i zero = _mm_setzero_si128(), one = _mm_set1_epi16(1), low = _mm_set1_epi16(0xff);
+    /* before a is known */
+    const __m128i e = _mm_sub_epi16(b, c);
+    const __m128i negative = _mm_cmpgt_epi16(zero, e);                          /* all ones where e < 0 */
+    const __m128i e_abs = abs16(e);
+    const __m128i a_above = _mm_sub_epi16(e_abs, one);                          /* a when d' > e' - 1 */
+    const __m128i a_below = _mm_sub_epi16(one, _mm_add_epi16(e_abs, e_abs));    /* ... or d' < 1 - 2e' */
+    const __m128i b_above = _mm_sub_epi16(_mm_sub_epi16(zero, e_abs), one);     /* b when 2d' > -e' - 1 */
+    const __m128i plus_c = _mm_add_epi16(filtered, c);
+    const __m128i with_b = _mm_and_si128(_mm_add_epi16(filtered, b), low);
+    const __m128i with_c = _mm_and_si128(plus_c, low);
+    /* the chain from a */
+    const __m128i d = _mm_sub_epi16(a, c);
+    const __m128i d_signed = _mm_sub_epi16(_mm_xor_si128(d, negative), negative);
+    const __m128i take_a = _mm_or_si128(_mm_cmpgt_epi16(d_signed, a_above), _mm_cmpgt_epi16(a_below, d_signed));
+    const __m128i take_b = _mm_cmpgt_epi16(_mm_add_epi16(d_signed, d_signed), b_above);
+    const __m128i with_a = _mm_and_si128(_mm_add_epi16(plus_c, d), low);       /* filtered + a */
+    const __m128i b_or_c = _mm_or_si128(_mm_and_si128(take_b, with_b), _mm_andnot_si128(take_b, with_c));
+    return _mm_or_si128(_mm_and_si128(take_a, with_a), _mm_andnot_si128(take_a, b_or_c));
+}
+
+static inline __attribute__((always_inline)) void unfilter_paeth_sse2(uint8_t *restrict out, const uint8_t *restrict x, const uint8_t *restrict prev, size_t n, int bpp)
+{
+    const __m128i zero = _mm_setzero_si128();
     __m128i a = zero, c = zero;
     for (size_t i = 0; i < n; i += (size_t)bpp) {
         const __m128i b = _mm_unpacklo_epi8(load_pixel(prev + i, bpp), zero);
-        const __m128i filtered = _mm_unpacklo_epi8(load_pixel(x + i, bpp), zero);
-        /* before a is known */
-        const __m128i e = _mm_sub_epi16(b, c);
-        const __m128i negative = _mm_cmpgt_epi16(zero, e);           /* all ones where e < 0 */
-        const __m128i e_abs = abs16(e);
-        const __m128i a_above = _mm_sub_epi16(e_abs, one);            /* a when d' > e' - 1 */
-        const __m128i a_below = _mm_sub_epi16(one, _mm_add_epi16(e_abs, e_abs)); /* ... or d' < 1 - 2e' */
-        const __m128i b_above = _mm_sub_epi16(_mm_sub_epi16(zero, e_abs), one); /* b when 2d' > -e' - 1 */
-        const __m128i plus_c = _mm_add_epi16(filtered, c);
-        const __m128i with_b = _mm_and_si128(_mm_add_epi16(filtered, b), low);
-        const __m128i with_c = _mm_and_si128(plus_c, low);
-        /* the chain from a */
-        const __m128i d = _mm_sub_epi16(a, c);
-        const __m128i d_signed = _mm_sub_epi16(_mm_xor_si128(d, negative), negative);
-        const __m128i take_a = _mm_or_si128(_mm_cmpgt_epi16(d_signed, a_above), _mm_cmpgt_epi16(a_below, d_signed));
-        const __m128i take_b = _mm_cmpgt_epi16(_mm_add_epi16(d_signed, d_signed), b_above);
-        const __m128i with_a = _mm_and_si128(_mm_add_epi16(plus_c, d), low); /* filtered + a */
-        const __m128i b_or_c = _mm_or_si128(_mm_and_si128(take_b, with_b), _mm_andnot_si128(take_b, with_c));
-        a = _mm_or_si128(_mm_and_si128(take_a, with_a), _mm_andnot_si128(take_a, b_or_c));
+        a = paeth_step(a, b, c, _mm_unpacklo_epi8(load_pixel(x + i, bpp), zero));
         c = b;
         store_pixel(out + i, _mm_packus_epi16(a, a), bpp);
+    }
+}
+
+/* Two rows in a row that are both Paeth-filtered, undone together: the second row's pixel needs
+ * the first row's pixel above it and the one before, which the same iteration has just made, so
+ * the two chains from pixel to pixel run side by side instead of one after the other. */
+static inline __attribute__((always_inline)) void unfilter_paeth_two_sse2(uint8_t *restrict out0, uint8_t *restrict out1, const uint8_t *restrict x0,
+                                                                          const uint8_t *restrict x1, const uint8_t *restrict prev, size_t n, int bpp)
+{
+    const __m128i zero = _mm_setzero_si128();
+    __m128i a0 = zero, c0 = zero, a1 = zero;
+    for (size_t i = 0; i < n; i += (size_t)bpp) {
+        const __m128i b0 = _mm_unpacklo_epi8(load_pixel(prev + i, bpp), zero);
+        const __m128i above = paeth_step(a0, b0, c0, _mm_unpacklo_epi8(load_pixel(x0 + i, bpp), zero));
+        a1 = paeth_step(a1, above, a0, _mm_unpacklo_epi8(load_pixel(x1 + i, bpp), zero));
+        a0 = above;
+        c0 = b0;
+        store_pixel(out0 + i, _mm_packus_epi16(a0, a0), bpp);
+        store_pixel(out1 + i, _mm_packus_epi16(a1, a1), bpp);
     }
 }
 #endif
@@ -311,6 +336,19 @@ static void unfilter(int type, uint8_t *restrict out, const uint8_t *restrict x,
         break;
 #endif
     }
+}
+
+/* Two consecutive rows that are both Paeth-filtered (SSE2 builds; else one after the other). */
+static void unfilter_paeth_two(uint8_t *restrict out0, uint8_t *restrict out1, const uint8_t *restrict x0, const uint8_t *restrict x1,
+                               const uint8_t *restrict prev, size_t n, int bpp)
+{
+#ifdef __SSE2__
+    if (bpp == 4) unfilter_paeth_two_sse2(out0, out1, x0, x1, prev, n, 4);
+    else unfilter_paeth_two_sse2(out0, out1, x0, x1, prev, n, 3);
+#else
+    unfilter(4, out0, x0, prev, n, bpp);
+    unfilter(4, out1, x1, out0, n, bpp);
+#endif
 }
 
 /* The helper thread's side: filtered rows (filter-type byte first) inflated into a ring the
@@ -385,6 +423,25 @@ static void stop_inflater(idat_pipe *p, pthread_t thread)
     pthread_cond_signal(&p->not_full);
     pthread_mutex_unlock(&p->lock);
     pthread_join(thread, NULL);
+}
+
+/* The inflated rows: in 2 MiB pages where the kernel has them to give (transparent huge pages on
+ * madvise), so that libdeflate's first writes fault a few times rather than once every 4 KiB. */
+static uint8_t *big_alloc(size_t size)
+{
+    const size_t huge = 2u << 20, mapped = (size + huge - 1) / huge * huge;
+    void *p = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, mapped, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+static void big_free(uint8_t *p, size_t size)
+{
+    const size_t huge = 2u << 20;
+    if (p != NULL) munmap(p, (size + huge - 1) / huge * huge);
 }
 
 /* zlib, a row at a time: on a helper thread for large images (the ring between them), else on
@@ -501,8 +558,8 @@ static int decode_whole(const uint8_t *data, size_t size, int width, int height,
     const size_t total = (size_t)idat_bytes(data, size, s.next);
     const size_t row_bytes = (size_t)width * channels, stride = row_bytes + 1, filtered_size = (size_t)height * stride;
     uint8_t *stream = malloc(total > 0 ? total : 1);
-    uint8_t *filtered = malloc(filtered_size);
-    uint8_t *rows = calloc(2, row_bytes);
+    uint8_t *filtered = big_alloc(filtered_size);
+    uint8_t *rows = calloc(3, row_bytes); /* the previous row (zeros for the first) and the next two */
     struct libdeflate_decompressor *inflater = libdeflate_alloc_decompressor();
     int status = IN_OK;
     if (stream == NULL || filtered == NULL || rows == NULL || inflater == NULL) {
@@ -526,24 +583,35 @@ static int decode_whole(const uint8_t *data, size_t size, int width, int height,
         if (filtered[(size_t)y * stride] > 4) goto done;
     *fallback = 0;
 
-    uint8_t *prev = rows, *cur = rows + row_bytes;
-    for (int y = 0; y < height; y++) {
+    uint8_t *prev = rows, *cur = rows + row_bytes, *next = rows + 2 * row_bytes;
+    for (int y = 0; y < height;) {
         if (in_cancelled(cancel)) {
             status = in_fail(error, error_size, IN_CANCELLED, "cancelled");
             goto done;
         }
         const uint8_t *row = filtered + (size_t)y * stride;
-        unfilter(row[0], cur, row + 1, prev, row_bytes, channels);
-        in_resizer_push(resizer, cur);
-        uint8_t *swap = prev;
-        prev = cur;
-        cur = swap;
+        if (y + 1 < height && row[0] == 4 && row[stride] == 4) {
+            unfilter_paeth_two(cur, next, row + 1, row + stride + 1, prev, row_bytes, channels);
+            in_resizer_push(resizer, cur);
+            in_resizer_push(resizer, next);
+            uint8_t *swap = prev;
+            prev = next;
+            next = swap;
+            y += 2;
+        } else {
+            unfilter(row[0], cur, row + 1, prev, row_bytes, channels);
+            in_resizer_push(resizer, cur);
+            uint8_t *swap = prev;
+            prev = cur;
+            cur = swap;
+            y++;
+        }
     }
     if (walk_to_iend(&s) != IN_OK) status = in_fail(error, error_size, s.status, "corrupt PNG: %s", s.message);
 done:
     libdeflate_free_decompressor(inflater);
     free(stream);
-    free(filtered);
+    big_free(filtered, filtered_size);
     free(rows);
     return status;
 }
