@@ -2,7 +2,8 @@
  * and makes a 256 px JPEG thumbnail as the service does, and prints the estimate
  * (images_native_plan's info.memory), the heap's peak during the thumbnail call (every malloc of
  * the process, libjpeg's, libpng's and libwebp's included, counted through the interposed
- * allocator below), their ratio, the time and the status.
+ * allocator below, and the anonymous mappings the library makes itself: png_idat.c's inflated
+ * rows), their ratio, the time and the status.
  *   cc -O2 -o native_memory native_memory.c -I ../Images.Native/src -L <dir> -limages_native -ldl
  *   LD_LIBRARY_PATH=<dir> ./native_memory [-m max_memory_mib] [-d max_dimension] [-p max_pixels] [-s max_side] [-f flags] files...
  * Used by bench/native-memory.sh. */
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 extern void *__libc_malloc(size_t);
@@ -50,6 +52,45 @@ void *realloc(void *old, size_t n)
 int posix_memalign(void **out, size_t alignment, size_t n) { *out = __libc_memalign(alignment, n); grew(*out); return *out ? 0 : 12; }
 void *aligned_alloc(size_t alignment, size_t n) { void *p = __libc_memalign(alignment, n); grew(p); return p; }
 void *memalign(size_t alignment, size_t n) { void *p = __libc_memalign(alignment, n); grew(p); return p; }
+
+/* Anonymous mappings made through the library's calls of mmap (glibc's own large blocks are
+ * mapped inside malloc, which is counted above): a few at a time, kept by address. */
+#define MAPPINGS 64
+static struct { void *address; size_t length; } mappings[MAPPINGS];
+
+void *mmap(void *address, size_t length, int prot, int flags, int fd, off_t offset)
+{
+    static void *(*real)(void *, size_t, int, int, int, off_t);
+    if (real == NULL) real = (void *(*)(void *, size_t, int, int, int, off_t))dlsym(RTLD_NEXT, "mmap");
+    void *p = real(address, length, prot, flags, fd, offset);
+    if (p != MAP_FAILED && (flags & MAP_ANONYMOUS)) {
+        for (int i = 0; i < MAPPINGS; i++) {
+            void *empty = NULL;
+            if (__atomic_compare_exchange_n(&mappings[i].address, &empty, p, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+                mappings[i].length = length;
+                long long now = __atomic_add_fetch(&current, (long long)length, __ATOMIC_RELAXED);
+                long long seen = __atomic_load_n(&peak, __ATOMIC_RELAXED);
+                while (now > seen && !__atomic_compare_exchange_n(&peak, &seen, now, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+                break;
+            }
+        }
+    }
+    return p;
+}
+
+int munmap(void *address, size_t length)
+{
+    static int (*real)(void *, size_t);
+    if (real == NULL) real = (int (*)(void *, size_t))dlsym(RTLD_NEXT, "munmap");
+    for (int i = 0; i < MAPPINGS; i++) {
+        if (__atomic_load_n(&mappings[i].address, __ATOMIC_RELAXED) == address) {
+            __atomic_sub_fetch(&current, (long long)mappings[i].length, __ATOMIC_RELAXED);
+            __atomic_store_n(&mappings[i].address, NULL, __ATOMIC_RELAXED);
+            break;
+        }
+    }
+    return real(address, length);
+}
 
 static double seconds(void)
 {
