@@ -11,6 +11,9 @@ internal static unsafe partial class NativeMethods
     public const int MaxRenditions = 8;
     public const int Outputs = 4;
 
+    /// <summary>IN_RENDITIONS_PNG_ALWAYS: PNG of every source, alpha or not.</summary>
+    public const int RenditionsPngAlways = 1;
+
     /// <summary>in_info: 40 bytes, the int64 at offset 24 (the C header asserts the same layout).</summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct Info

@@ -53,6 +53,8 @@ public enum NativeFeatures
 /// Renditions of one image, from one decode (FR-8.1): the longest side of each, the formats made
 /// of every one (PNG only for sources with alpha), the encoders' settings, and the budget as for a
 /// thumbnail (<see cref="NativeThumbnailRequest"/>: its MaxSide and Output are not read).
+/// <paramref name="PngAlways"/>: PNG of every source, alpha or not (the lossless reference for
+/// benchmarks and tests).
 /// </summary>
 public sealed record NativeRenditionsRequest(
     IReadOnlyList<int> Sides,
@@ -60,7 +62,8 @@ public sealed record NativeRenditionsRequest(
     NativeThumbnailRequest Limits,
     int WebpQuality = 80,
     int AvifQuality = 60,
-    int AvifSpeed = 8);
+    int AvifSpeed = 8,
+    bool PngAlways = false);
 
 /// <summary>One size and its encoded files (after orientation), with each encoder's wall time.</summary>
 public sealed record NativeRendition(int Width, int Height, IReadOnlyDictionary<NativeRenditionFormat, byte[]> Files, IReadOnlyDictionary<NativeRenditionFormat, TimeSpan> EncodeTimes);
@@ -188,6 +191,7 @@ public static unsafe partial class NativeRenditionMaker
             WebpQuality = request.WebpQuality,
             AvifQuality = request.AvifQuality,
             AvifSpeed = request.AvifSpeed,
+            Flags = request.PngAlways ? NativeMethods.RenditionsPngAlways : 0,
         };
         for (var i = 0; i < request.Sides.Count; i++)
         {

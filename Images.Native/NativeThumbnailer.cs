@@ -44,6 +44,9 @@ public enum NativeDecodeOptions
 
     /// <summary>Stream the image data of the PNGs the library's own IDAT reader takes through zlib, row by row, also those it would inflate whole with libdeflate.</summary>
     PngStreamed = 8,
+
+    /// <summary>A PNG stream the library inflates whole that libdeflate will not take is an error rather than handed to the streamed reader (tests: the whole path really ran).</summary>
+    PngWholeOnly = 16,
 }
 
 /// <summary>

@@ -15,9 +15,12 @@
  *  - a failure: no result data and a message;
  *  - for PNG, WebP and TIFF the JPEG flags (which only concern progressive JPEGs) change nothing
  *    (TIFF's JPEG strips and tiles go through libtiff's own libjpeg decoder, never through them),
- *    nor does IN_FLAG_PNG_STREAMED (png_idat.c's zlib stream instead of libdeflate's whole one:
- *    the same status and bytes); IN_FLAG_LIBPNG_ONLY (libpng's row reader) may be stricter or
- *    laxer about a broken file, but where both succeed, the bytes are the same;
+ *    and IN_FLAG_PNG_STREAMED (png_idat.c's zlib stream instead of libdeflate's whole one) may
+ *    only fail where the whole stream succeeds (libdeflate takes a few malformed Huffman blocks
+ *    zlib rejects): where it succeeds, the default does too, with the same bytes;
+ *    IN_FLAG_LIBPNG_ONLY (libpng's row reader) may be stricter or laxer about a broken file, but
+ *    where both succeed, the bytes are the same. This build ignores PNG chunk CRCs
+ *    (FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION), so that mutated image data reaches the readers;
  *  - cancelled before it starts: never IN_OK; IN_CANCELLED unless the checks on the header failed;
  *  - renditions (ABI 5, the insight sample since ABI 7; JPEG, WebP and PNG at two sizes, from one decode; AVIF is left out: libaom
  *    under the sanitizers is slow and none of our code): a known status, as the renditions plan
@@ -150,6 +153,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const int same = status == first_status && result.size == first_size && (first_size == 0 || memcmp(result.data, first, first_size) == 0);
             if (all_flags[i] == IN_FLAG_LIBPNG_ONLY)
                 check(same || status != IN_OK || first_status != IN_OK, "PNG: libpng's rows and png_idat.c's are the same", status, "");
+            else if (all_flags[i] == IN_FLAG_PNG_STREAMED)
+                check((status != IN_OK || same) && (first_status == IN_OK || status != IN_OK),
+                      "PNG: streamed succeeds only where whole does, with the same bytes", status, "");
             else if (!jpeg)
                 check(same, "PNG, WebP and TIFF: the flags change nothing", status, "");
             images_native_free(result.data);

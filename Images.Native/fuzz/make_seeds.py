@@ -9,7 +9,8 @@ apt-get install python3 libjpeg-turbo-progs webp libtiff-tools gifsicle libvips-
   markers every MCU row and every few MCUs), arithmetic-coded progressive (left to libjpeg), a
   baseline file with an EXIF orientation, one of 40 scans over a single DC scan (the scan limit).
 - PNG: a tiny RGB file, 16-bit grey+alpha with an eXIf orientation, a palette with tRNS, an
-  interlaced file (unsupported natively: a path too), an APNG (acTL frame count).
+  interlaced file (unsupported natively: a path too), an APNG (acTL frame count), RGB and RGBA
+  files of every filter type with the stream cut into several IDAT chunks (png_idat.c).
 - WebP: lossless with per-pixel alpha, lossy with an ALPH chunk, lossy with an EXIF orientation,
   animated (lossless and lossy frames), lossless with meta prefix codes (the VP8L scanner).
 - TIFF (libtiff-tools' tiffcp compresses and tiles what this script writes): uncompressed RGB,
@@ -76,6 +77,27 @@ def filtered(raw, stride):  # filter type 0 on every row
     return b''.join(b'\0' + raw[i:i + stride] for i in range(0, len(raw), stride))
 
 
+def filtered_each(raw, stride, bpp, types):  # row y filtered with types[y % len(types)] (0-4)
+    rows, prev = b'', bytes(stride)
+    for y, i in enumerate(range(0, len(raw), stride)):
+        row, kind, out = raw[i:i + stride], types[y % len(types)], bytearray()
+        for x in range(stride):
+            a = row[x - bpp] if x >= bpp else 0
+            b, c = prev[x], prev[x - bpp] if x >= bpp else 0
+            pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+            paeth = a if pa <= pb and pa <= pc else b if pb <= pc else c
+            out.append((row[x] - (0, a, b, (a + b) // 2, paeth)[kind]) & 0xff)
+        rows, prev = rows + bytes([kind]) + bytes(out), row
+    return rows
+
+
+def png_split(w, h, colour, rows, piece):  # the zlib stream cut into IDAT chunks of piece bytes
+    stream = zlib.compress(rows, 9)
+    idat = b''.join(png_chunk(b'IDAT', stream[i:i + piece]) for i in range(0, len(stream), piece))
+    return (b'\x89PNG\r\n\x1a\n' + png_chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, colour, 0, 0, 0)) + idat
+            + png_chunk(b'IEND', b''))
+
+
 def png_rgba(w, h, extra=b''):
     return png_file(w, h, 8, 6, filtered(photo(w, h, alpha=True), 4 * w), extra)
 
@@ -120,6 +142,10 @@ write('grey-alpha16-exif8.png', png_file(40, 30, 16, 4, filtered(grey_alpha16(40
 write('palette-trns.png', palette(48, 32))
 write('interlaced.png', png_file(40, 30, 8, 6, adam7(40, 30, 4, photo(40, 30, alpha=True)), interlace=1))
 fctl = struct.pack('>IIIIIHHBB', 0, 16, 12, 0, 0, 1, 10, 0, 0)
+# the library's own IDAT reader (png_idat.c): every filter type, two Paeth rows in a row, the
+# stream in several chunks
+write('filters-rgb.png', png_split(48, 32, 2, filtered_each(photo(48, 32), 3 * 48, 3, (1, 2, 3, 4, 4, 0)), 700))
+write('paeth-rgba.png', png_split(40, 30, 6, filtered_each(photo(40, 30, alpha=True), 4 * 40, 4, (4, 4, 4, 1, 3)), 97))
 write('apng.png', png_rgba(16, 12, png_chunk(b'acTL', struct.pack('>II', 2, 0)) + png_chunk(b'fcTL', fctl)))
 
 # ---- JPEG (cjpeg writes any sampling and progressive files; the bytes are libjpeg-turbo's) ----

@@ -22,6 +22,7 @@ typedef struct in_options {
     int libjpeg_only;           /* IN_FLAG_LIBJPEG_ONLY: no DC-scan decoder */
     int libpng_only;            /* IN_FLAG_LIBPNG_ONLY: libpng's row reader for every PNG */
     int png_streamed;           /* IN_FLAG_PNG_STREAMED: no PNG image data inflated whole */
+    int png_whole_only;         /* IN_FLAG_PNG_WHOLE_ONLY: no falling back to the streamed reader */
     int64_t max_memory;         /* working-memory budget in bytes; 0 = none */
     const volatile int32_t *cancel; /* may be NULL; read per row, scan or chunk */
 } in_options;
@@ -45,7 +46,7 @@ typedef struct in_plan {
     uint8_t keep_ac[256];    /* by component id: 1 when its AC scans are needed at that scale */
     int64_t libjpeg_memory;  /* when the DC decoder hands the stream back: libjpeg decoding it */
     /* PNG */
-    int png_whole;           /* png_idat.c inflates the whole stream at once (libdeflate) */
+    int png_whole;           /* png_idat.c's mode (IN_PNG_STREAMED, _WHOLE, _WHOLE_ONLY: png_idat.h) */
     /* WebP */
     int animated;
     int mid_w, mid_h;        /* libwebp's scaled output */

@@ -142,6 +142,7 @@ static in_options options_for(const in_request *request)
         .libjpeg_only = (request->flags & IN_FLAG_LIBJPEG_ONLY) != 0,
         .libpng_only = (request->flags & IN_FLAG_LIBPNG_ONLY) != 0,
         .png_streamed = (request->flags & IN_FLAG_PNG_STREAMED) != 0,
+        .png_whole_only = (request->flags & IN_FLAG_PNG_WHOLE_ONLY) != 0,
         .max_memory = request->max_memory,
         .cancel = request->cancel,
     };

@@ -57,6 +57,10 @@ enum in_output { IN_OUTPUT_JPEG = 0, IN_OUTPUT_WEBP = 1, IN_OUTPUT_PNG = 2, IN_O
 /* Stream the image data of the PNGs the library's own IDAT reader takes through zlib, row by row,
  * also those it would inflate whole with libdeflate (for tests and measurements). */
 #define IN_FLAG_PNG_STREAMED 8
+/* A PNG stream inflated whole that libdeflate will not take (or that is not exactly the image's
+ * rows) is an error, rather than handed to the streamed reader (for tests: that the whole path
+ * really ran). */
+#define IN_FLAG_PNG_WHOLE_ONLY 16
 
 /* 40 bytes on every 64-bit ABI: six int32, then the int64 at offset 24, then frames. */
 typedef struct in_info {

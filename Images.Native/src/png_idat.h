@@ -18,11 +18,16 @@ int in_png_idat_takes(int bit_depth, int color_type, int interlace, int has_alph
 
 /* Bytes in_png_idat_decode allocates for the width x height image of channels bytes a pixel (3 or
  * 4) in the PNG file in data, the reducer's aside, and whether it inflates the whole stream at
- * once (*whole: when allowed and the stream and the inflated rows take at most 64 MiB and half of
- * max_memory, 0 for none) or streams it (a few rows, the ring between the threads, zlib's
- * state). */
+ * once (*whole: when allowed and the stream and the inflated rows take at most 64 MiB, at most half
+ * of max_memory and, with other_memory (the rest of the decode: the reducer, libpng's state), at
+ * most max_memory; 0 for no budget) or streams it (a few rows, the ring between the threads,
+ * zlib's state). */
 int64_t in_png_idat_memory(const uint8_t *data, size_t size, int width, int height, int channels, int64_t max_memory,
-                           int allow_whole, int *whole);
+                           int64_t other_memory, int allow_whole, int *whole);
+
+/* in_png_idat_decode's whole: streamed, whole with the streamed reader taking what libdeflate
+ * will not, or whole only (IN_FLAG_PNG_WHOLE_ONLY, for tests: that is an error instead). */
+enum { IN_PNG_STREAMED = 0, IN_PNG_WHOLE = 1, IN_PNG_WHOLE_ONLY = 2 };
 
 /* The IDAT chunks of the PNG file in data (its signature and IHDR already checked by libpng),
  * inflated (whole: as in_png_idat_memory decided), unfiltered and pushed into the resizer row by

@@ -101,6 +101,9 @@ static int read_header(png_structp png, png_infop info_ptr, reader *r, in_info *
     png_set_chunk_malloc_max(png, IN_PNG_CHUNK_MAX);
     png_set_chunk_cache_max(png, IN_PNG_CHUNK_CACHE);
     png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, skipped, (int)(sizeof(skipped) / 5));
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION /* the fuzzer's build: no CRCs, as in png_idat.c */
+    png_set_crc_action(png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
+#endif
     png_read_info(png, info_ptr);
     int color_type = png_get_color_type(png, info_ptr);
     int trns = png_get_valid(png, info_ptr, PNG_INFO_tRNS) != 0;
@@ -177,12 +180,16 @@ int in_png_plan(const uint8_t *data, size_t size, const in_options *options, con
     uint32_t exif_max;
     walk_chunks(data, size, &frames, &exif_max);
 
-    int64_t m = IN_LIBRARY_STATE;
+    /* the eXIf chunk (read buffer and info copy) and the reducer, whichever reads the image data */
+    int64_t m = IN_LIBRARY_STATE + 2 * (int64_t)exif_max
+        + in_resizer_memory(info->width, info->height, plan->target_w, plan->target_h, channels, options->alpha_mode);
     if (idat_reader_takes(data, options, info)) {
         /* libpng reads the chunks before the image data (its state is freed before the rows are
          * allocated, and counted all the same); png_idat.c's stream and rows, or its ring and zlib */
-        m += in_png_idat_memory(data, size, info->width, info->height, channels, options->max_memory,
-                                !options->png_streamed, &plan->png_whole);
+        int whole;
+        m += in_png_idat_memory(data, size, info->width, info->height, channels, options->max_memory, m,
+                                !options->png_streamed, &whole);
+        plan->png_whole = !whole ? IN_PNG_STREAMED : options->png_whole_only ? IN_PNG_WHOLE_ONLY : IN_PNG_WHOLE;
     } else {
         /* libpng's row_buf and prev_row: the width rounded up to 8 pixels at its maximum pixel
          * depth, a filter byte and a pixel to spare, 48 bytes of alignment each. */
@@ -191,8 +198,6 @@ int in_png_plan(const uint8_t *data, size_t size, const in_options *options, con
         m += 2 * libpng_row;
         m += (int64_t)info->width * channels;            /* our row, after strip_16 */
     }
-    m += 2 * (int64_t)exif_max;                          /* the eXIf chunk: read buffer and info copy */
-    m += in_resizer_memory(info->width, info->height, plan->target_w, plan->target_h, channels, options->alpha_mode);
     plan->memory = m;
     plan->kind = "PNG";
     plan->channels = in_resizer_output_channels(channels, options->alpha_mode);

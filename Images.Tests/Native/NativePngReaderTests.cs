@@ -11,10 +11,13 @@ namespace Images.Tests.Native;
 /// whole by libdeflate, or streamed through zlib on a helper thread; the filters undone with SSE2)
 /// must give exactly libpng's pixels, and fail where libpng fails. Each PNG here is written by the
 /// test itself (rows of noise, each row's filter chosen by the case, the zlib stream cut into IDAT
-/// chunks of any size), then decoded three times: by default (inflated whole), with
-/// <see cref="NativeDecodeOptions.PngStreamed"/> and with <see cref="NativeDecodeOptions.LibpngOnly"/>.
-/// The full-size rendition (PNG when there is alpha, else JPEG at quality 100) and the 256 px
-/// thumbnail must be the same bytes.
+/// chunks of any size), then decoded three times: inflated whole (with
+/// <see cref="NativeDecodeOptions.PngWholeOnly"/>, so that a silent fall back to the streamed
+/// reader would fail), with <see cref="NativeDecodeOptions.PngStreamed"/> and with
+/// <see cref="NativeDecodeOptions.LibpngOnly"/>. The full-size PNG rendition (the decoded pixels
+/// themselves: at the source's size the reducer passes them through, and the alpha of these
+/// images is never 0, so premultiplying loses nothing) and the 256 px thumbnail must be the same
+/// bytes.
 /// </summary>
 public class NativePngReaderTests(ITestOutputHelper output)
 {
@@ -44,9 +47,12 @@ public class NativePngReaderTests(ITestOutputHelper output)
     {
         var png = Build(colourType, width, height, seed: width + height + filter, filter: filter);
 
-        var (whole, wholeInfo) = Decode(png, NativeDecodeOptions.None, width, height, colourType == 6);
-        var (streamed, streamedInfo) = Decode(png, NativeDecodeOptions.PngStreamed, width, height, colourType == 6);
-        var (libpng, libpngInfo) = Decode(png, NativeDecodeOptions.LibpngOnly, width, height, colourType == 6);
+        var (whole, wholeInfo) = Decode(png, NativeDecodeOptions.PngWholeOnly, width, height);
+        var (streamed, streamedInfo) = Decode(png, NativeDecodeOptions.PngStreamed, width, height);
+        var (libpng, libpngInfo) = Decode(png, NativeDecodeOptions.LibpngOnly, width, height);
+        var byDefault = Decode(png, NativeDecodeOptions.None, width, height).Outputs;
+        Assert.Equal(whole.Rendition, byDefault.Rendition);
+        Assert.Equal(whole.Thumbnail, byDefault.Thumbnail);
 
         Assert.Equal(libpng.Rendition, whole.Rendition);
         Assert.Equal(libpng.Thumbnail, whole.Thumbnail);
@@ -69,10 +75,10 @@ public class NativePngReaderTests(ITestOutputHelper output)
         var cut = Build(6, 1200, 900, seed: 5, filter: 5, chunkSize: chunkSize, emptyChunks: emptyChunksBetween);
         Assert.NotEqual(whole.Length, cut.Length);
 
-        var expected = Decode(whole, NativeDecodeOptions.LibpngOnly, 1200, 900, true).Outputs.Rendition;
-        foreach (var options in new[] { NativeDecodeOptions.None, NativeDecodeOptions.PngStreamed, NativeDecodeOptions.LibpngOnly })
+        var expected = Decode(whole, NativeDecodeOptions.LibpngOnly, 1200, 900).Outputs.Rendition;
+        foreach (var options in new[] { NativeDecodeOptions.PngWholeOnly, NativeDecodeOptions.PngStreamed, NativeDecodeOptions.LibpngOnly })
         {
-            Assert.Equal(expected, Decode(cut, options, 1200, 900, true).Outputs.Rendition);
+            Assert.Equal(expected, Decode(cut, options, 1200, 900).Outputs.Rendition);
         }
     }
 
@@ -83,7 +89,7 @@ public class NativePngReaderTests(ITestOutputHelper output)
         { "stream-short", "not enough image data" },
         { "file-truncated", "unexpected end of file" },
         { "no-iend", "unexpected end of file" },
-        { "bad-deflate", "corrupt PNG" },
+        { "bad-deflate", "zlib" },
         { "bad-zlib-header", "incorrect header check" },
     };
 
@@ -111,8 +117,19 @@ public class NativePngReaderTests(ITestOutputHelper output)
                 var ours = Assert.Throws<NativeImageException>(() => Thumbnail(png, options));
                 output.WriteLine($"{fault} {width}x{height} {options}: \"{ours.Message}\"; libpng: \"{libpng.Message}\"");
                 Assert.Equal(NativeStatus.Invalid, ours.Status);
-                Assert.Contains(message, ours.Message, StringComparison.Ordinal);
+                if (message == "zlib")
+                {
+                    // where the corruption lands decides which of zlib's data errors it is
+                    Assert.Matches("^corrupt PNG: (invalid|incorrect|too many|unknown)", ours.Message);
+                }
+                else
+                {
+                    Assert.Contains(message, ours.Message, StringComparison.Ordinal);
+                }
             }
+
+            // inflated whole, the fault is never decided there: it fails, or goes to the streamed reader
+            Assert.Equal(NativeStatus.Invalid, Assert.Throws<NativeImageException>(() => Thumbnail(png, NativeDecodeOptions.PngWholeOnly)).Status);
         }
     }
 
@@ -120,9 +137,30 @@ public class NativePngReaderTests(ITestOutputHelper output)
     public void RowsBeyondTheImageInTheStreamAreIgnoredAsLibpngIgnoresThem()
     {
         var png = Build(6, 1100, 1000, seed: 3, filter: 5, rowsInStream: 1010);
-        var expected = Decode(png, NativeDecodeOptions.LibpngOnly, 1100, 1000, true).Outputs.Rendition;
-        Assert.Equal(expected, Decode(png, NativeDecodeOptions.None, 1100, 1000, true).Outputs.Rendition);
-        Assert.Equal(expected, Decode(png, NativeDecodeOptions.PngStreamed, 1100, 1000, true).Outputs.Rendition);
+        var expected = Decode(png, NativeDecodeOptions.LibpngOnly, 1100, 1000).Outputs.Rendition;
+        Assert.Equal(expected, Decode(png, NativeDecodeOptions.None, 1100, 1000).Outputs.Rendition);
+        Assert.Equal(expected, Decode(png, NativeDecodeOptions.PngStreamed, 1100, 1000).Outputs.Rendition);
+        // libdeflate will not inflate more than the rows: the streamed reader took it
+        var wholeOnly = Assert.Throws<NativeImageException>(() => Thumbnail(png, NativeDecodeOptions.PngWholeOnly));
+        Assert.Contains("whole only", wholeOnly.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(NativeDecodeOptions.PngWholeOnly)]
+    [InlineData(NativeDecodeOptions.PngStreamed)]
+    public void ADecodeCancelledWhileItRunsStops(NativeDecodeOptions options)
+    {
+        // 2800 x 2800 RGBA, about 31 MB of rows: inflated whole (the plan says so) or streamed,
+        // tens of milliseconds of work; the token is cancelled 5 ms after the call starts.
+        var png = Build(6, 2800, 2800, seed: 8, filter: 5);
+        var request = new NativeThumbnailRequest(256, 85, Limit, 512L << 20, 0, NativeOutput.Jpeg, options);
+        var planned = NativeThumbnailer.Plan(png, request).MemoryBytes;
+        Assert.True(options == NativeDecodeOptions.PngStreamed ? planned < 4L << 20 : planned > 31_000_000, $"{planned}");
+        using var cancellation = new CancellationTokenSource();
+        cancellation.CancelAfter(TimeSpan.FromMilliseconds(5));
+        var ex = Assert.Throws<NativeImageException>(() => NativeThumbnailer.CreateThumbnail(png, request, cancellation.Token));
+        Assert.Equal((NativeStatus.Cancelled, "cancelled"), (ex.Status, ex.Message));
+        Assert.Equal(256, NativeThumbnailer.CreateThumbnail(png, request).Width);
     }
 
     [Theory]
@@ -159,11 +197,11 @@ public class NativePngReaderTests(ITestOutputHelper output)
     private static byte[] Thumbnail(byte[] png, NativeDecodeOptions options) =>
         NativeThumbnailer.CreateThumbnail(png, new NativeThumbnailRequest(256, 85, Limit, 512L << 20, 0, NativeOutput.Jpeg, options)).Data;
 
-    private static ((byte[] Rendition, byte[] Thumbnail) Outputs, NativeImageInfo Info) Decode(byte[] png, NativeDecodeOptions options, int width, int height, bool alpha)
+    private static ((byte[] Rendition, byte[] Thumbnail) Outputs, NativeImageInfo Info) Decode(byte[] png, NativeDecodeOptions options, int width, int height)
     {
-        var format = alpha ? NativeRenditionFormat.Png : NativeRenditionFormat.Jpeg;
+        const NativeRenditionFormat format = NativeRenditionFormat.Png;
         var set = NativeRenditionMaker.Create(png, new NativeRenditionsRequest([Math.Max(width, height)], [format],
-            new NativeThumbnailRequest(256, 100, Limit, 512L << 20, 0, NativeOutput.Jpeg, options)));
+            new NativeThumbnailRequest(256, 85, Limit, 512L << 20, 0, NativeOutput.Jpeg, options), PngAlways: true));
         var full = Assert.Single(set.Renditions);
         Assert.Equal((width, height), (full.Width, full.Height));
         var thumbnail = NativeThumbnailer.CreateThumbnail(png, new NativeThumbnailRequest(256, 85, Limit, 512L << 20, 0, NativeOutput.Jpeg, options));
@@ -190,6 +228,10 @@ public class NativePngReaderTests(ITestOutputHelper output)
             for (var i = 0; i < stride; i++)
             {
                 current[i] = (byte)(((i / channels) + y) * (1 + (i % channels)) / 3 + random.Next(-20, 21));
+                if (channels == 4 && i % 4 == 3)
+                {
+                    current[i] |= 1; // never transparent: the PNG rendition then keeps every colour
+                }
             }
 
             var type = filter == 5 ? random.Next(5) : filter;
