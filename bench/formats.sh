@@ -9,12 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 rounds=${ROUNDS:-3}
-results=results
-[ -f "$results/all.txt" ] || { echo "run bench/thumbnailers.sh once first (it writes $results/all.txt)" >&2; exit 1; }
-grep -iE '\.png$' "$results/all.txt" > "$results/png.txt"
-grep -iE '\.webp$' "$results/all.txt" > "$results/webp.txt"
-dotnet build -c Release Images.Bench >/dev/null
-bench_dll=Images.Bench/bin/Release/net10.0/Images.Bench.dll
+# shellcheck source=bench/format-lists.sh
+. ./format-lists.sh
 out=$(mktemp -d)
 raw=$(mktemp)
 trap 'rm -rf "$out" "$raw"' EXIT
