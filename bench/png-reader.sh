@@ -9,7 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 rounds=${ROUNDS:-5}
-# shellcheck source=bench/format-lists.sh
+results=results
+bench_dll=Images.Bench/bin/Release/net10.0/Images.Bench.dll
+# shellcheck disable=SC1091 # (the lists and the build, shared by formats.sh and png-reader.sh)
 . ./format-lists.sh
 out=$(mktemp -d)
 raw=$(mktemp)
