@@ -16,7 +16,7 @@ using Microsoft.Extensions.Options;
 // native-libpng: the native library alone (no managed fallback) with every PNG read through
 // libpng's row reader; native-streamed: its own IDAT reader for 8-bit RGB and RGBA, the stream
 // inflated row by row (zlib); native-direct: the library's defaults (that reader, libdeflate
-// inflating a stream of up to 64 MiB whole). bench/png-reader.sh measures them in one sitting.
+// inflating a stream of up to 64 MiB whole). bench/formats.sh measures them in one sitting.
 // Prints one tab-separated line: engine workers images seconds megapixels peak_rss_kb failures.
 var engine = args[0];
 if (engine == "megapixels")
