@@ -2,9 +2,8 @@
 
 #include <string.h>
 
+#include "bytes.h"
 #include "images_native.h"
-
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
 /* One box at [at, end): its type, payload and the offset after it; 0 when it does not fit. */
 typedef struct box { const uint8_t *type, *payload; size_t payload_size, next; } box;
@@ -12,11 +11,11 @@ typedef struct box { const uint8_t *type, *payload; size_t payload_size, next; }
 static int read_box(const uint8_t *data, size_t at, size_t end, box *b)
 {
     if (at + 8 > end) return 0;
-    uint64_t length = be32(data + at);
+    uint64_t length = in_be32(data + at);
     size_t header = 8;
     if (length == 1) {
         if (at + 16 > end) return 0;
-        length = (uint64_t)be32(data + at + 8) << 32 | be32(data + at + 12);
+        length = (uint64_t)in_be32(data + at + 8) << 32 | in_be32(data + at + 12);
         header = 16;
     } else if (length == 0) {
         length = end - at; /* to the end of the enclosing box */
@@ -45,7 +44,7 @@ int in_bmff_brand(const uint8_t *data, size_t size)
     box ftyp;
     if (data == NULL || size < 16 || memcmp(data + 4, "ftyp", 4) != 0) return IN_FORMAT_UNKNOWN;
     if (!read_box(data, 0, size, &ftyp)) {
-        const uint32_t declared = be32(data);
+        const uint32_t declared = in_be32(data);
         if (declared < 16) return IN_FORMAT_UNKNOWN;
         ftyp.type = data + 4;
         ftyp.payload = data + 8;

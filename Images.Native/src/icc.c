@@ -5,10 +5,8 @@
 #include <zlib.h>
 
 #include "bmff.h"
+#include "bytes.h"
 #include "images_native.h"
-
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-static uint32_t le32(const uint8_t *p) { return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]; }
 
 /* APP2 "ICC_PROFILE\0" seq count data, up to 255 segments, before the first SOS. */
 static uint8_t *jpeg_profile(const uint8_t *data, size_t size, size_t *length)
@@ -59,7 +57,7 @@ static uint8_t *png_profile(const uint8_t *data, size_t size, size_t *length)
 {
     size_t pos = 8;
     while (pos + 12 <= size) {
-        const uint32_t len = be32(data + pos);
+        const uint32_t len = in_be32(data + pos);
         const uint8_t *type = data + pos + 4;
         if (len > size - pos - 12) return NULL;
         if (memcmp(type, "IDAT", 4) == 0 || memcmp(type, "IEND", 4) == 0) return NULL;
@@ -80,7 +78,7 @@ static uint8_t *png_profile(const uint8_t *data, size_t size, size_t *length)
             s.avail_out = 4;
             int r = inflate(&s, Z_SYNC_FLUSH);
             if ((r != Z_OK && r != Z_STREAM_END) || s.avail_out != 0) { inflateEnd(&s); return NULL; }
-            const uint32_t declared = be32(head);
+            const uint32_t declared = in_be32(head);
             if (declared < 128 || declared > IN_ICC_MAX_BYTES) { inflateEnd(&s); return NULL; }
             uint8_t *profile = malloc(declared);
             if (profile == NULL) { inflateEnd(&s); return NULL; }
@@ -103,7 +101,7 @@ static uint8_t *webp_profile(const uint8_t *data, size_t size, size_t *length)
 {
     size_t pos = 12;
     while (pos + 8 <= size) {
-        const uint32_t len = le32(data + pos + 4);
+        const uint32_t len = in_le32(data + pos + 4);
         if (len > size - pos - 8) return NULL;
         if (memcmp(data + pos, "ICCP", 4) == 0) {
             if (len == 0 || len > IN_ICC_MAX_BYTES) return NULL;
@@ -125,7 +123,7 @@ static uint8_t *tiff_profile(const uint8_t *data, size_t size, size_t *length)
 {
     if (size < 8) return NULL;
     const int le = data[0] == 'I';
-    uint32_t (*u32)(const uint8_t *) = le ? le32 : be32;
+    uint32_t (*u32)(const uint8_t *) = le ? in_le32 : in_be32;
 #define U16(p) (le ? (uint16_t)((p)[0] | (p)[1] << 8) : (uint16_t)((p)[0] << 8 | (p)[1]))
     if (U16(data + 2) != 42) return NULL; /* BigTIFF: not read */
     const uint32_t ifd = u32(data + 4);

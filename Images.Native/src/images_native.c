@@ -19,7 +19,7 @@
  *       |                                                     |
  *       v                                                     v
  *   [bottom]  errors.c  budget.c  exif.c  sizes.c  resize.c  orient.c  analyse.c (insight sample)
- *             bmff.c (ftyp brands, colr)
+ *             bmff.c (ftyp brands, colr)  bytes.h (32-bit reads, big- and little-endian)
  *             (status + message; library allowance, cancel check, over-budget message; EXIF
  *             orientation tag; target size; the reducer; orientation applied. budget.c and
  *             resize.c call errors.c, nothing else of ours)

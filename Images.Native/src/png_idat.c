@@ -1,10 +1,11 @@
 /* PNG image data without libpng's row reader, for 8-bit RGB and RGBA that is not interlaced (the
- * common case: most of the PNG photos and artwork a service gets). libpng reads a row by
- * inflating it and then undoing its filter on one thread; here the zlib stream is inflated on a
- * helper thread into a small ring of filtered rows while the calling thread undoes the filters and
- * pushes the rows into the reducer (which reduces on a thread of its own for large images), so a
- * large PNG keeps two cores busy instead of one. What comes out is byte for byte libpng's rows
- * (Images.Tests compares the two on every filter type).
+ * common case: most of the PNG photos and artwork a service gets). libpng inflates a row with zlib
+ * and then undoes its filter, on one thread. Here, when the image is small enough, libdeflate
+ * inflates the whole stream at once (several times zlib's speed; decode_whole); else the zlib
+ * stream is inflated on a helper thread into a small ring of filtered rows (decode_streamed).
+ * Either way the calling thread undoes the filters (SSE2) and pushes the rows into the reducer,
+ * which reduces on a thread of its own for large images. What comes out is byte for byte libpng's
+ * rows (Images.Tests compares the readers on every filter type; ADR 17).
  *
  * Checks, as libpng makes them: every IDAT chunk's CRC, the filter type of every row, a stream
  * that ends before the last row, a file that ends before IEND. Not checked, as png_read.c asks
@@ -14,8 +15,9 @@
  * libdeflate also takes a few malformed Huffman blocks zlib rejects (more than 286 or 30 codes
  * declared, literal/length symbols 286-287, distance symbols 30-31, a repeat past the end of the
  * code lengths): such a file decodes whole where streamed it fails. The rows, where both succeed,
- * are the same. Budget (NFR-8): the ring, two rows and zlib's state
- * (in_png_idat_memory); the cancel flag is read before every row on both threads. */
+ * are the same. Budget (NFR-8, in_png_idat_memory): whole, the stream, the inflated rows and three
+ * rows; streamed, the ring, two rows and zlib's state. The cancel flag is read before every row
+ * (on both threads when streamed), and before the whole stream is gathered and inflated. */
 #include "png_idat.h"
 
 #include <pthread.h>
@@ -31,6 +33,7 @@
 #endif
 
 #include "budget.h"
+#include "bytes.h"
 #include "errors.h"
 #include "images_native.h"
 
@@ -57,14 +60,12 @@ static int threaded(int width, int height)
     return width >= IDAT_THREAD_MIN_WIDTH && height >= 4 * IDAT_BATCH_ROWS && (long)width * height >= IDAT_THREAD_MIN_PIXELS;
 }
 
-static uint32_t be32(const uint8_t *p);
-
 /* The offset of the first IDAT chunk (after the signature, IHDR and what libpng has read before
  * it), or 0 when the file ends or reaches IEND first. */
 static size_t first_idat(const uint8_t *data, size_t size)
 {
     for (size_t pos = 8; size - pos >= 12;) {
-        const uint32_t length = be32(data + pos);
+        const uint32_t length = in_be32(data + pos);
         if (memcmp(data + pos + 4, "IDAT", 4) == 0) return pos;
         if (length > size - pos - 12 || memcmp(data + pos + 4, "IEND", 4) == 0) return 0;
         pos += 12 + (size_t)length;
@@ -77,7 +78,7 @@ static int64_t idat_bytes(const uint8_t *data, size_t size, size_t pos)
 {
     int64_t total = 0;
     while (pos != 0 && size - pos >= 12 && memcmp(data + pos + 4, "IDAT", 4) == 0) {
-        const uint32_t length = be32(data + pos);
+        const uint32_t length = in_be32(data + pos);
         if (length > size - pos - 12) break;
         total += length;
         pos += 12 + (size_t)length;
@@ -85,13 +86,17 @@ static int64_t idat_bytes(const uint8_t *data, size_t size, size_t pos)
     return total;
 }
 
+/* The inflated rows' mapping (big_alloc): whole 2 MiB pages. */
+#define IDAT_PAGE ((size_t)2 << 20)
+static size_t whole_pages(size_t size) { return (size + IDAT_PAGE - 1) / IDAT_PAGE * IDAT_PAGE; }
+
 int64_t in_png_idat_memory(const uint8_t *data, size_t size, int width, int height, int channels, int64_t max_memory,
                            int64_t other_memory, int allow_whole, int *whole)
 {
     const int64_t row = (int64_t)width * channels;
     *whole = 0;
     if (allow_whole && height <= IDAT_WHOLE_MAX / (row + 1)) { /* no overflow below */
-        const int64_t huge = 2 << 20, filtered = ((int64_t)height * (row + 1) + huge - 1) / huge * huge; /* big_alloc's pages */
+        const int64_t filtered = (int64_t)whole_pages((size_t)height * (size_t)(row + 1));
         const int64_t whole_memory = filtered + idat_bytes(data, size, first_idat(data, size)) + 3 * row + IDAT_ZLIB_STATE;
         *whole = whole_memory <= IDAT_WHOLE_MAX
             && (max_memory <= 0 || (whole_memory <= max_memory / 2 && other_memory + whole_memory <= max_memory));
@@ -99,11 +104,6 @@ int64_t in_png_idat_memory(const uint8_t *data, size_t size, int width, int heig
     }
     const int64_t ring = threaded(width, height) ? IDAT_RING_ROWS : 1;
     return ring * (row + 1) + 2 * row + IDAT_ZLIB_STATE;
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /* The run of IDAT chunks as one zlib stream. */
@@ -116,6 +116,16 @@ typedef struct idat_stream {
     char message[200];
     z_stream z;
 } idat_stream;
+
+/* The stream of the file in data, positioned on its first IDAT chunk: 0 when it has none. */
+static size_t open_stream(idat_stream *s, const uint8_t *data, size_t size)
+{
+    memset(s, 0, sizeof(*s));
+    s->data = data;
+    s->size = size;
+    s->next = first_idat(data, size);
+    return s->next;
+}
 
 static int stream_fail(idat_stream *s, int status, const char *message)
 {
@@ -130,14 +140,14 @@ static int next_idat(idat_stream *s)
 {
     if (s->size - s->next < 12) return -stream_fail(s, IN_INVALID, "unexpected end of file (truncated PNG)");
     const uint8_t *chunk = s->data + s->next;
-    const uint32_t length = be32(chunk);
+    const uint32_t length = in_be32(chunk);
     if (length > 0x7fffffffu) return -stream_fail(s, IN_INVALID, "PNG unsigned integer out of range");
     if (memcmp(chunk + 4, "IDAT", 4) != 0) return 0;
     if (length > s->size - s->next - 12) return -stream_fail(s, IN_INVALID, "unexpected end of file (truncated PNG)");
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION /* the fuzzer's build: mutations reach the inflaters */
     uLong crc = crc32(0L, chunk + 4, 4);
     crc = crc32(crc, chunk + 8, length);
-    if (crc != be32(chunk + 8 + length)) return -stream_fail(s, IN_INVALID, "IDAT: CRC error");
+    if (crc != in_be32(chunk + 8 + length)) return -stream_fail(s, IN_INVALID, "IDAT: CRC error");
 #endif
     s->z.next_in = (Bytef *)(chunk + 8);
     s->z.avail_in = length;
@@ -194,7 +204,7 @@ static int walk_to_iend(idat_stream *s)
     }
     for (size_t pos = s->next;;) {
         if (s->size - pos < 12) return stream_fail(s, IN_INVALID, "unexpected end of file (truncated PNG)");
-        const uint32_t length = be32(s->data + pos);
+        const uint32_t length = in_be32(s->data + pos);
         if (length > 0x7fffffffu) return stream_fail(s, IN_INVALID, "PNG unsigned integer out of range");
         if (length > s->size - pos - 12) return stream_fail(s, IN_INVALID, "unexpected end of file (truncated PNG)");
         if (memcmp(s->data + pos + 4, "IEND", 4) == 0) return IN_OK;
@@ -455,7 +465,7 @@ static void stop_inflater(idat_pipe *p, pthread_t thread)
  * madvise), so that libdeflate's first writes fault a few times rather than once every 4 KiB. */
 static uint8_t *big_alloc(size_t size)
 {
-    const size_t huge = 2u << 20, mapped = (size + huge - 1) / huge * huge;
+    const size_t mapped = whole_pages(size);
     void *p = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return NULL;
 #ifdef MADV_HUGEPAGE
@@ -466,8 +476,7 @@ static uint8_t *big_alloc(size_t size)
 
 static void big_free(uint8_t *p, size_t size)
 {
-    const size_t huge = 2u << 20;
-    if (p != NULL) munmap(p, (size + huge - 1) / huge * huge);
+    if (p != NULL) munmap(p, whole_pages(size));
 }
 
 /* zlib, a row at a time: on a helper thread for large images (the ring between them), else on
@@ -476,11 +485,7 @@ static int decode_streamed(const uint8_t *data, size_t size, int width, int heig
                            in_resizer *resizer, const volatile int32_t *cancel, char *error, size_t error_size)
 {
     idat_stream s;
-    memset(&s, 0, sizeof(s));
-    s.data = data;
-    s.size = size;
-    s.next = first_idat(data, size);
-    if (s.next == 0) return in_fail(error, error_size, IN_INVALID, "corrupt PNG: no image data");
+    if (open_stream(&s, data, size) == 0) return in_fail(error, error_size, IN_INVALID, "corrupt PNG: no image data");
     if (inflateInit(&s.z) != Z_OK) return in_fail(error, error_size, IN_NO_MEMORY, "out of memory");
 #if ZLIB_VERNUM >= 0x1290
     inflateValidate(&s.z, 0); /* no Adler-32 (png_read.c says why) */
@@ -575,12 +580,8 @@ static int decode_whole(const uint8_t *data, size_t size, int width, int height,
                         in_resizer *resizer, const volatile int32_t *cancel, int *fallback, char *error, size_t error_size)
 {
     idat_stream s;
-    memset(&s, 0, sizeof(s));
-    s.data = data;
-    s.size = size;
-    s.next = first_idat(data, size);
     *fallback = 1;
-    if (s.next == 0) return IN_OK;
+    if (open_stream(&s, data, size) == 0) return IN_OK;
     const size_t total = (size_t)idat_bytes(data, size, s.next);
     const size_t row_bytes = (size_t)width * channels, stride = row_bytes + 1, filtered_size = (size_t)height * stride;
     uint8_t *stream = malloc(total > 0 ? total : 1);

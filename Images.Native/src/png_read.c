@@ -23,6 +23,7 @@
 #include <png.h>
 
 #include "budget.h"
+#include "bytes.h"
 #include "errors.h"
 #include "exif.h"
 #include "png_idat.h"
@@ -58,8 +59,6 @@ static void error_fn(png_structp png, png_const_charp message)
 
 static void warning_fn(png_structp png, png_const_charp message) { (void)png; (void)message; }
 
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-
 /* The chunks before the image data, walked in place: acTL's num_frames (APNG) and the longest
  * eXIf chunk (libpng buffers it). */
 static void walk_chunks(const uint8_t *data, size_t size, int *frames, uint32_t *exif_max)
@@ -67,11 +66,11 @@ static void walk_chunks(const uint8_t *data, size_t size, int *frames, uint32_t 
     *frames = 1;
     *exif_max = 0;
     for (size_t pos = 8; pos + 12 <= size;) {
-        uint32_t length = be32(data + pos);
+        uint32_t length = in_be32(data + pos);
         const uint8_t *type = data + pos + 4;
         if (length > size - pos - 12 || memcmp(type, "IDAT", 4) == 0 || memcmp(type, "IEND", 4) == 0) break;
         if (memcmp(type, "acTL", 4) == 0 && length >= 8) {
-            uint32_t n = be32(data + pos + 8);
+            uint32_t n = in_be32(data + pos + 8);
             *frames = n < 1 ? 1 : n > 0x7fffffff ? 0x7fffffff : (int)n;
         } else if (memcmp(type, "eXIf", 4) == 0 && length > *exif_max) {
             *exif_max = length;

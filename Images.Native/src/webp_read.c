@@ -28,6 +28,7 @@
 #include <webp/demux.h>
 
 #include "budget.h"
+#include "bytes.h"
 #include "errors.h"
 #include "exif.h"
 #include "resize.h"
@@ -41,7 +42,6 @@
 /* The demuxer's record of one chunk or frame (with its allocation overhead), generously. */
 #define IN_DEMUX_BYTES_PER_CHUNK 256
 
-static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 static uint32_t le24(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16; }
 
 /* The chunks libwebp decodes for a still image or an animation frame: the first VP8 or VP8L
@@ -85,7 +85,7 @@ static void walk(const uint8_t *data, size_t size, layout *l)
     l->orientation = 1;
     size_t offset = 12;
     while (offset + 8 <= size) {
-        uint32_t length = le32(data + offset + 4);
+        uint32_t length = in_le32(data + offset + 4);
         if (length > size - offset - 8) {
             l->truncated = 1;
             length = (uint32_t)(size - offset - 8);
@@ -97,7 +97,7 @@ static void walk(const uint8_t *data, size_t size, layout *l)
                 l->first_w = 1 + (int)le24(payload + 6);
                 l->first_h = 1 + (int)le24(payload + 9);
                 for (size_t sub = 16; sub + 8 <= length;) { /* the frame's own chunks */
-                    uint32_t sub_length = le32(payload + sub + 4);
+                    uint32_t sub_length = in_le32(payload + sub + 4);
                     if (sub_length > length - sub - 8) {
                         l->truncated = 1;
                         sub_length = (uint32_t)(length - sub - 8);
